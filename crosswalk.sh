@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Crosswalk's two entry points on a fresh clone (see README):
+#   ./crosswalk.sh app    install, ingest + index the default corpus, match US->UK, start the app on 127.0.0.1
+#   ./crosswalk.sh test   install (with test extras and Debian's chromium), run the whole test suite
+# Anything after the first word goes to the app (streamlit) or to pytest.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+PY=${PYTHON:-python3.11}
+command -v "$PY" >/dev/null 2>&1 || PY=python3
+VENV=${CROSSWALK_VENV:-.venv}
+export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+
+install() {  # $1: extras ("" or "test")
+  local want stamp="$VENV/.crosswalk-installed"
+  want="$(cat pyproject.toml | sha256sum | cut -c1-16)-$1"
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return; fi
+  [ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
+  "$VENV/bin/python" -m pip install -q --upgrade pip
+  # torch first: 2.13.0 is the CPU build on local disk; unpinned, pip would pull a multi-GB CUDA build.
+  "$VENV/bin/python" -m pip install -q torch==2.13.0
+  if [ -n "$1" ]; then "$VENV/bin/python" -m pip install -q -e ".[$1]"; else "$VENV/bin/python" -m pip install -q -e .; fi
+  echo "$want" > "$stamp"
+}
+
+chromium() {  # Debian's chromium for the end-to-end browser test (never `playwright install`)
+  [ -x /usr/bin/chromium ] && return
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  elif command -v sudo >/dev/null 2>&1; then
+    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "note: /usr/bin/chromium missing and no root: the browser test will fail" >&2
+  fi
+}
+
+cmd=${1:-app}
+shift || true
+case "$cmd" in
+  app)
+    install ""
+    CW="$VENV/bin/crosswalk"
+    if [ -f ../shared/corpus/manifest.csv ]; then
+      "$CW" ingest ../shared/corpus || echo "some documents failed (listed above); going on with the rest" >&2
+    else
+      "$CW" fetch || echo "some sources could not be fetched (listed above); going on with the rest" >&2
+      "$CW" ingest workspace/cache || echo "some documents failed (listed above); going on with the rest" >&2
+    fi
+    "$CW" index
+    "$CW" match --from US --to UK
+    exec "$CW" app "$@"
+    ;;
+  test)
+    install test
+    chromium
+    exec "$VENV/bin/python" -m pytest "$@"
+    ;;
+  *)
+    echo "usage: ./crosswalk.sh app|test [args]" >&2
+    exit 2
+    ;;
+esac

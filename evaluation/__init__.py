@@ -1,0 +1,1 @@
+"""evaluation/: scores retrieval against gold queries, qrels and cross-jurisdiction pairs."""

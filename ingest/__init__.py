@@ -1,0 +1,1 @@
+"""ingest/: turns publisher documents into cited, tagged provisions kept in the workspace store."""

@@ -1,0 +1,347 @@
+"""The workspace store: one SQLite database (`crosswalk.db`) for documents, provisions and entities.
+
+Replacing a document's provisions is one transaction: a failure half-way leaves the earlier version whole.
+WAL mode, so readers (the app) never block the writer (ingest), and a busy timeout instead of "database is
+locked". The review module adds its own tables (queue, decisions) to the same file.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterable, Iterator, Sequence
+
+from crosswalk.errors import NotFoundError, StoreError
+from ingest.models import Entity, Provision, Source, split_id
+
+SCHEMA_VERSION = 1
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS documents (
+    id TEXT PRIMARY KEY,
+    jurisdiction TEXT NOT NULL,
+    issuer TEXT NOT NULL DEFAULT '',
+    doc_type TEXT NOT NULL DEFAULT '',
+    title TEXT NOT NULL DEFAULT '',
+    date TEXT NOT NULL DEFAULT '',
+    official_url TEXT NOT NULL DEFAULT '',
+    licence TEXT NOT NULL DEFAULT '',
+    path TEXT NOT NULL DEFAULT '',
+    file_sha256 TEXT NOT NULL DEFAULT '',
+    pipeline TEXT NOT NULL DEFAULT '',
+    splitter TEXT NOT NULL DEFAULT '',
+    pages INTEGER,
+    n_provisions INTEGER NOT NULL DEFAULT 0,
+    ingested_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+);
+CREATE TABLE IF NOT EXISTS provisions (
+    id TEXT PRIMARY KEY,
+    doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    jurisdiction TEXT NOT NULL,
+    citation TEXT NOT NULL,
+    parent_id TEXT,
+    heading_path TEXT NOT NULL DEFAULT '[]',
+    title TEXT NOT NULL DEFAULT '',
+    text TEXT NOT NULL,
+    page_start INTEGER,
+    page_end INTEGER,
+    char_start INTEGER NOT NULL,
+    char_end INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    ordinal INTEGER NOT NULL,
+    content_hash TEXT NOT NULL,
+    topics TEXT NOT NULL DEFAULT '[]'
+);
+CREATE INDEX IF NOT EXISTS provisions_doc ON provisions(doc_id, ordinal);
+CREATE INDEX IF NOT EXISTS provisions_parent ON provisions(parent_id);
+CREATE INDEX IF NOT EXISTS provisions_jur ON provisions(jurisdiction);
+CREATE TABLE IF NOT EXISTS entities (
+    provision_id TEXT NOT NULL REFERENCES provisions(id) ON DELETE CASCADE,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    label TEXT NOT NULL,
+    text TEXT NOT NULL,
+    detail TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS entities_prov ON entities(provision_id);
+CREATE INDEX IF NOT EXISTS entities_label ON entities(label, text);
+CREATE TABLE IF NOT EXISTS ingest_failures (
+    path TEXT NOT NULL,
+    doc_id TEXT NOT NULL DEFAULT '',
+    problem TEXT NOT NULL,
+    at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+);
+"""
+
+PROVISION_COLUMNS = (
+    "id, doc_id, jurisdiction, citation, parent_id, heading_path, title, text, page_start, page_end, "
+    "char_start, char_end, kind, ordinal, content_hash, topics"
+)
+
+
+def connect(path: Path | str, readonly: bool = False) -> sqlite3.Connection:
+    """A connection in WAL mode with foreign keys on and a 30 s busy timeout."""
+    path = Path(path)
+    if readonly:
+        if not path.exists():
+            raise StoreError(f"no store at {path}: run `crosswalk ingest` first")
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30, check_same_thread=False)
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
+        conn.execute("PRAGMA journal_mode=WAL")
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    return conn
+
+
+class Store:
+    """Documents, provisions and entities in `crosswalk.db`.
+
+    Example: Store(ws.db_path).get("US-PL119-27-GENIUS:sec.4(a)(11)").citation == "sec.4(a)(11)"
+    """
+
+    def __init__(self, path: Path | str, readonly: bool = False):
+        self.path = Path(path)
+        self._lock = threading.RLock()
+        self.conn = connect(self.path, readonly=readonly)
+        if not readonly:
+            self.conn.executescript(SCHEMA)
+            self.conn.execute(
+                "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+            )
+            self.conn.commit()
+        version = self.conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        if version is None or int(version[0]) != SCHEMA_VERSION:
+            found = version[0] if version else "none"
+            raise StoreError(
+                f"{self.path}: store schema version {found}, this Crosswalk needs {SCHEMA_VERSION}; "
+                "re-run `crosswalk ingest` into a new workspace"
+            )
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+                yield self.conn
+                self.conn.execute("COMMIT")
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+
+    # --- documents -------------------------------------------------------------------------------------------
+
+    def document_state(self, doc_id: str) -> tuple[str, str] | None:
+        """(file sha256, pipeline version) of the stored document, or None: an unchanged one is not re-ingested."""
+        row = self.conn.execute("SELECT file_sha256, pipeline FROM documents WHERE id=?", (doc_id,)).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def replace_document(
+        self,
+        source: Source,
+        provisions: Sequence[Provision],
+        *,
+        path: str,
+        file_sha256: str,
+        pipeline: str,
+        splitter: str,
+        pages: int | None,
+    ) -> None:
+        """Store a document and its provisions, replacing any earlier version, in one transaction."""
+        with self.transaction() as c:
+            c.execute("DELETE FROM provisions WHERE doc_id=?", (source.id,))
+            c.execute(
+                "INSERT OR REPLACE INTO documents(id, jurisdiction, issuer, doc_type, title, date, official_url, "
+                "licence, path, file_sha256, pipeline, splitter, pages, n_provisions) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    source.id,
+                    source.jurisdiction,
+                    source.issuer,
+                    source.doc_type,
+                    source.title,
+                    source.date,
+                    source.official_url,
+                    source.licence,
+                    path,
+                    file_sha256,
+                    pipeline,
+                    splitter,
+                    pages,
+                    len(provisions),
+                ),
+            )
+            c.executemany(
+                f"INSERT INTO provisions({PROVISION_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                [
+                    (
+                        p.id,
+                        p.doc_id,
+                        p.jurisdiction,
+                        p.citation,
+                        p.parent_id,
+                        json.dumps(list(p.heading_path), ensure_ascii=False),
+                        p.title,
+                        p.text,
+                        p.page_start,
+                        p.page_end,
+                        p.char_start,
+                        p.char_end,
+                        p.kind,
+                        p.ordinal,
+                        p.content_hash,
+                        json.dumps(list(p.topics)),
+                    )
+                    for p in provisions
+                ],
+            )
+            c.executemany(
+                "INSERT INTO entities(provision_id, start, end, label, text, detail) VALUES (?,?,?,?,?,?)",
+                [(p.id, e.start, e.end, e.label, e.text, e.detail) for p in provisions for e in p.entities],
+            )
+
+    def record_failure(self, path: str, doc_id: str, problem: str) -> None:
+        with self.transaction() as c:
+            c.execute("INSERT INTO ingest_failures(path, doc_id, problem) VALUES (?,?,?)", (path, doc_id, problem))
+
+    def documents(self) -> list[dict]:
+        return [dict(r) for r in self.conn.execute("SELECT * FROM documents ORDER BY jurisdiction, id")]
+
+    def document(self, doc_id: str) -> dict:
+        row = self.conn.execute("SELECT * FROM documents WHERE id=?", (doc_id,)).fetchone()
+        if row is None:
+            raise NotFoundError(f"no document {doc_id!r} in the store; `crosswalk ingest` lists what it stored")
+        return dict(row)
+
+    # --- provisions ------------------------------------------------------------------------------------------
+
+    def _rows_to_provisions(self, rows: Iterable[sqlite3.Row], with_entities: bool = True) -> list[Provision]:
+        rows = list(rows)
+        ents: dict[str, list[Entity]] = {}
+        if with_entities and rows:
+            ids = [r["id"] for r in rows]
+            for chunk in range(0, len(ids), 900):
+                part = ids[chunk : chunk + 900]
+                q = f"SELECT * FROM entities WHERE provision_id IN ({','.join('?' * len(part))}) ORDER BY start, end"
+                for e in self.conn.execute(q, part):
+                    ents.setdefault(e["provision_id"], []).append(
+                        Entity(e["start"], e["end"], e["label"], e["text"], e["detail"])
+                    )
+        return [
+            Provision(
+                id=r["id"],
+                doc_id=r["doc_id"],
+                jurisdiction=r["jurisdiction"],
+                citation=r["citation"],
+                text=r["text"],
+                parent_id=r["parent_id"],
+                heading_path=tuple(json.loads(r["heading_path"])),
+                page_start=r["page_start"],
+                page_end=r["page_end"],
+                char_start=r["char_start"],
+                char_end=r["char_end"],
+                kind=r["kind"],
+                ordinal=r["ordinal"],
+                title=r["title"],
+                content_hash=r["content_hash"],
+                entities=tuple(ents.get(r["id"], ())),
+                topics=tuple(json.loads(r["topics"])),
+            )
+            for r in rows
+        ]
+
+    def resolve_id(self, provision_id: str) -> str:
+        """The stored id for `provision_id` given with spaces (`UK-FCA-CP25-14:CASS 16.2.13R`) or underscores."""
+        doc_id, citation = split_id(provision_id.strip())
+        candidate = f"{doc_id}:{'_'.join(citation.split())}" if citation else provision_id.strip()
+        row = self.conn.execute("SELECT id FROM provisions WHERE id=?", (candidate,)).fetchone()
+        if row is None:
+            raise NotFoundError(
+                f"no provision {provision_id!r} in the store; ids look like "
+                "'US-PL119-27-GENIUS:sec.4(a)(11)' (try `crosswalk search` to find one)"
+            )
+        return row[0]
+
+    def get(self, provision_id: str, with_entities: bool = True) -> Provision:
+        pid = self.resolve_id(provision_id)
+        rows = self.conn.execute(f"SELECT {PROVISION_COLUMNS} FROM provisions WHERE id=?", (pid,))
+        return self._rows_to_provisions(rows, with_entities)[0]
+
+    def get_many(self, ids: Sequence[str], with_entities: bool = False) -> list[Provision]:
+        """Provisions for `ids`, in the order given; unknown ids are left out."""
+        found: dict[str, Provision] = {}
+        for chunk in range(0, len(ids), 900):
+            part = list(ids[chunk : chunk + 900])
+            q = f"SELECT {PROVISION_COLUMNS} FROM provisions WHERE id IN ({','.join('?' * len(part))})"
+            for p in self._rows_to_provisions(self.conn.execute(q, part), with_entities):
+                found[p.id] = p
+        return [found[i] for i in ids if i in found]
+
+    def children(self, provision_id: str) -> list[Provision]:
+        rows = self.conn.execute(
+            f"SELECT {PROVISION_COLUMNS} FROM provisions WHERE parent_id=? ORDER BY ordinal", (provision_id,)
+        )
+        return self._rows_to_provisions(rows, with_entities=False)
+
+    def descendants(self, provision_id: str) -> list[Provision]:
+        """Every unit below `provision_id`, in document order."""
+        p = self.get(provision_id, with_entities=False)
+        out = []
+        frontier = [p.id]
+        while frontier:
+            q = f"SELECT {PROVISION_COLUMNS} FROM provisions WHERE parent_id IN ({','.join('?' * len(frontier))})"
+            kids = self._rows_to_provisions(self.conn.execute(q, frontier), with_entities=False)
+            out.extend(kids)
+            frontier = [k.id for k in kids]
+        return sorted(out, key=lambda x: x.ordinal)
+
+    def subtree_text(self, provision_id: str) -> str:
+        """The unit's full text: its own text followed by all its descendants', in document order."""
+        p = self.get(provision_id, with_entities=False)
+        return "\n".join([p.text] + [d.text for d in self.descendants(p.id)])
+
+    def iter_provisions(
+        self, jurisdiction: str | None = None, doc_id: str | None = None, with_entities: bool = False
+    ) -> list[Provision]:
+        where, args = [], []
+        if jurisdiction:
+            where.append("jurisdiction=?")
+            args.append(jurisdiction)
+        if doc_id:
+            where.append("doc_id=?")
+            args.append(doc_id)
+        clause = ("WHERE " + " AND ".join(where)) if where else ""
+        rows = self.conn.execute(f"SELECT {PROVISION_COLUMNS} FROM provisions {clause} ORDER BY doc_id, ordinal", args)
+        return self._rows_to_provisions(rows, with_entities)
+
+    def count(self) -> dict[str, int]:
+        one = lambda q: self.conn.execute(q).fetchone()[0]  # noqa: E731
+        return {
+            "documents": one("SELECT COUNT(*) FROM documents"),
+            "provisions": one("SELECT COUNT(*) FROM provisions"),
+            "entities": one("SELECT COUNT(*) FROM entities"),
+        }
+
+    def corpus_hash(self) -> str:
+        """A hash over every provision's id and content hash: the index compares it to know it is current."""
+        import hashlib
+
+        h = hashlib.sha256()
+        for pid, ch in self.conn.execute("SELECT id, content_hash FROM provisions ORDER BY id"):
+            h.update(f"{pid}\t{ch}\n".encode())
+        return h.hexdigest()[:16]

@@ -1,0 +1,57 @@
+"""Shared fixtures. The real corpus is read from ../shared/corpus (never copied into the repo).
+
+The corpus store (and, in later suites, its index) is built once per test session and shared: ingesting
+takes about a minute and embedding several minutes on two cores.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = (ROOT / ".." / "shared" / "corpus").resolve()
+
+sys.path.insert(0, str(Path(__file__).parent))  # tests/pdfgen.py
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+@pytest.fixture(scope="session")
+def corpus_dir() -> Path:
+    if not (CORPUS / "manifest.csv").is_file():
+        pytest.fail(f"the corpus mirror is missing: expected {CORPUS}/manifest.csv beside the checkout")
+    return CORPUS
+
+
+@pytest.fixture(scope="session")
+def corpus_ingest(tmp_path_factory, corpus_dir):
+    """(workspace, report): the whole corpus ingested (tags included), built once per session."""
+    from crosswalk.workspace import Workspace
+    from ingest.pipeline import discover, ingest
+    from ingest.store import Store
+
+    ws = Workspace(tmp_path_factory.mktemp("corpus-ws")).ensure()
+    with Store(ws.db_path) as store:
+        report = ingest(discover(corpus_dir), store)
+    if report.failed:
+        pytest.fail("corpus ingest failed: " + report.summary())
+    return ws, report
+
+
+@pytest.fixture(scope="session")
+def corpus_workspace(corpus_ingest):
+    return corpus_ingest[0]
+
+
+@pytest.fixture(scope="session")
+def corpus_store(corpus_workspace):
+    from ingest.store import Store
+
+    store = Store(corpus_workspace.db_path, readonly=True)
+    yield store
+    store.close()
