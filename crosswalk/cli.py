@@ -182,5 +182,27 @@ def show(provision_id, workspace, as_json):
     click.echo(p.text)
 
 
+@main.group()
+def bench() -> None:
+    """Benchmarks, run on demand; each prints a Markdown table for the README.
+
+    Example: crosswalk bench ingest
+    """
+
+
+@bench.command("ingest")
+@click.argument("folder", required=False, type=click.Path(file_okay=False, exists=True))
+@click.option("--workers", type=int, default=None, help="Parallel documents (default: one per core).")
+@one_line_errors
+def bench_ingest(folder, workers):
+    """Pages/s and provisions/s for ingesting FOLDER (default ../shared/corpus), with and without tagging.
+
+    Example: crosswalk bench ingest ../shared/corpus
+    """
+    from bench.ingest import main as run
+
+    click.echo(run(Path(folder) if folder else default_corpus(), workers))
+
+
 if __name__ == "__main__":
     main()

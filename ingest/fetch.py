@@ -437,7 +437,7 @@ def _receive(source: Source, response, cache_dir: Path, net: _Net, note: str) ->
         with os.fdopen(fd, "wb") as out:
             while True:
                 try:
-                    chunk = response.read(CHUNK_SIZE)
+                    chunk = response.read1(CHUNK_SIZE)  # returns what has arrived; read() would wait for a full chunk
                 except TimeoutError:
                     raise _Transient(
                         f"server stalled: no data for {net.timeout:g} s after {received:,} bytes"
@@ -489,7 +489,7 @@ def _receive(source: Source, response, cache_dir: Path, net: _Net, note: str) ->
 def _short_body(received: int, expected: int | None) -> str:
     if expected is None:
         return f"connection closed early after {received:,} bytes"
-    return f"truncated body: received {received:,} of {expected:,} bytes (Content-Length)"
+    return f"truncated body: received {received:,} of the {expected:,} bytes announced by Content-Length"
 
 
 def _retry_after(value: str | None) -> float | None:

@@ -1,0 +1,1 @@
+"""bench/: benchmarks run on demand (`crosswalk bench ...`); tests never assert on wall-clock time."""

@@ -1,0 +1,1 @@
+"""review/: reviewers' decisions on provision pairs (append-only) and the crosswalk they export."""
