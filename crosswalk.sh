@@ -44,7 +44,7 @@ case "$cmd" in
       "$CW" ingest ../shared/corpus || echo "some documents failed (listed above); going on with the rest" >&2
     else
       "$CW" fetch || echo "some sources could not be fetched (listed above); going on with the rest" >&2
-      "$CW" ingest workspace/cache || echo "some documents failed (listed above); going on with the rest" >&2
+      "$CW" ingest --from-cache || echo "some documents failed (listed above); going on with the rest" >&2
     fi
     "$CW" index
     "$CW" match --from US --to UK

@@ -100,12 +100,14 @@ def fetch(workspace, mirror, sources_csv, only, timeout):
 @click.option("--workers", type=int, default=None, help="Parallel documents (default: one per core).")
 @click.option("--no-tags", is_flag=True, help="Skip entity and topic tagging (faster; for experiments).")
 @click.option("--max-bytes", type=int, default=None, help="Refuse files larger than this (default 100 MiB).")
+@click.option("--from-cache", is_flag=True, help="Ingest what `crosswalk fetch` put in the workspace cache.")
 @one_line_errors
-def ingest(folder, workspace, jurisdiction, force, workers, no_tags, max_bytes):
+def ingest(folder, workspace, jurisdiction, force, workers, no_tags, max_bytes, from_cache):
     """Split the documents of FOLDER into cited, tagged provisions in the workspace store.
 
-    FOLDER defaults to ../shared/corpus. A folder with a manifest.csv takes its metadata from it; any other
-    folder needs --jurisdiction. Unchanged documents are skipped. Exits 1 if any document failed.
+    FOLDER defaults to ../shared/corpus when it exists, else to the sources fetched into the workspace cache
+    (--from-cache). A folder with a manifest.csv takes its metadata from it; any other folder needs
+    --jurisdiction. Unchanged documents are skipped. Exits 1 if any document failed.
 
     Example: crosswalk ingest ../shared/corpus
     """
@@ -116,7 +118,15 @@ def ingest(folder, workspace, jurisdiction, force, workers, no_tags, max_bytes):
     from ingest.store import Store
 
     ws = Workspace.resolve(workspace).ensure()
-    items = discover(Path(folder) if folder else default_corpus(), jurisdiction)
+    if from_cache or (not folder and not (default_corpus() / "manifest.csv").exists()):
+        from ingest.fetch import cache_manifest
+        from ingest.sources import load_sources
+
+        items = cache_manifest(ws.cache_dir, load_sources())
+        if not items:
+            raise CrosswalkError(f"nothing fetched in {ws.cache_dir}: run `crosswalk fetch` first, or name a folder")
+    else:
+        items = discover(Path(folder) if folder else default_corpus(), jurisdiction)
     bar = tqdm(total=len(items), unit="doc", file=sys.stderr, disable=None)
 
     def progress(r):

@@ -23,6 +23,13 @@ Downloads use only the standard library (`urllib.request`) and:
   exponential back-off (`backoff`, `2*backoff`, `4*backoff` … seconds); a 404 or other 4xx is not retried;
 - give up on a server that sends nothing for `timeout` seconds.
 Each source's problem becomes a `SourceError(source_id, problem)` in the report; the other sources go on.
+
+A mirror copy is checked against the listed sha256 too. When the listed file is a text conversion (`md`) and
+the official URL serves the HTML page it was made from, the HTML is kept without comparing checksums (the
+report says so); an HTML page where a PDF or XML document was expected is an error (often a moved document).
+
+Example: report = fetch_sources(load_sources(), "workspace/cache", mirror="../shared/corpus")
+         print(report.summary())  # "26 sources: 11 downloaded, 15 copied"
 """
 
 from __future__ import annotations
@@ -87,6 +94,11 @@ class FetchStatus(str, Enum):
     UNCHANGED = "unchanged"
     FAILED = "failed"
 
+    def __str__(self) -> str:  # f"{status}" prints "not-modified", not "FetchStatus.NOT_MODIFIED"
+        return self.value
+
+    __format__ = str.__format__
+
 
 @dataclass(frozen=True)
 class FetchResult:
@@ -108,6 +120,11 @@ class FetchReport:
     """Per-source results of `fetch_sources`, in the order the sources were given."""
 
     results: list[FetchResult] = field(default_factory=list)
+
+    @property
+    def items(self) -> list[FetchResult]:
+        """The same list as `results` (the name the command line uses)."""
+        return self.results
 
     @property
     def failed(self) -> list[FetchResult]:
@@ -198,10 +215,10 @@ def fetch_sources(
         try:
             result = _fetch_one(source, cache_dir, mirror_dir, net)
         except SourceError as e:
-            result = FetchResult(source.id, FetchStatus.FAILED, e.problem, error=e)
+            result = _failure(cache_dir, source.id, e)
         except OSError as e:  # the cache itself: disk full, permissions
             error = SourceError(source.id, f"cannot write the cache in {cache_dir}: {e}")
-            result = FetchResult(source.id, FetchStatus.FAILED, error.problem, error=error)
+            result = _failure(cache_dir, source.id, error)
         report.results.append(result)
         if progress is not None:
             progress(done, len(sources), result)
@@ -240,6 +257,19 @@ def cache_manifest(cache_dir: str | os.PathLike, sources: Iterable[Source]) -> l
 
 
 # --- one source ---------------------------------------------------------------------------------------
+
+
+def _failure(cache_dir: Path, source_id: str, error: SourceError) -> FetchResult:
+    """A failed result; if an earlier version is cached, it stays current and the result points at it."""
+    try:
+        version = _current_version(cache_dir, source_id)
+    except SourceError:  # the cache of this source is itself broken: `error` already says what happened
+        version = None
+    if version is None:
+        return FetchResult(source_id, FetchStatus.FAILED, error.problem, error=error)
+    reason = f"{error.problem}; the version fetched {version['fetched_at']} stays current"
+    path = cache_dir / source_id / version["file"]
+    return FetchResult(source_id, FetchStatus.FAILED, reason, path=path, sha256=version["sha256"], error=error)
 
 
 @dataclass(frozen=True)
@@ -331,7 +361,10 @@ def _mirror_file(source: Source, mirror: Path | None) -> Path | None:
 
 
 def _copy(source: Source, path: Path, cache_dir: Path, net: _Net) -> _Body:
-    size = path.stat().st_size
+    try:
+        size = path.stat().st_size
+    except OSError as e:
+        raise SourceError(source.id, f"cannot read {path}: {e.strerror or e}") from None
     if size > net.max_bytes:
         raise SourceError(source.id, f"{path} is {size:,} bytes, over the limit of {net.max_bytes:,} bytes")
     fd, tmp = _temp_file(cache_dir, f"{PARTIAL_PREFIX}{source.id}-")
@@ -375,7 +408,8 @@ def _attempt(source: Source, url: str, headers: dict, cache_dir: Path, net: _Net
     try:
         response = urllib.request.urlopen(request, timeout=net.timeout)
     except urllib.error.HTTPError as e:
-        code, reason, retry_after = e.code, e.reason, _retry_after(e.headers.get("Retry-After") if e.headers else None)
+        code, reason = e.code, e.reason
+        retry_after = _retry_after(e.headers.get("Retry-After") if e.headers else None)
         e.close()
         if code == 304:
             return None
@@ -390,10 +424,12 @@ def _attempt(source: Source, url: str, headers: dict, cache_dir: Path, net: _Net
         raise SourceError(source.id, f"{note}HTTP {code} {reason} from {url}: {hint}") from None
     except urllib.error.URLError as e:
         if isinstance(e.reason, ssl.SSLCertVerificationError):
-            raise SourceError(source.id, f"{note}the TLS certificate of {url} is not valid: {e.reason.verify_message}") from None
+            problem = f"the TLS certificate of {url} is not valid: {e.reason.verify_message}"
+            raise SourceError(source.id, note + problem) from None
         if isinstance(e.reason, socket.gaierror):  # the resolver has already retried; another try will not help
             host = urllib.parse.urlsplit(url).hostname
-            raise SourceError(source.id, f"{note}cannot resolve {host} ({e.reason.strerror}); check the address and the network") from None
+            problem = f"cannot resolve {host} ({e.reason.strerror}); check the address and the network"
+            raise SourceError(source.id, note + problem) from None
         if isinstance(e.reason, TimeoutError):
             raise _Transient(f"no connection within {net.timeout:g} s") from None
         raise _Transient(f"cannot connect: {e.reason}") from None
@@ -427,7 +463,8 @@ def _receive(source: Source, response, cache_dir: Path, net: _Net, note: str) ->
     elif encoding in ("identity", ""):
         inflater = None
     else:
-        raise SourceError(source.id, f"{note}the server sent Content-Encoding {encoding!r}, which Crosswalk cannot decode")
+        problem = f"the server sent Content-Encoding {encoding!r}, which Crosswalk cannot decode"
+        raise SourceError(source.id, note + problem)
 
     fd, tmp = _temp_file(cache_dir, f"{PARTIAL_PREFIX}{source.id}-")
     digest = hashlib.sha256()
@@ -446,7 +483,8 @@ def _receive(source: Source, response, cache_dir: Path, net: _Net, note: str) ->
                     received += len(e.partial)
                     raise _Transient(_short_body(received, expected)) from None
                 except (http.client.HTTPException, OSError) as e:
-                    raise _Transient(f"connection dropped after {received:,} bytes ({e.__class__.__name__}: {e})") from None
+                    problem = f"connection dropped after {received:,} bytes ({e.__class__.__name__}: {e})"
+                    raise _Transient(problem) from None
                 if not chunk:
                     break
                 received += len(chunk)
@@ -515,7 +553,10 @@ def _install(
 def _install_checked(
     source: Source, cache_dir: Path, meta: dict, body: _Body, *, origin: str, where: str, note: str
 ) -> FetchResult:
-    name_hint = PurePosixPath(urllib.parse.urlsplit(where).path).name if origin == "url" else Path(where).name
+    if origin == "url":
+        name_hint = PurePosixPath(urllib.parse.urlsplit(body.final_url or where).path).name
+    else:
+        name_hint = Path(where).name
     got = detect_format(body.head, body.content_type, name_hint)
     expected = source.format or format_of(source.file)
     relation = _relation(expected, got)
@@ -605,7 +646,14 @@ def detect_format(head: bytes, content_type: str = "", name: str = "") -> str:
 
 
 def _relation(expected: str, got: str) -> str:
-    """`same` (checksums comparable), `conversion` (the mirror holds text made from the official HTML page), or `wrong`."""
+    """How a fetched format relates to the listed one.
+
+    `same` (checksums comparable), `conversion` (the listed file is text made from the official HTML page,
+    which is what the URL serves), or `wrong` (e.g. an HTML page where a PDF was expected).
+
+    Example: _relation("pdf", "pdf") == "same"; _relation("md", "html") == "conversion";
+             _relation("pdf", "html") == "wrong"
+    """
 
     def family(fmt: str) -> str:
         return "text" if fmt in ("md", "txt") else fmt
@@ -648,7 +696,8 @@ def _read_meta(cache_dir: Path, source_id: str) -> dict:
         if not re.fullmatch(r"[0-9a-f]{16,64}\.[a-z]+", v["file"]):
             raise SourceError(source_id, f"{path} names a version file {v['file']!r} that fetch never writes; {repair}")
     if meta.get("current") is not None and _version(meta, meta["current"]) is None:
-        raise SourceError(source_id, f"{path} says the current version is {meta['current']}, which it does not list; {repair}")
+        problem = f"{path} says the current version is {meta['current']}, which it does not list; {repair}"
+        raise SourceError(source_id, problem)
     return meta
 
 

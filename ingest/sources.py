@@ -69,7 +69,8 @@ def load_manifest(directory: str | os.PathLike) -> list[Source]:
 
     The manifest's columns are id, file, jurisdiction, issuer, doc_type, title, date, official_url, source,
     licence_note, completeness, bytes, sha256; `licence_note` becomes `Source.licence`, and `source`,
-    `completeness` and `bytes` (provenance notes) are not part of a `Source`. `file` is relative to the folder.
+    `completeness`, `bytes` and any further columns (provenance notes) are not part of a `Source`; a
+    `mirrored` column, if any, is ignored. `file` is relative to the folder.
     Whether each file exists is checked when it is fetched, not here.
 
     Example: load_manifest("../shared/corpus")[0].file == "us/PLAW-119publ27.pdf"
@@ -78,7 +79,8 @@ def load_manifest(directory: str | os.PathLike) -> list[Source]:
     path = directory / MANIFEST_NAME
     if not directory.is_dir():
         raise ConfigError(f"{directory}: no such mirror folder; pass the folder that holds {MANIFEST_NAME}")
-    return _load(path, allowed=MANIFEST_COLUMNS, required=MANIFEST_REQUIRED, renames=MANIFEST_RENAMES, mirror=True)
+    # Another project's file: columns beyond the known ones are provenance notes and are skipped, not refused.
+    return _load(path, allowed=None, required=MANIFEST_REQUIRED, renames=MANIFEST_RENAMES, mirror=True)
 
 
 def sources_by_id(sources: Iterable[Source] | None = None) -> dict[str, Source]:
@@ -136,10 +138,13 @@ def parse_bool(value: str) -> bool:
 # --- reading and checking ---------------------------------------------------------------------------
 
 
-def _load(path: Path, *, allowed, required, renames, mirror: bool) -> list[Source]:
+def _load(
+    path: Path, *, allowed: tuple[str, ...] | None, required: tuple[str, ...], renames: dict[str, str], mirror: bool
+) -> list[Source]:
+    """Read and check one CSV; `allowed=None` lets unknown columns through (and drops them)."""
     rows, header = _read_csv(path)
     missing = [c for c in required if c not in header]
-    unknown = [c for c in header if c not in allowed]
+    unknown = [c for c in header if allowed is not None and c not in allowed]
     header_problems = []
     if missing:
         header_problems.append(f"missing column(s) {', '.join(missing)}")
@@ -149,7 +154,8 @@ def _load(path: Path, *, allowed, required, renames, mirror: bool) -> list[Sourc
         header_problems.append("a column name appears twice")
     if header_problems:
         raise ConfigError(
-            f"{path}, row 1 (header): {'; '.join(header_problems)}; the columns are {', '.join(allowed)}"
+            f"{path}, row 1 (header): {'; '.join(header_problems)}; "
+            f"the columns are {', '.join(allowed or MANIFEST_COLUMNS)}"
         )
 
     sources: list[Source] = []
@@ -212,7 +218,7 @@ def _read_csv(path: Path) -> tuple[list[tuple[int, dict[str, str]]], list[str]]:
 
 def _source(row: dict[str, str], *, renames: dict[str, str], mirror: bool) -> Source:
     """One checked `Source` from one CSV row; the ConfigError says what is wrong with the row."""
-    values = {renames.get(k, k): v for k, v in row.items()}
+    values = {renames.get(k, k): v for k, v in row.items() if k in SOURCE_COLUMNS or k in renames}
     sid = values.get("id", "")
     if not sid:
         raise ConfigError("empty id")

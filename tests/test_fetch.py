@@ -154,6 +154,7 @@ def test_200_downloads_into_a_version_file_with_meta(server, tmp_path):
     assert "Crosswalk/" in server.hits("/doc.pdf")[0]["user-agent"]
     assert current_path(tmp_path, "A") == result.path
     assert report.summary() == "1 source: 1 downloaded"
+    assert f"{result.status}" == "downloaded" and report.items == report.results
 
 
 def test_304_when_the_etag_still_matches(server, tmp_path):
@@ -333,6 +334,7 @@ def test_failed_install_leaves_the_current_version_intact(server, tmp_path, monk
     monkeypatch.setattr(fetch_module.os, "replace", failing_replace)
     second = fetch_sources([source], tmp_path, **FAST).results[0]
     assert second.status is FetchStatus.FAILED and "No space left" in second.reason
+    assert "stays current" in second.reason and second.path == first.path
     assert current_path(tmp_path, "A") == first.path and first.path.read_bytes() == PDF_V1
     assert leftovers(tmp_path) == []
 

@@ -241,6 +241,18 @@ def test_missing_and_undecodable_files(tmp_path):
         load_manifest(tmp_path / "nowhere")
 
 
+def test_manifest_tolerates_extra_columns_but_not_missing_ones(tmp_path):
+    mirror = tmp_path / "mirror"
+    mirror.mkdir()
+    head = "id,file,jurisdiction,issuer,doc_type,title,date,official_url,licence_note,reviewed_by\n"
+    (mirror / "manifest.csv").write_text(head + "UK-A,uk/a.pdf,UK,FCA,guidance,A,2024,https://e.org/a.pdf,OGL,me\n")
+    (a,) = load_manifest(mirror)
+    assert (a.id, a.licence, a.mirrored, a.format) == ("UK-A", "OGL", True, "pdf")
+    (mirror / "manifest.csv").write_text("id,jurisdiction,doc_type,title,official_url\n")
+    with pytest.raises(ConfigError, match=r"manifest.csv, row 1 \(header\): missing column\(s\) file"):
+        load_manifest(mirror)
+
+
 def test_sources_by_id_and_select(sources):
     assert sources_by_id(sources)["UK-MLR-2017"].jurisdiction == "UK"
     assert [s.id for s in select_sources(sources, ["UK-MLR-2017", "US-NYCRR-23-200"])] == [

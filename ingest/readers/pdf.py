@@ -31,6 +31,9 @@ CENTRE_TOLERANCE = 40
 
 PAGE_NUMBER = re.compile(r"^\s*(?:page\s+)?\d{1,4}(?:\s+of\s+\d{1,4})?\s*$", re.I)
 PRINT_JOB = re.compile(r"^\s*VerDate\b.*$|^\s*Jkt \d+.*$")
+# The running head of an FCA instrument's pages (`FCA 2025/12`, or `FCA 202X/YY` in a draft): too few letters
+# for the running-header test, and on too few pages of a consultation paper to recur often enough.
+INSTRUMENT_HEAD = re.compile(r"^\s*FCA 20[\dX]{2}/[\dY]{1,3}\s*$")
 DOT_LEADER = re.compile(r"(?:\.\s?){4,}\s*\d{1,4}\s*$|…{2,}\s*\d{1,4}\s*$")
 HYPHEN_END = re.compile(r"([A-Za-z]+)-$")
 SMALL_CAPS = re.compile(r"\b([A-Z]) ([A-Z]{2,})\b")
@@ -130,7 +133,7 @@ def _clean_page(lines: list[str], running: set[str]) -> list[str]:
     for i, line in enumerate(lines):
         if PRINT_JOB.match(line):
             continue
-        if i in edge and PAGE_NUMBER.match(line):
+        if i in edge and (PAGE_NUMBER.match(line) or INSTRUMENT_HEAD.match(line)):
             continue
         # A running header can also sit mid-page: the Official Journal's is extracted after the body and
         # before the footnotes, so it is not at an edge on pages with footnotes.

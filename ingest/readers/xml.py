@@ -52,7 +52,7 @@ UKM_NS = "http://www.legislation.gov.uk/namespaces/metadata"
 DC_NS = "http://purl.org/dc/elements/1.1/"
 USLM_NS = "http://xml.house.gov/schemas/uslm/1.0"
 
-MAX_DEPTH = 250  # element nesting allowed; real legislation stays under 40
+MAX_DEPTH = 200  # element nesting allowed; real legislation stays under 40
 
 # Named character references for documents whose DOCTYPE names an external DTD that is never read.
 _NAMED_REFS = {name[:-1]: value for name, value in html.entities.html5.items() if name.endswith(";")}
@@ -273,7 +273,8 @@ class _Markup:
     CONTAINERS: dict = {}  # local name -> citation abbreviation for the container's own text ("" = none)
     UNITS: frozenset = frozenset()
     QUOTES: frozenset = frozenset()
-    NUM = "num"
+    NUM = "num"  # a container's number
+    UNIT_NUM = "num"  # a unit's number
     HEADING = "heading"
 
     def __init__(self, root: Element, units: bool = True):
@@ -290,14 +291,14 @@ class _Markup:
     def child(self, el: Element, name: str) -> Element | None:
         return next((c for c in el if local(c.tag) == name), None)
 
-    def flat(self, el: Element | None) -> str:
-        """The text of `el` and its descendants in one string, skipped elements left out."""
+    def flat(self, el: Element | None, leave: tuple = ()) -> str:
+        """The text of `el` and its descendants in one string; skipped elements and the children `leave` left out."""
         if el is None:
             return ""
         out = [el.text or ""]
         for c in el:
             name = local(c.tag)
-            if name not in self.SKIP:
+            if name not in self.SKIP and c not in leave:
                 inner = self.flat(c)
                 out.append(f" {inner} " if name.lower() in _SPACED else inner)
             out.append(c.tail or "")
@@ -323,12 +324,13 @@ class _Markup:
             self.block(el, replace(ctx, quoted=True) if name in self.QUOTES else ctx)
 
     def block(self, el: Element, ctx: _Ctx, skip: tuple = ()) -> None:
+        """Lines for `el`'s content: a table row, one run of text, or its children in turn (bar `skip`)."""
         name = local(el.tag).lower()
         if name in _ROWS:
             cells = (norm(self.flat(c)) for c in el if local(c.tag) not in self.SKIP)
             self.b.line(" | ".join(c for c in cells if c), ctx)
         elif self.is_inline_run(el):
-            self.b.line(self.flat(el), ctx)
+            self.b.line(self.flat(el, leave=skip), ctx)
         else:
             for c in el:
                 if c not in skip:
@@ -341,21 +343,24 @@ class _Markup:
         area = f"{ctx.area} {abbr}.{n}".strip() if abbr and n else ctx.area
         self.b.release(ctx)
         inner = replace(ctx, headings=ctx.headings + ((entry,) if entry else ()), area=area)
-        self.block(el, inner, skip=(num_el, head_el)) if len(el) else None
+        self.block(el, inner, skip=(num_el, head_el))
 
     def container_label(self, el: Element, num_el: Element | None) -> str:
         return self.flat(num_el)
 
     def unit(self, el: Element, ctx: _Ctx) -> None:
-        num_el, head_el = self.child(el, self.NUM), self.child(el, self.HEADING)
+        num_el, head_el = self.child(el, self.UNIT_NUM), self.child(el, self.HEADING)
         number, label = self.number(el), self.label(el, num_el)
         heading = norm(self.flat(head_el))
         title = clean_title(heading) or ctx.group_title
         printed = heading or (ctx.group_title if ctx.print_group_title else "")
         if ctx.quoted:  # amending text: print it, open nothing
             self.b.flush(ctx)
-            self.b.line(f"{label} {printed}", ctx) if printed else setattr(self.b, "pending", label)
-            self.block(el, replace(ctx, group_title=""), skip=(num_el, head_el))
+            if printed:
+                self.b.line(f"{label} {printed}", ctx)
+            else:
+                self.b.pending = label
+            self.block(el, replace(ctx, group_title="", print_group_title=False), skip=(num_el, head_el))
             self.b.flush(ctx)
             return
         kind = self.kind(el, ctx)
@@ -373,7 +378,7 @@ class _Markup:
     # -- what each family decides
 
     def number(self, el: Element) -> str:
-        num = self.child(el, self.NUM)
+        num = self.child(el, self.UNIT_NUM)
         if num is None:
             return ""
         return clean_num(num.get("value") or self.flat(num))
@@ -435,6 +440,7 @@ class _Clml(_Markup):
     QUOTES = frozenset({"BlockAmendment", "BlockExtract"})
     GROUPS = frozenset(f"P{i}group" for i in range(1, 8))
     NUM = "Number"
+    UNIT_NUM = "Pnumber"  # a P-unit's title comes from its P1group, not from a child
     HEADING = "Title"
 
     def __init__(self, root: Element):
@@ -500,18 +506,6 @@ class _Clml(_Markup):
         self.block(el, inner, skip=(num_el, title_block, head_el))
         self.b.flush(inner)
 
-    def number(self, el: Element) -> str:
-        return clean_num(self.flat(self.child(el, "Pnumber")))
-
-    def unit(self, el: Element, ctx: _Ctx) -> None:
-        # A P-unit's number is its Pnumber; its title comes from the enclosing group.
-        saved = self.NUM
-        self.NUM = "Pnumber"
-        try:
-            super().unit(el, ctx)
-        finally:
-            self.NUM = saved
-
     def label(self, el: Element, num_el: Element | None) -> str:
         top = local(el.tag) == "P1"
         before = num_el.get("PuncBefore", "" if top else "(") if num_el is not None else ""
@@ -534,15 +528,12 @@ class _Clml(_Markup):
         return f"{ctx.parent}({number})"
 
     def kind(self, el: Element, ctx: _Ctx) -> str:
-        level = int(local(el.tag)[1:]) - 1
-        if ctx.parent_kind == "schedule" or (ctx.parent or "").startswith("sch"):
-            kinds = _CLML_KINDS["sch"]
-        elif self._top(ctx):
-            kinds = _CLML_KINDS.get(self._prefix(el), _CLML_KINDS["reg"])
-            return kinds[0]
-        else:
-            kinds = _CLML_KINDS.get(ctx.parent.split(".", 1)[0], _CLML_KINDS[self.default_prefix])
-        return kinds[min(level, len(kinds) - 1)]
+        """`section`, `regulation`, `article`, `rule` at the top; below, the drafters' names by depth."""
+        depth = int(local(el.tag)[1:]) - 1  # P1 -> 0
+        family = "sch" if (ctx.parent or "").startswith("sch") else (
+            self._prefix(el) if self._top(ctx) else (ctx.parent or "").split(".", 1)[0])
+        kinds = _CLML_KINDS.get(family, _CLML_KINDS[self.default_prefix])
+        return kinds[min(depth, len(kinds) - 1)]
 
     def heading_label(self, kind: str, citation: str, label: str) -> str:
         return citation
@@ -612,7 +603,7 @@ class _GpoBill(_Markup):
                   "subchapter": "subch", "division": "div", "subdivision": "subdiv"}
     UNITS = frozenset("section subsection paragraph subparagraph clause subclause item subitem".split())
     QUOTES = frozenset({"quoted-block"})
-    NUM = "enum"
+    NUM = UNIT_NUM = "enum"
     HEADING = "header"
 
     def container_label(self, el: Element, num_el: Element | None) -> str:
@@ -683,7 +674,8 @@ def cfr_level(token: str, italic: bool, stack: list[tuple[int, str]], following:
     if not letter:
         return 3
     open_levels = dict(stack)
-    letter_ok = 1 in open_levels and len(open_levels[1]) == 1 and ord(token) == ord(open_levels[1]) + 1
+    letter_ok = (len(token) == 1 and 1 in open_levels and len(open_levels[1]) == 1
+                 and ord(token) == ord(open_levels[1]) + 1)
     roman_ok = (3 in open_levels and roman_value(token) == roman_value(open_levels[3]) + 1) or (
         token == "i" and bool(stack) and stack[-1][0] == 2
     )
@@ -706,7 +698,7 @@ class _Ecfr(_Markup):
 
     family = "ecfr"
     SKIP = frozenset("HEADER AUTH SOURCE CITA SECAUTH EDNOTE EFFDNOT PRTPAGE FTREF CFRTOC".split())
-    CONTAINERS = {"DIV1": "title", "DIV2": "subtitle", "DIV3": "ch", "DIV4": "subch", "DIV5": "pt", "DIV6": "subpt",
+    CONTAINERS = {"DIV1": "", "DIV2": "subtitle", "DIV3": "ch", "DIV4": "subch", "DIV5": "pt", "DIV6": "subpt",
                   "DIV7": ""}
     HEADING = "HEAD"
     PARAGRAPHS = frozenset({"P", "P-1", "P-2"})
@@ -769,7 +761,8 @@ class _Ecfr(_Markup):
     def section(self, el: Element, ctx: _Ctx) -> None:
         head_el = self.child(el, "HEAD")
         head = norm(self.flat(head_el))
-        number = clean_num(el.get("N", "")) or clean_num(re.match(r"[§\s]*([\w.\-–]+)", head).group(1) if head else "")
+        printed = re.match(r"[§\s]*([\w.\-–]+)", head)
+        number = clean_num(el.get("N", "")) or (clean_num(printed.group(1)) if printed else "")
         title = clean_title(re.sub(r"^§+\s*[\w.\-–]+\s*", "", head))
         section = self.b.open(number or "section", ctx, "section", title)
         self.b.line(head or f"§ {number}", ctx)
@@ -824,7 +817,7 @@ def family_of(root: Element) -> type[_Markup]:
         return _Clml
     if "uslm" in ns.lower():
         return _Uslm
-    if not ns and name in ("bill", "resolution", "amendment-doc") :
+    if not ns and name in ("bill", "resolution", "amendment-doc"):
         return _GpoBill
     if not ns and (name in ("DLPSTEXTCLASS", "ECFR", "ECFRBRWS") or re.fullmatch(r"DIV[1-9]", name)):
         return _Ecfr

@@ -1,13 +1,171 @@
-"""Placeholder until this splitter lands: recognises nothing."""
+"""US Code sections: `§ 5318.` … `(h)` … `(1)` -> `5318(h)(1)` (section number alone, as lawyers cite it).
+
+Reads the Office of the Law Revision Counsel's text as plain text or Markdown: structural headings
+(`# Title 31— MONEY AND FINANCE`, `## SUBTITLE IV— MONEY`, `### CHAPTER 53— …`, `SUBCHAPTER II— …`,
+`PART A— …`) set the heading path; `§ 5318. Compliance, exemptions, and summons authority` starts a section;
+labels at line starts open subsections `(a)` › paragraphs `(1)` › subparagraphs `(A)` › clauses `(i)` ›
+subclauses `(I)` › items `(aa)` › subitems `(AA)`, read with the same level rules as Acts (see `us_act`),
+so `(i)` after `(h)` is a subsection and `(i)` after `(A)` a clause. A subsection set as a Markdown heading
+(`###### (h) Anti-Money Laundering Programs.`) is a subsection whatever its letter.
+
+Unit titles: the subsection heading (`Anti-Money Laundering Programs`), or a short heading that stands alone
+on a label's line (`(1) In general .`, `(9) Commodity`); a lead-in that lost its dash (`(b) As used in this
+section`) is not a title. The structural heading lines are left out as `heading` (they live on in every
+unit's heading path); text before the first heading is front matter. A repealed range printed
+`§§ 5327, 5328. Repealed.` is cited by its first number.
+
+Also reads CFR-style section numbers (`§ 1022.210`), which cite the same way (`1022.210(d)`).
+"""
 
 from __future__ import annotations
 
+import re
+
 from ingest.models import Extracted, Source, SplitResult
+from ingest.splitters.base import Cut, Mark, build, lines
+from ingest.splitters.us_act import ACT_KINDS, ACT_ORDER, LOWER, Candidate, cite, resolve, title_case
+
+SECTION_NUMBER = r"\d+[A-Za-z]*(?:[.\-–]\d+[A-Za-z]*)*"
+#: `§ 5318. Compliance…`, `#### § 77b. Definitions…`, `§§ 5327, 5328. Repealed.`, `§ 1022.210 Definitions.`
+SECTION = re.compile(
+    rf"^(?:#{{1,6}}[^\S\n]*)?§§?[^\S\n]*({SECTION_NUMBER}?)(?:\.(?=\s)|(?=[,\s]))[^\S\n]*(?:(?:,|to|through|and|–|-)[^\S\n]*§?[^\S\n]*{SECTION_NUMBER}\.?[^\S\n]*)*(.*)$",
+    re.M,
+)
+STRUCTURE = re.compile(
+    r"^(?:#{1,6}[^\S\n]*)?(TITLE|SUBTITLE|CHAPTER|SUBCHAPTER|PART|SUBPART)[^\S\n]+([0-9]+[A-Z]?|[IVXLC]+|[A-Z])\b[^\S\n]*[—–-]*[^\S\n]*(.*)$",
+    re.M | re.I,
+)
+STRUCTURE_RANK = {"title": 0, "subtitle": 1, "chapter": 2, "subchapter": 3, "part": 4, "subpart": 5}
+LABEL_LINE = re.compile(r"^(#*)[^\S\n]*\(([A-Za-z0-9]{1,5})\)(?=\s|$)[^\S\n]*(.*)$")
+MAX_TITLE_WORDS = 12
+# a line that ends with one of these is a lead-in whose dash was lost (`(b) As used in this section`), not a heading
+LEAD_IN_WORDS = frozenset(
+    "a an and any are as at be by chapter each following for from if in includes include is its may means "
+    "must not of on or paragraph section shall subchapter subparagraph subsection such than that the their "
+    "this title to under unless when where whether which who whom whose with".split()
+)
 
 
 def detect(source: Source, extracted: Extracted) -> bool:
-    return False
+    """US Code (or CFR-style) text: `§ N.` section headings at line starts, or a source id `US-USC…`."""
+    if extracted.units is not None:
+        return False
+    if str(source.jurisdiction).strip().upper() not in ("US", ""):
+        return False
+    if source.id.upper().startswith("US-USC"):
+        return True
+    return any(m.group(2).strip() for m in SECTION.finditer(extracted.text))
 
 
 def split(extracted: Extracted) -> SplitResult:
-    raise NotImplementedError
+    """Units of US Code sections: each section and every labelled level below it."""
+    text = extracted.text
+    heads = _structure(text)
+    sections = _sections(text)
+    boundaries = sorted([s[0] for s in sections] + [h[0] for h in heads] + [len(text)])
+    cuts = [Cut(start, end, "heading") for start, end, _, _ in heads]
+
+    marks: list[Mark] = []
+    seen: set[str] = set()
+    for start, head_end, number, heading in sections:
+        if number in seen:
+            continue
+        seen.add(number)
+        path = _path_at(heads, start)
+        section_path = path + (f"§ {number}. {heading}" if heading else f"§ {number}.",)
+        marks.append(Mark(start, number, None, section_path, "section", heading))
+        stop = next(b for b in boundaries if b > start)
+        titles: dict[str, str] = {}
+        for cand, lpath in resolve(_candidates(text, head_end, stop), ACT_ORDER):
+            citation = cite(number, lpath)
+            if citation in seen:
+                continue  # a label repeated at the same place: its text stays with the unit before
+            seen.add(citation)
+            ancestors = tuple(
+                f"({lpath[i][1]}) {titles[cite(number, lpath[: i + 1])]}"
+                for i in range(len(lpath) - 1)
+                if titles.get(cite(number, lpath[: i + 1]))
+            )
+            if cand.title:
+                titles[citation] = cand.title
+            marks.append(
+                Mark(cand.start, citation, cite(number, lpath[:-1]), section_path + ancestors, ACT_KINDS[lpath[-1][0]], cand.title)
+            )
+    return build(text, marks, cuts)
+
+
+def _structure(text: str) -> list[tuple[int, int, int, str]]:
+    """(start, end, rank, heading) of each structural heading line: `Title 31 — Money and Finance`."""
+    out = []
+    for m in STRUCTURE.finditer(text):
+        kind, number, name = m.group(1).lower(), m.group(2), m.group(3).strip().rstrip(".")
+        if not name and not m.group().lstrip().startswith("#"):
+            continue  # `Part 5` alone in running text is not a heading
+        label = f"{kind.capitalize()} {number.upper() if kind != 'chapter' else number}"
+        heading = f"{label} — {title_case(name)}" if name else label
+        out.append((m.start(), m.end(), STRUCTURE_RANK[kind], heading))
+    return out
+
+
+def _path_at(heads: list[tuple[int, int, int, str]], pos: int) -> tuple[str, ...]:
+    """The structural headings in force at `pos`: the latest of each rank, a higher rank clearing lower ones."""
+    current: dict[int, str] = {}
+    for start, _, rank, heading in heads:
+        if start >= pos:
+            break
+        current = {r: h for r, h in current.items() if r < rank}
+        current[rank] = heading
+    return tuple(current[r] for r in sorted(current))
+
+
+def _sections(text: str) -> list[tuple[int, int, str, str]]:
+    """(start, end of heading line, number, heading) of each `§` section heading."""
+    out = []
+    for m in SECTION.finditer(text):
+        heading = m.group(2).strip().rstrip(".").strip()
+        out.append((m.start(), m.end(), m.group(1), heading))
+    return out
+
+
+def _candidates(text: str, begin: int, end: int) -> list[Candidate]:
+    """Labels at line starts between a section heading and the next heading."""
+    out: list[Candidate] = []
+    pos = begin
+    for ln in lines(text[begin:end]):
+        m = LABEL_LINE.match(ln.text)
+        if m:
+            hashes, label, rest = m.group(1), m.group(2), m.group(3)
+            heading_line = len(hashes) in (5, 6)
+            forced = LOWER if heading_line and len(label) == 1 and label.islower() else None
+            start = pos + ln.start + m.start(2) - 1
+            if hashes:
+                start = pos + ln.start  # the unit starts at its heading's `#`
+            out.append(Candidate(start, label, title=label_title(rest, heading_line), forced=forced))
+    return out
+
+
+def label_title(rest: str, heading_line: bool = False) -> str:
+    """The title in what follows a label on its line, if that is a heading rather than text.
+
+    A Markdown heading line is a title (its trailing full stop dropped); on an ordinary line a title is short,
+    starts with a capital, and neither ends like a list item nor like a lead-in.
+
+    Examples: label_title("Anti-Money Laundering Programs.", True) == "Anti-Money Laundering Programs";
+    label_title("In general .") == "In general"; label_title("Commodity") == "Commodity";
+    label_title("As used in this section") == ""; label_title("a private banker;") == "";
+    label_title("$10,000.") == ""; label_title("") == ""
+    """
+    text = " ".join(rest.split())
+    if not text:
+        return ""
+    bare = text.rstrip(" .").strip()
+    if heading_line:
+        return bare if len(bare.split()) <= 2 * MAX_TITLE_WORDS else ""
+    words = bare.split()
+    if not words or len(words) > MAX_TITLE_WORDS or not words[0][:1].isupper():
+        return ""
+    if text.endswith((";", ",", ":", "—", "-")) or words[-1].lower() in LEAD_IN_WORDS:
+        return ""
+    if re.search(r"[.;:](?=\s)", bare):
+        return ""  # more than one sentence: text, not a heading
+    return bare
