@@ -255,7 +255,7 @@ GENERIC = """<?xml version="1.0"?>
 
 def write(tmp_path: Path, name: str, content: str, encoding: str = "utf-8") -> Path:
     path = tmp_path / name
-    path.write_bytes(content.encode(encoding))
+    path.write_bytes(content.encode(encoding, "xmlcharrefreplace"))  # as a latin-1 eCFR file carries an em dash
     return path
 
 
@@ -473,7 +473,9 @@ def test_ecfr_paragraph_levels(tmp_path):
         ("i", False, [(1, "h"), (2, "3")], "j", 1),  # both fit: (j) next says letter
         ("v", False, [(1, "b"), (2, "1"), (3, "iv")], None, 3),
         ("v", False, [(1, "u")], None, 1),
-        ("x", False, [(1, "w"), (2, "1"), (3, "ix")], None, 3),
+        ("x", False, [(1, "w"), (2, "1"), (3, "ix")], None, 3),  # both fit, nothing decides: roman run goes on
+        ("x", False, [(1, "w"), (2, "1"), (3, "ix")], "y", 1),
+        ("i", False, [(1, "h"), (2, "3")], None, 1),
     ],
 )
 def test_cfr_level(token, italic, stack, following, level):
@@ -507,6 +509,13 @@ def test_unknown_xml_family_is_plain_text(tmp_path):
     assert ex.units is None and ex.format == "xml"
     assert ex.meta["family"] == "unknown" and ex.meta["root"] == "report"
     assert ex.text.splitlines() == ["Annual report", "Hello world & friends.", "Second line", "a | b"]
+
+
+def test_xhtml_goes_to_the_html_reader(tmp_path):
+    page = ('<?xml version="1.0" encoding="UTF-8"?>\n<html xmlns="http://www.w3.org/1999/xhtml"><head>'
+            "<title>T</title><style>p { x: y }</style></head><body><p>Body text.</p></body></html>")
+    ex = read_xml(write(tmp_path, "page.xml", page))
+    assert ex.format == "html" and ex.text == "Body text.\n"
 
 
 def test_dispatcher_sends_xml_here(tmp_path):

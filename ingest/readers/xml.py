@@ -32,6 +32,7 @@ and ignored; for such files, HTML named character references (`&mdash;`) are rea
 
 from __future__ import annotations
 
+import functools
 import html.entities
 import re
 from dataclasses import dataclass, replace
@@ -94,7 +95,8 @@ def clean_num(s: str | None) -> str:
     """
     s = norm(s)
     s = re.sub(r"^(?:the\s+)?" + _KEYWORDS + r"\b", "", s, flags=re.I)
-    s = re.sub(r"^(?:§+|sec(?:tion)?\b\.?|regulation\b|reg\b\.?|article\b|rule\b|paragraph\b|para\b\.?)", "", s, flags=re.I)
+    s = re.sub(r"^(?:§+|sec(?:tion)?\b\.?|regulation\b|reg\b\.?|article\b|rule\b|paragraph\b|para\b\.?)", "", s,
+               flags=re.I)
     return s.replace(" ", "").strip("()[]§.,;:—–-")
 
 
@@ -111,7 +113,7 @@ def heading_entry(label: str, heading: str = "") -> str:
 
     Examples: heading_entry("PART 2", "CUSTOMER DUE DILIGENCE") == "Part 2 CUSTOMER DUE DILIGENCE";
     heading_entry("CHAPTER 53—", "MONETARY TRANSACTIONS") == "Chapter 53 MONETARY TRANSACTIONS";
-    heading_entry("", "PART 1022—RULES FOR MONEY SERVICES BUSINESSES") == "Part 1022 RULES FOR MONEY SERVICES BUSINESSES"
+    heading_entry("", "PART 1022—RULES FOR MONEY SERVICES") == "Part 1022 RULES FOR MONEY SERVICES"
     """
     label = norm(label).rstrip(" .—–-:")
     text = " ".join(p for p in (label, norm(heading)) if p)
@@ -120,6 +122,7 @@ def heading_entry(label: str, heading: str = "") -> str:
                   r"\s+[\w.]+)\s*[—–]\s*", r"\1 ", text)
 
 
+@functools.lru_cache(maxsize=4096)
 def local(tag) -> str:
     """Local name of an element tag: local("{http://x}P1") == "P1"."""
     return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
@@ -157,7 +160,9 @@ def parse_xml(path: Path, data: bytes) -> Element:
     except ParseError as e:
         line, column = e.position
         reason = str(e).rsplit(": line", 1)[0]
-        hint = "; named entities such as &nbsp; need a DTD: write them as numeric references (&#160;)" if "undefined entity" in reason else ""
+        hint = ""
+        if "undefined entity" in reason:
+            hint = "; named entities such as &nbsp; need a DTD: write them as numeric references (&#160;)"
         raise DocumentError(path, f"malformed XML at line {line}, column {column + 1}: {reason}{hint}") from None
     _check_depth(path, root)
     return root
@@ -168,7 +173,8 @@ def _check_depth(path: Path, root: Element) -> None:
     while stack:
         el, depth = stack.pop()
         if depth > MAX_DEPTH:
-            raise DocumentError(path, f"XML nested deeper than {MAX_DEPTH} elements; this is not a legislative document")
+            raise DocumentError(
+                path, f"XML nested deeper than {MAX_DEPTH} elements; this is not a legislative document")
         stack.extend((child, depth + 1) for child in el)
 
 
@@ -369,7 +375,7 @@ class _Markup:
             self.b.line(f"{label} {printed}", ctx)
         else:
             self.b.pending = label
-        entry = (f"{self.heading_label(kind, citation, label)} {title}",) if title else ()
+        entry = (f"{citation} {title}",) if title else ()
         inner = replace(ctx, parent=citation, parent_kind=kind, headings=ctx.headings + entry, group_title="",
                         print_group_title=False)
         self.block(el, inner, skip=(num_el, head_el))
@@ -391,9 +397,6 @@ class _Markup:
 
     def citation(self, el: Element, number: str, ctx: _Ctx) -> str:
         return f"{ctx.parent}({number})" if ctx.parent else f"({number})"
-
-    def heading_label(self, kind: str, citation: str, label: str) -> str:
-        return citation
 
     def meta(self) -> dict:
         return {}
@@ -478,7 +481,7 @@ class _Clml(_Markup):
         for c in el:
             if c is title_el:
                 continue
-            if local(c.tag) in self.UNITS and self.number(c) and not ctx.quoted:
+            if local(c.tag) in self.UNITS and self.number(c):
                 self.walk(c, replace(ctx, group_title=clean_title(title), print_group_title=first))
                 first = False
             else:
@@ -534,9 +537,6 @@ class _Clml(_Markup):
             self._prefix(el) if self._top(ctx) else (ctx.parent or "").split(".", 1)[0])
         kinds = _CLML_KINDS.get(family, _CLML_KINDS[self.default_prefix])
         return kinds[min(depth, len(kinds) - 1)]
-
-    def heading_label(self, kind: str, citation: str, label: str) -> str:
-        return citation
 
     def meta(self) -> dict:
         meta = {"family": self.family, "doc_kind": self.doc_kind}
@@ -659,7 +659,8 @@ def cfr_level(token: str, italic: bool, stack: list[tuple[int, str]], following:
     `stack` holds the open (level, token) pairs; `following` is the next label in the section, used when a
     label such as (i), (v) or (x) can be a letter or a roman numeral.
     Examples: cfr_level("i", False, [(1, "h")], "j") == 1; cfr_level("i", False, [(1, "d"), (2, "2")], "ii") == 3;
-    cfr_level("v", False, [(1, "b"), (2, "1"), (3, "iv")], None) == 3
+    cfr_level("v", False, [(1, "b"), (2, "1"), (3, "iv")], None) == 3;
+    cfr_level("i", False, [(1, "h"), (2, "3")], "j") == 1 (both fit: the next label decides)
     """
     if token.isdigit():
         return 5 if italic else 2
@@ -679,8 +680,12 @@ def cfr_level(token: str, italic: bool, stack: list[tuple[int, str]], following:
     roman_ok = (3 in open_levels and roman_value(token) == roman_value(open_levels[3]) + 1) or (
         token == "i" and bool(stack) and stack[-1][0] == 2
     )
-    if letter_ok and roman_ok:
-        return 3 if following is not None and roman_value(following) == roman_value(token) + 1 else 1
+    if letter_ok and roman_ok:  # (i) after (h)…(3), (v) after (u)…(iv), (x) after (w)…(ix)
+        if following and roman_value(following) == roman_value(token) + 1:
+            return 3
+        if following and len(following) == 1 and ord(following) == ord(token) + 1:
+            return 1
+        return 3 if 3 in open_levels else 1  # nothing decides: continue the roman run already open
     if roman_ok:
         return 3
     if letter_ok:
@@ -689,7 +694,7 @@ def cfr_level(token: str, italic: bool, stack: list[tuple[int, str]], following:
 
 
 class _Ecfr(_Markup):
-    """eCFR XML (DIV1…DIV9 with N and TYPE, HEAD, flat P paragraphs): sections `1022.210`, paragraphs `1022.210(d)(1)`.
+    """eCFR XML (DIV1…DIV9 with N and TYPE, HEAD, flat P paragraphs): sections `1022.210`, paragraphs `1022.210(d)`.
 
     eCFR paragraphs are flat `<P>`s whose labels carry the depth: (a) → (1) → (i) → (A) → italic (1) →
     italic (i), as the eCFR user guide describes. A paragraph opening with several labels (`(d)(1) Each…`, or
@@ -761,8 +766,8 @@ class _Ecfr(_Markup):
     def section(self, el: Element, ctx: _Ctx) -> None:
         head_el = self.child(el, "HEAD")
         head = norm(self.flat(head_el))
-        printed = re.match(r"[§\s]*([\w.\-–]+)", head)
-        number = clean_num(el.get("N", "")) or (clean_num(printed.group(1)) if printed else "")
+        sign = re.match(r"[§\s]*([\w.\-–]+)", head)
+        number = clean_num(el.get("N", "")) or (clean_num(sign.group(1)) if sign else "")
         title = clean_title(re.sub(r"^§+\s*[\w.\-–]+\s*", "", head))
         section = self.b.open(number or "section", ctx, "section", title)
         self.b.line(head or f"§ {number}", ctx)
@@ -796,14 +801,14 @@ class _Ecfr(_Markup):
         self.b.flush(base)
 
     def meta(self) -> dict:
+        """The part's heading (`PART 1022—RULES FOR …`), else the bulk file's header title (`Title 31: …`)."""
         meta = {"family": self.family, "doc_kind": "regulation"}
-        title = next((e for e in self.root.iter() if local(e.tag) == "TITLE" and norm(self.flat(e))), None)
         part = next((e for e in self.root.iter() if local(e.tag) == "DIV5"), None)
-        head = self.child(part, "HEAD") if part is not None else None
-        if head is not None and norm(self.flat(head)):
-            meta["title"] = norm(self.flat(head))
-        elif title is not None:
-            meta["title"] = norm(self.flat(title))
+        head = norm(self.flat(self.child(part, "HEAD"))) if part is not None else ""
+        titles = (norm(self.flat(e)) for e in self.root.iter() if local(e.tag) == "TITLE")
+        header = next((t for t in titles if t), "")
+        if head or header:
+            meta["title"] = head or header
         return meta
 
 
@@ -815,7 +820,7 @@ def family_of(root: Element) -> type[_Markup]:
     ns, name = _namespace(root.tag), local(root.tag)
     if ns == CLML_NS:
         return _Clml
-    if "uslm" in ns.lower():
+    if ns == USLM_NS or "uslm" in ns.lower():  # uscode.house.gov, or govinfo's schemas.gpo.gov/xml/uslm
         return _Uslm
     if not ns and name in ("bill", "resolution", "amendment-doc"):
         return _GpoBill
@@ -831,13 +836,18 @@ def read_xml(path: Path) -> Extracted:
     """
     path = Path(path)
     root = parse_xml(path, path.read_bytes())
+    if local(root.tag) == "html":  # XHTML: the HTML reader knows which parts of a page are not body text
+        from ingest.readers.html import read_html
+
+        return read_html(path)
     reader = family_of(root)(root)
     text, units = reader.read()
     if not text.strip():
         hint = ""
         if reader.family == "clml" and root.find(f"{{{CLML_NS}}}Contents") is not None:
-            hint = " (this looks like a table of contents: fetch the full text, …/data.xml, not …/contents/data.xml)"
-        raise DocumentError(path, f"no text: the XML ({reader.family}) holds no provision text{hint}")
+            hint = " (this looks like a table of contents: fetch …/data.xml, not …/contents/data.xml)"
+        what = "no text" if reader.family == "unknown" else f"no provision text ({reader.family} markup)"
+        raise DocumentError(path, f"no text: the XML holds {what}{hint}")
     meta = reader.meta() if reader.family != "unknown" else {"family": "unknown", "root": local(root.tag)}
     if "title" not in meta:
         meta["title"] = next((ln for ln in text.splitlines() if ln.strip()), "")[:200]

@@ -46,6 +46,8 @@ PAPER_ANNEX = re.compile(r"^Annex (\d{1,2})\s*$")
 APPENDIX = re.compile(r"^Appendix (\d{1,2})\s*$")
 # `3.70 Our position`, `7. 2 Below`; the number is followed by the start of a sentence, not `and`/`)`.
 PARA = re.compile(r"^\s*(\d{1,2})\.\s?(\d{1,3})\s+(?=[A-Z‘'“\"(•£$€\d])")
+# The extractor sometimes spaces the digits too: `7. 4 0 The regulatory regime` is paragraph 7.40.
+PARA_SPACED = re.compile(r"^\s*(\d{1,2})\.\s?(\d \d{1,2}|\d\d \d)\s+(?=[A-Z‘'“\"(•£$€])")
 # Annex paragraphs `15. The…` (or `176.` alone on its line, its text after a footnote).
 ANNEX_PARA = re.compile(r"^\s*(\d{1,3})\.(?:\s+(?=[A-Z‘'“\"(•£$€\d])|\s*$)")
 QUESTION = re.compile(r"^\s*(?:Question\s+|Q)(\d{1,3})\s*:")
@@ -55,6 +57,8 @@ TOC_PAGE = re.compile(r"\s*(?:Page\s+)?\d{1,3}\s*$")
 BACK_MATTER = re.compile(r"^\s*(?:© Financial Conduct Authority|We make all responses to formal consultation)")
 # Sentence-final punctuation, possibly followed by closing quotes or brackets.
 COMPLETE = re.compile(r"[.?!:;…][’'”\")\]]*\s*$")
+# An instrument's title above its first heading: `STABLECOINS AND CRYPTOASSET SAFEGUARDING INSTRUMENT 202X`.
+TITLE_IN_CAPITALS = re.compile(r"^(?=.*[A-Z]{6})[A-Z0-9 ,&()'’-]{20,}$")
 HEADING_MAX_LINES = 3
 HEADING_MAX_WORDS = 20
 HEADING_MAX_CHARS = 100
@@ -163,12 +167,11 @@ def toc_titles(toc: list[str]) -> dict[tuple[str, str], str]:
             rest = s
         if key is None:
             continue
-        ends = bool(TOC_PAGE.search(rest)) and not TOC_PAGE.fullmatch(rest.strip() or "x") or (
-            rest.strip().isdigit() and words
-        )
-        rest = TOC_PAGE.sub("", rest) if TOC_PAGE.search(rest) else rest
+        page = TOC_PAGE.search(rest)
+        if page:
+            rest = rest[: page.start()]
         words.extend(rest.split())
-        if ends:
+        if page and words:  # the page number closes the entry; a bare number before any title does not
             close()
             key, words = None, []
     close()
@@ -252,15 +255,15 @@ def glossary_term(entry: list[str]) -> str:
         s = " ".join(raw.split())
         if not s:
             continue
-        if s[0] in "(…[" or GLOSSARY_DEF_LEAD.match(s) or s.endswith("."):
+        if s[0] in "(…[" or GLOSSARY_DEF_LEAD.match(s):
             break
-        if i > 0 and s[0].isupper():
-            break  # a definition that opens with a name (`CASS 17.`)
+        if i > 0 and (s[0].isupper() or len(s) > GLOSSARY_TERM_MAX_CHARS or s.endswith(".")):
+            break  # a definition that opens with a name (`CASS 17.`), or a line of definition text
         m = GLOSSARY_DEF_SPLIT.search(s)
         if m:
-            words.append(s[: m.start()])
+            words.append(s[: m.start()])  # a one-line term shares its line with the definition
             break
-        if len(s) > GLOSSARY_TERM_MAX_CHARS:
+        if len(s) > GLOSSARY_TERM_MAX_CHARS or s.endswith("."):
             # A long line with no definition opening: the definition's first words; the term ends before.
             if not words:
                 words.append(s.split()[0])
@@ -292,6 +295,7 @@ class _Splitter:
     seen: set[str] = field(default_factory=set)
     titles: dict[tuple[str, str], str] = field(default_factory=dict)
     floor: int = 0  # no sub-heading reaches above this line (the last unit's first line, a title)
+    title_floor: bool = False  # the floor is the line after a chapter's or annex's title
 
     def run(self) -> SplitResult:
         self.all_lines = lines(self.text)
@@ -368,11 +372,11 @@ class _Splitter:
         return " ".join(printed), j
 
     def _heading_before(self, i: int, floor: int) -> tuple[int, str] | None:
-        """A sub-heading printed just above line `i` (no line below `floor`): (its first line, its text).
+        """A sub-heading printed just above line `i` (not above line `floor`): (its start offset, its text).
 
         A heading is one to three short lines without sentence punctuation (the last may be a question),
-        starting with a capital, below a line that ends a sentence (or below the chapter title). Table rows
-        and figure labels rarely pass: their line above does not end a sentence.
+        starting with a capital, below a line that ends a sentence (or right below the chapter's title).
+        Table rows and figure labels rarely pass: the line above them does not end a sentence.
         """
         block: list[int] = []
         j = i - 1
@@ -389,18 +393,18 @@ class _Splitter:
             joined = " ".join(texts)
             if len(joined) > HEADING_MAX_CHARS * k or len(joined.split()) > HEADING_MAX_WORDS:
                 continue
-            if not (texts[0][0].isupper() or texts[0][0].isdigit()) or texts[0][0] in "•–-(":
-                continue
+            if not texts[0][0].isupper() or any(not re.search(r"[a-z]", t) for t in texts) or "http" in joined:
+                continue  # a heading opens with a capital and is not in capitals (figure labels, titles)
             if any(re.search(r"[.,;:!…]\s*$", t) for t in texts) or any(t.endswith("?") for t in texts[:-1]):
                 continue
             if any(t[0] in "•–-(" for t in texts) or any(PARA.match(t) or QUESTION.match(t) for t in texts):
                 continue
-            if texts[0].isupper() and len(texts[0]) > 3:
-                continue  # an instrument's title in capitals is not a sub-heading
-            above = self._line_above(cand[0], floor)
-            if above is not None:
+            above = self._line_above(cand[0], 0)
+            if above is not None and not (above < floor and self.title_floor):
                 s = self.all_lines[above].text.strip()
-                if not (COMPLETE.search(s) or (s.isupper() and len(s) > 3)):
+                # A question as heading (`What is custody?`) never follows a question: it ends one.
+                ends = COMPLETE.search(s) and not (joined.endswith("?") and s.endswith("?"))
+                if not (ends or TITLE_IN_CAPITALS.match(s)):
                     continue
             return self._start_of(cand[0]), joined
         return None
@@ -434,7 +438,8 @@ class _Splitter:
                 self._mark(self.all_lines[i].start, cite, None, heading, "chapter", title)
                 body_questions = scope.last_question if scope else 0
                 scope = _Scope(cite, heading, last_question=body_questions)
-                self.floor = i = nxt
+                self.floor, self.title_floor = nxt, True
+                i = nxt
                 continue
             m = PAPER_ANNEX.match(t)
             if m and chapter and int(m.group(1)) == annex + 1:
@@ -445,7 +450,8 @@ class _Splitter:
                 heading = (f"Annex {annex} {title}".strip(),)
                 self._mark(self.all_lines[i].start, cite, None, heading, "annex", title)
                 scope = _Scope(cite, heading)
-                self.floor = i = nxt
+                self.floor, self.title_floor = nxt, True
+                i = nxt
                 continue
             m = APPENDIX.match(t)
             if m and chapter:
@@ -473,12 +479,13 @@ class _Splitter:
                     if self._unit(i, f"{scope.citation} para.{n}", scope, "paragraph"):
                         scope.last = n
             return
-        m = PARA.match(t)
-        if m and f"ch.{m.group(1)}" == scope.citation:
-            n = int(m.group(2))
-            if scope.last < n <= scope.last + MAX_SKIP:
-                if self._unit(i, f"para.{m.group(1)}.{n}", scope, "paragraph"):
-                    scope.last = n
+        for m in (PARA_SPACED.match(t), PARA.match(t)):
+            if m and f"ch.{m.group(1)}" == scope.citation:
+                n = int(m.group(2).replace(" ", ""))
+                if scope.last < n <= scope.last + MAX_SKIP:
+                    if self._unit(i, f"para.{m.group(1)}.{n}", scope, "paragraph"):
+                        scope.last = n
+                    return
 
     def _unit(self, i: int, cite: str, scope: _Scope, kind: str) -> bool:
         """Mark a paragraph or question at line `i`, taking in a sub-heading printed just above it."""
@@ -488,7 +495,7 @@ class _Splitter:
             start, scope.subheading = head
         heading = scope.heading + ((scope.subheading,) if scope.subheading else ())
         if self._mark(start, cite, scope.citation, heading, kind):
-            self.floor = i + 1
+            self.floor, self.title_floor = i + 1, False
             return True
         return False
 
@@ -501,7 +508,8 @@ class _Splitter:
         self._mark(self.all_lines[i].start, app, None, app_heading, "appendix", title)
         preamble = _Scope(app, app_heading)
         book: _Book | None = None
-        self.floor = j = nxt
+        self.floor, self.title_floor = nxt, True
+        j = nxt
         while j < end:
             t = self.all_lines[j].text
             m = APPENDIX.match(t)
@@ -566,8 +574,6 @@ class _Splitter:
             and (s[0].islower() or (re.match(r"[A-Z]{2,}\b", s) and len(s) <= GLOSSARY_TERM_MAX_CHARS))
         )
         if not starts_entry:
-            if book.pending is not None and not s.startswith("[") and not complete:
-                pass
             return
         entry = [ln.text for ln in self.all_lines[j : j + 8]]
         term = glossary_term(entry)
@@ -657,11 +663,13 @@ class _Splitter:
             book.pending = self._start_of(j)
             book.pending_text = s
             return j
-        if book.pending is not None and t == t.lstrip() and book.pending_lines < 1 and not SUB_LABEL.match(s):
+        if (book.pending is not None and t == t.lstrip() and book.pending_lines < 1 and not SUB_LABEL.match(s)
+                and not CHAPTER_NUMBER_ALONE.match(t) and not SB_ANNEX_WORD.match(t) and not s.startswith("[")):
             book.pending_text += " " + s  # a sub-heading wrapped onto a second line
             book.pending_lines += 1
             return j
-        book.drop_pending()
+        if not (CHAPTER_NUMBER_ALONE.match(t) or SB_ANNEX_WORD.match(t)):
+            book.drop_pending()  # text, not a provision, follows: the line was no heading of a provision
         self._sub_paragraph(j, self._start_of(j), s, book)
         return j
 
@@ -703,7 +711,7 @@ class _Splitter:
         book.drop_pending()
         if not self._mark(start, cite, parent, heading, kind):
             return False
-        self.floor = status_line + 1
+        self.floor, self.title_floor = status_line + 1, False
         book.provision, book.provision_heading, book.path = cite, heading, []
         # The first sub-paragraph may share the status letter's line: `16.2.11 R (1) A firm must…`.
         ln = self.all_lines[status_line]
@@ -715,19 +723,23 @@ class _Splitter:
 
     def _sub_paragraph(self, j: int, offset: int, s: str, book: "_Book") -> None:
         """Mark `(1)`, `(a)`, `(i)`, `(A)` opening the text `s` (at `offset`) inside the current provision."""
-        if book.provision is None:
-            return
-        m = SUB_LABEL.match(s)
-        if not m:
-            return
-        path = next_label(book.path, m.group(1))
-        if path is None:
-            return
-        cite = book.provision + "".join(f"({label})" for _, label in path)
-        parent = book.provision + "".join(f"({label})" for _, label in path[:-1])
-        if self._mark(offset, cite, parent, book.provision_heading, "subparagraph"):
+        while book.provision is not None:
+            m = SUB_LABEL.match(s)
+            if not m:
+                return
+            path = next_label(book.path, m.group(1))
+            if path is None:
+                return
+            cite = book.provision + "".join(f"({label})" for _, label in path)
+            parent = book.provision + "".join(f"({label})" for _, label in path[:-1])
+            if not self._mark(offset, cite, parent, book.provision_heading, "subparagraph"):
+                return
             book.path = path
-            self.floor = j + 1
+            self.floor, self.title_floor = j + 1, False
+            # `(4) (a) A firm should…`: a sub-paragraph whose first words are its own first sub-paragraph.
+            rest = s[m.end():]
+            offset += m.end() + len(rest) - len(rest.lstrip())
+            s = rest.lstrip()
 
 
 @dataclass

@@ -184,9 +184,15 @@ class Candidate:
 LOOKAHEAD = 4  # how many following labels decide between two readings of a label
 
 
-def options(path: Path, cand: Candidate, order: Sequence[str]) -> list[Path]:
+MAX_GAP = 3  # lenient reading: a label may skip this many places at most (`(ff)` after `(dd)`, `(ee)` never enacted)
+
+
+def options(path: Path, cand: Candidate, order: Sequence[str], lenient: bool = False) -> list[Path]:
     """The readings of `cand` after `path`, preferred first: a new deeper level, then the next label at an open
-    level from the deepest out.
+    level from the deepest out. `lenient` (for clean sources such as the US Code, where every label starts its
+    own paragraph) adds, after those: a deeper level that skips one (`(15)` › `(i)`, as 15 U.S.C. 77b(a)(15)
+    is enacted), a label that skips a few places, and a titled label that repeats the last one (two
+    paragraphs `(80)` in 15 U.S.C. 78c(a)).
 
     Example: [p[-1] for p in options((("lower", "h"), ("arabic", "2"), ("upper", "B")), Candidate(0, "i"), ACT_ORDER)]
     == [("lroman", "i"), ("lower", "i")]
@@ -207,24 +213,61 @@ def options(path: Path, cand: Candidate, order: Sequence[str]) -> list[Path]:
         kind, prev = path[i]
         if kind in kinds and is_next(kind, prev, cand.label):
             out.append(path[:i] + ((kind, cand.label),))
+    if lenient:
+        open_kinds = {k for k, _ in path}
+        for k in order[depth + 2 :]:
+            if k in kinds and is_first(k, cand.label) and k not in open_kinds:
+                out.append(path + ((k, cand.label),))
+        for i in range(len(path) - 1, -1, -1):
+            kind, prev = path[i]
+            if kind in kinds and 2 <= _distance(kind, prev, cand.label) <= MAX_GAP:
+                out.append(path[:i] + ((kind, cand.label),))
+        if cand.title:
+            for i in range(len(path) - 1, -1, -1):
+                if path[i][1] == cand.label:
+                    out.append(path[: i + 1])
+                    break
     return out
 
 
-def _score(path: Path, following: Sequence[Candidate], order: Sequence[str]) -> int:
-    """How well the labels after a reading fit it: the nearer a label that fits, the more it counts."""
+def _ordinal(kind: str, label: str) -> int | None:
+    """Position of a label in its kind's sequence (inserted labels such as `40A` share their number's)."""
+    if kind == ARABIC:
+        m = ARABIC_LABEL.match(label)
+        return int(m.group(1)) if m else None
+    if kind in (LROMAN, UROMAN):
+        return roman_value(label)
+    if len(label) == 1 and label.isalpha():
+        return ord(label.lower()) - ord("a") + 1
+    if _doubled(label):
+        return ord(label[0].lower()) - ord("a") + 27
+    return None
+
+
+def _distance(kind: str, prev: str, label: str) -> int:
+    a, b = _ordinal(kind, prev), _ordinal(kind, label)
+    return b - a if a is not None and b is not None else 0
+
+
+def _score(path: Path, following: Sequence[Candidate], order: Sequence[str], lenient: bool) -> int:
+    """How well the labels after a reading fit it: the nearer a label that fits, the more it counts; a label
+    that fits only by a lenient reading counts half."""
     score = 0
     for k, cand in enumerate(following[:LOOKAHEAD]):
-        opts = options(path, cand, order)
+        strict = options(path, cand, order)
+        opts = strict or (options(path, cand, order, lenient=True) if lenient else [])
         if opts:
-            score += 1 << (LOOKAHEAD - k)
+            score += (2 if strict else 1) << (LOOKAHEAD - k)
             path = opts[0]
     return score
 
 
-def resolve(cands: Sequence[Candidate], order: Sequence[str]) -> list[tuple[Candidate, Path]]:
+def resolve(cands: Sequence[Candidate], order: Sequence[str], lenient: bool = False) -> list[tuple[Candidate, Path]]:
     """The candidates that are labels of the section's outline, each with its path from the section down.
 
-    Candidates that fit no level are left out (their text stays in the unit before them).
+    Candidates that fit no level are left out (their text stays in the unit before them). Where a label can be
+    read more than one way, the reading under which the next few labels fit best wins; on a tie, the first
+    reading `options` gives.
 
     Example: [(c.label, "".join(f"({l})" for _, l in p)) for c, p in resolve(
     [Candidate(0, "a"), Candidate(1, "1"), Candidate(2, "3"), Candidate(3, "2"), Candidate(4, "b")], ACT_ORDER)]
@@ -233,16 +276,15 @@ def resolve(cands: Sequence[Candidate], order: Sequence[str]) -> list[tuple[Cand
     accepted: list[tuple[Candidate, Path]] = []
     path: Path = ()
     for i, cand in enumerate(cands):
-        opts = options(path, cand, order)
+        opts = options(path, cand, order, lenient)
         if not opts:
             continue
         if len(opts) > 1:
             following = cands[i + 1 :]
-            best = max(range(len(opts)), key=lambda j: (_score(opts[j], following, order), -j))
-            chosen = opts[best]
+            best = max(range(len(opts)), key=lambda j: (_score(opts[j], following, order, lenient), -j))
+            path = opts[best]
         else:
-            chosen = opts[0]
-        path = chosen
+            path = opts[0]
         accepted.append((cand, path))
     return accepted
 
@@ -250,6 +292,40 @@ def resolve(cands: Sequence[Candidate], order: Sequence[str]) -> list[tuple[Cand
 def cite(prefix: str, path: Path) -> str:
     """`cite("sec.4", (("lower", "a"), ("arabic", "11"))) == "sec.4(a)(11)"`; `cite("5318", ()) == "5318"`."""
     return prefix + "".join(f"({label})" for _, label in path)
+
+
+def outline_marks(
+    prefix: str, accepted: Sequence[tuple[Candidate, Path]], kinds: dict[str, str], section_path: tuple[str, ...], seen: set[str]
+) -> list[Mark]:
+    """Marks for a section's resolved labels: citation, parent, kind, title, and a heading path that adds each
+    titled ancestor below the section (`(a) In General`).
+
+    A label that repeats one already cited (so in the enacted text: two subsections `(j)` in 15 U.S.C. 78o)
+    is cited with its occurrence, `78o(j)[2]`, and so are its descendants (`78o(j)[2](1)`). `seen` holds the
+    document's citations so far and is updated.
+
+    Example: [m.citation for m in outline_marks("sec.1", [(Candidate(5, "a"), (("lower", "a"),)),
+    (Candidate(9, "a", "Again"), (("lower", "a"),))], ACT_KINDS, ("Sec. 1.",), set())] == ["sec.1(a)", "sec.1(a)[2]"]
+    """
+    marks: list[Mark] = []
+    shown: list[str] = []  # each level's label as cited: `(j)` or `(j)[2]`
+    titles: list[str] = []
+    for cand, path in accepted:
+        depth = len(path) - 1
+        shown, titles = shown[:depth], titles[:depth]
+        parent = prefix + "".join(shown)
+        part = f"({path[-1][1]})"
+        citation = parent + part
+        n = 1
+        while citation in seen:
+            n += 1
+            citation = f"{parent}{part}[{n}]"
+        seen.add(citation)
+        shown.append(citation[len(parent) :])
+        ancestors = tuple(f"{shown[i]} {titles[i]}" for i in range(depth) if titles[i])
+        titles.append(cand.title)
+        marks.append(Mark(cand.start, citation, parent, section_path + ancestors, kinds[path[-1][0]], cand.title))
+    return marks
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -329,14 +405,15 @@ def plain(text: str) -> tuple[str, list[int]]:
 # ---------------------------------------------------------------------------------------------------------
 # The document
 
-ACT_SECTION = re.compile(r"^(?:SECTION|SEC\.)[^\S\n]+(\d{1,4}[A-Z]?)\.(?=\s)", re.M)
-EO_SECTION = re.compile(r"^[^\S\n]*(?:Section|Sec\.|SECTION|SEC\.)[^\S\n]*\n?[^\S\n]*(\d{1,4}[A-Z]?)[^\S\n]*\.(?=\s)", re.M)
+ACT_SECTION = re.compile(r"^(?:#{1,6}[^\S\n]*)?(?:SECTION|SEC\.)[^\S\n]+(\d{1,4}[A-Z]?)\.(?=\s)", re.M)
+EO_SECTION = re.compile(r"^[^\S\n]*(?:#{1,6}[^\S\n]*)?(?:Section|Sec\.|SECTION|SEC\.)[^\S\n]*\n?[^\S\n]*(\d{1,4}[A-Z]?)[^\S\n]*\.(?=\s)", re.M)
 DIVISION = re.compile(r"^(TITLE|Subtitle)[^\S\n]+([IVXLC]+|[A-Z])[^\S\n]*[—–-]+[^\S\n]*(\S.*)$", re.M)
 LINE_LABEL = re.compile(r"^[^\S\n]*\(([A-Za-z0-9]{1,5})\)(?=\s|$)")
 INLINE_FIRST = re.compile(r"(?<=[.:])\s+\((a)\)(?=\s)")
 EXECUTIVE_ORDER = re.compile(r"it is hereby ordered|By the authority vested in me as President", re.I)
 ENACTING = re.compile(r"Be it enacted by the Senate and House of Representatives", re.I)
 MAX_HEADING_CHARS = 300
+MAX_HEADING_WORDS = 30
 APPROVED = re.compile(r"^\s*Approved [A-Z][a-z]+ \d{1,2}, \d{4}\.\s*$", re.M)
 LEGISLATIVE_HISTORY = re.compile(r"^LEGISLATIVE HISTORY\b.*$", re.M)
 # lines of a slip law's legislative-history box: `CONGRESSIONAL RECORD, Vol. 171 (2025):`, `July 17, considered
@@ -353,7 +430,7 @@ REFERENCE_WORDS = frozenset(
     "section sections subsection subsections paragraph paragraphs subparagraph subparagraphs clause clauses "
     "subclause subclauses item items subitem subitems title titles through".split()
 )
-OPEN_QUOTE = ("‘‘", "``", "“")  # GPO typesetting opens inserted text with two single quotes
+OPEN_QUOTE = ("‘‘", "``")  # GPO typesetting opens inserted text with two single quotes (`` in plain text)
 QUOTE_MARK = re.compile(r"‘‘|’’|``|''")
 
 
@@ -403,22 +480,7 @@ def split(extracted: Extracted) -> SplitResult:
         marks.append(Mark(sec.start, sec.citation, parent, section_path, "section", sec.title))
         stop = boundaries[bisect_right(boundaries, sec.start)]
         cands = _candidates(text, sec.head_end, stop, quoted, inline_first=executive_order)
-        titles: dict[str, str] = {}
-        for cand, path in resolve(cands, order):
-            citation = cite(sec.citation, path)
-            if citation in seen:
-                continue  # a label repeated at the same place: its text stays with the unit before
-            seen.add(citation)
-            ancestors = tuple(
-                f"({path[i][1]}) {titles[cite(sec.citation, path[: i + 1])]}"
-                for i in range(len(path) - 1)
-                if titles.get(cite(sec.citation, path[: i + 1]))
-            )
-            if cand.title:
-                titles[citation] = cand.title
-            marks.append(
-                Mark(cand.start, citation, cite(sec.citation, path[:-1]), section_path + ancestors, kinds[path[-1][0]], cand.title)
-            )
+        marks.extend(outline_marks(sec.citation, resolve(cands, order), kinds, section_path, seen))
 
     if is_markup:
         marks = [_unmark(m, original, where) for m in marks]
@@ -471,10 +533,23 @@ def _sections(text: str, pattern: re.Pattern) -> list[_Section]:
 def _section_title(text: str, pos: int) -> tuple[str, int]:
     """The heading after `SEC. 4.` (up to the full stop that ends it, over line breaks) and where it ends.
 
-    `U.S.` and other initials do not end a heading. Example: _section_title(" U.S. STABLECOINS.\\nText", 0)
-    == ("U.S. STABLECOINS", 18)
+    `U.S.` and other initials do not end a heading; a heading printed in capitals ends, at the latest, with
+    its last line in capitals, so a heading that lost its full stop does not swallow the text below it.
+
+    Examples: _section_title(" U.S. STABLECOINS.\\nText", 0) == ("U.S. STABLECOINS", 18);
+    _section_title(" SHORT TITLE\\nThis Act may be cited", 0) == ("SHORT TITLE", 12);
+    _section_title("  Purpose and\\nPolicies.  (a)  The", 0) == ("Purpose and Policies", 23)
     """
-    window = text[pos : pos + 300]
+    window = text[pos : pos + MAX_HEADING_CHARS]
+    rows = window.split("\n")
+    caps = bool(rows[0].strip()) and not any(ch.islower() for ch in rows[0])
+    if caps:
+        n = len(rows[0])
+        for row in rows[1:]:
+            if not row.strip() or any(ch.islower() for ch in row):
+                break
+            n += 1 + len(row)
+        window = window[:n]
     lead = len(window) - len(window.lstrip())
     for m in re.finditer(r"\.(?=\s|$)", window):
         before = window[lead : m.start()]
@@ -483,9 +558,11 @@ def _section_title(text: str, pos: int) -> tuple[str, int]:
         if "\n\n" in before.strip():
             break
         title = " ".join(before.split())
-        if not title or len(title.split()) > 30:
+        if not title or len(title.split()) > MAX_HEADING_WORDS:
             break
         return title, pos + m.end()
+    if caps and window.strip() and len(window.split()) <= MAX_HEADING_WORDS:
+        return " ".join(window.split()), pos + len(window)
     return "", pos
 
 
@@ -519,7 +596,7 @@ def _quoted_lines(text: str) -> set[int]:
     open_ = False
     for ln in lines(text):
         stripped = ln.text.lstrip()
-        if open_ or stripped.startswith(OPEN_QUOTE[:2]):
+        if open_ or stripped.startswith(OPEN_QUOTE):
             out.add(ln.start)
         for m in QUOTE_MARK.finditer(ln.text):
             open_ = m.group() in ("‘‘", "``")

@@ -23,7 +23,7 @@ import re
 
 from ingest.models import Extracted, Source, SplitResult
 from ingest.splitters.base import Cut, Mark, build, lines
-from ingest.splitters.us_act import ACT_KINDS, ACT_ORDER, LOWER, Candidate, cite, resolve, title_case
+from ingest.splitters.us_act import ACT_KINDS, ACT_ORDER, LOWER, Candidate, outline_marks, resolve, title_case
 
 SECTION_NUMBER = r"\d+[A-Za-z]*(?:[.\-–]\d+[A-Za-z]*)*"
 #: `§ 5318. Compliance…`, `#### § 77b. Definitions…`, `§§ 5327, 5328. Repealed.`, `§ 1022.210 Definitions.`
@@ -38,6 +38,9 @@ STRUCTURE = re.compile(
 STRUCTURE_RANK = {"title": 0, "subtitle": 1, "chapter": 2, "subchapter": 3, "part": 4, "subpart": 5}
 LABEL_LINE = re.compile(r"^(#*)[^\S\n]*\(([A-Za-z0-9]{1,5})\)(?=\s|$)[^\S\n]*(.*)$")
 MAX_TITLE_WORDS = 12
+FOOTNOTE = re.compile(r"^\d{1,2} (?=[A-Z])")  # `(80) 7 Funding portal .`: the 7 marks a note ("so in original")
+NOT_FIRST = frozenset("A An The Whoever For Any Each Such If".split())  # list items and provisos, not headings
+RULE_VERBS = frozenset("shall may must means mean includes include is are was were has have does".split())
 # a line that ends with one of these is a lead-in whose dash was lost (`(b) As used in this section`), not a heading
 LEAD_IN_WORDS = frozenset(
     "a an and any are as at be by chapter each following for from if in includes include is its may means "
@@ -75,22 +78,8 @@ def split(extracted: Extracted) -> SplitResult:
         section_path = path + (f"§ {number}. {heading}" if heading else f"§ {number}.",)
         marks.append(Mark(start, number, None, section_path, "section", heading))
         stop = next(b for b in boundaries if b > start)
-        titles: dict[str, str] = {}
-        for cand, lpath in resolve(_candidates(text, head_end, stop), ACT_ORDER):
-            citation = cite(number, lpath)
-            if citation in seen:
-                continue  # a label repeated at the same place: its text stays with the unit before
-            seen.add(citation)
-            ancestors = tuple(
-                f"({lpath[i][1]}) {titles[cite(number, lpath[: i + 1])]}"
-                for i in range(len(lpath) - 1)
-                if titles.get(cite(number, lpath[: i + 1]))
-            )
-            if cand.title:
-                titles[citation] = cand.title
-            marks.append(
-                Mark(cand.start, citation, cite(number, lpath[:-1]), section_path + ancestors, ACT_KINDS[lpath[-1][0]], cand.title)
-            )
+        accepted = resolve(_candidates(text, head_end, stop), ACT_ORDER, lenient=True)
+        marks.extend(outline_marks(number, accepted, ACT_KINDS, section_path, seen))
     return build(text, marks, cuts)
 
 
@@ -147,25 +136,28 @@ def _candidates(text: str, begin: int, end: int) -> list[Candidate]:
 def label_title(rest: str, heading_line: bool = False) -> str:
     """The title in what follows a label on its line, if that is a heading rather than text.
 
-    A Markdown heading line is a title (its trailing full stop dropped); on an ordinary line a title is short,
-    starts with a capital, and neither ends like a list item nor like a lead-in.
+    A title is short, starts with a capital but not with an article (`An insurance company` is a list
+    item), holds no verb of a rule (`shall`, `may`, `means`…), and ends
+    neither like a list item (`;`, `,`, `:`) nor like a lead-in whose dash was lost (`…in this section`). A
+    Markdown heading line may be twice as long. A note number after the label (`(80) 7 Funding portal .`) is
+    not part of the title; the full stop at the end is dropped.
 
     Examples: label_title("Anti-Money Laundering Programs.", True) == "Anti-Money Laundering Programs";
     label_title("In general .") == "In general"; label_title("Commodity") == "Commodity";
-    label_title("As used in this section") == ""; label_title("a private banker;") == "";
-    label_title("$10,000.") == ""; label_title("") == ""
+    label_title("As used in this section", True) == ""; label_title("The Secretary may prescribe", True) == "";
+    label_title("a private banker;") == ""; label_title("$10,000.") == ""; label_title("") == "";
+    label_title("7 Funding portal .") == "Funding portal"; label_title("An insurance company") == ""
     """
-    text = " ".join(rest.split())
-    if not text:
-        return ""
+    text = FOOTNOTE.sub("", " ".join(rest.split()))
     bare = text.rstrip(" .").strip()
-    if heading_line:
-        return bare if len(bare.split()) <= 2 * MAX_TITLE_WORDS else ""
     words = bare.split()
-    if not words or len(words) > MAX_TITLE_WORDS or not words[0][:1].isupper():
+    limit = 2 * MAX_TITLE_WORDS if heading_line else MAX_TITLE_WORDS
+    if not words or len(words) > limit or not words[0][:1].isupper():
         return ""
     if text.endswith((";", ",", ":", "—", "-")) or words[-1].lower() in LEAD_IN_WORDS:
         return ""
-    if re.search(r"[.;:](?=\s)", bare):
+    if words[0] in NOT_FIRST or any(w.lower().strip(",;") in RULE_VERBS for w in words):
+        return ""
+    if re.search(r"\.\s", bare):
         return ""  # more than one sentence: text, not a heading
     return bare

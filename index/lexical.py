@@ -1,0 +1,209 @@
+"""Lexical search: BM25 (bm25s) over provisions, with a tokenizer that keeps legal tokens whole.
+
+One BM25 document per provision (the text the embedder sees, unwindowed: heading path, title, own text and
+folded context, see `index.passages`). The index is saved with bm25s' own `save()` — `.npy` arrays and JSON,
+never pickles — in `index/bm25/`; document `i` is provision `ids.json[i]`.
+
+The tokenizer (`tokenize`), used for both documents and queries so the two always agree:
+
+1. Unicode NFKC, hyphen look-alikes (U+2010, U+2011) to `-`, case folded.
+2. Tokens are runs of letters and digits joined by `.` or `-` (and `/` or `,` between digits), followed by
+   any parenthesised labels: `200.9`, `14a`, `5318(h)(1)`, `1010.100`, `16.2.13r`, `e-money`, `2023/1114`.
+   Thousands separators are dropped (`1,000` → `1000`).
+3. A citation token also yields its shorter forms, so a query for the section finds its subsections:
+   `5318(h)(1)` → `5318(h)(1)`, `5318(h)`, `5318`; an FCA rule `16.2.13r` → `16.2.13r`, `16.2.13`.
+4. A hyphenated word yields itself, its parts joined and its alphabetic parts: `crypto-assets` →
+   `crypto-asset`, `cryptoasset`, `crypto`, `asset` (so UK "cryptoassets" meets EU "crypto-assets").
+5. Stop words (Lucene's 33 English stop words, bm25s' `STOPWORDS_EN`) and one-letter words are dropped;
+   legal modals (shall, must, may) are kept.
+6. Light stemming of alphabetic words: Harman's S-stemmer ("How effective is suffixing?", JASIS 1991),
+   which only folds plurals (`-ies` → `-y`, `-es` → `-e`, `-s` → ``, keeping `-us`, `-ss`, `-aes`, `-ees`,
+   `-oes`, `-eies`, `-aies`). It never touches tokens with digits, so citations stay exact, and it is
+   predictable for lawyers where Porter's stemmer conflates "regulated" with "regulation".
+
+Example:
+    >>> tokenize("Section 5318(h) of the e-money rules in CASS 16.2.13R")
+    ['section', '5318(h)', '5318', 'e-money', 'emoney', 'money', 'rule', 'cass', '16.2.13r', '16.2.13']
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from pathlib import Path
+from typing import Sequence
+
+from crosswalk.errors import IndexStateError
+
+TOKENIZER_VERSION = "legal-1"
+
+# Lucene's English stop set, the same 33 words as bm25s.stopwords.STOPWORDS_EN (a test checks it).
+STOPWORDS = frozenset(
+    "a an and are as at be but by for if in into is it no not of on or such that the their then there "
+    "these they this to was will with".split()
+)
+
+_TOKEN = re.compile(r"[^\W_]+(?:(?:[.\-]|(?<=\d)[/,](?=\d))[^\W_]+)*(?:\([^\W_]{1,8}\))*")
+_FCA_RULE = re.compile(r"\d+(?:\.\d+)+[a-z]")
+_HYPHENS = str.maketrans({"\u2010": "-", "\u2011": "-"})
+
+
+def s_stem(word: str) -> str:
+    """Harman's S-stemmer: fold English plurals only.
+
+    Example:
+        >>> [s_stem(w) for w in ("policies", "issuers", "cases", "status", "cass", "agrees", "rules")]
+        ['policy', 'issuer', 'case', 'status', 'cass', 'agree', 'rule']
+    """
+    if len(word) <= 3 or not word.isalpha():
+        return word
+    if word.endswith("ies") and not word.endswith(("eies", "aies")):
+        return word[:-3] + "y"
+    if word.endswith("es") and not word.endswith(("aes", "ees", "oes")):
+        return word[:-1]
+    if word.endswith("s") and not word.endswith(("us", "ss")):
+        return word[:-1]
+    return word
+
+
+def _word(w: str) -> str | None:
+    """A plain word after stop-word removal and stemming, or None when it is dropped."""
+    if w in STOPWORDS or (len(w) == 1 and not w.isdigit()):
+        return None
+    return s_stem(w)
+
+
+def _expand(tok: str) -> list[str]:
+    tok = tok.replace(",", "")
+    if "(" in tok:
+        base = tok[: tok.index("(")]
+        out = [tok]
+        cut = tok.rfind("(")
+        while cut > len(base):
+            out.append(tok[:cut])
+            cut = tok.rfind("(", 0, cut)
+        out.append(base)
+        return [t for t in out if t and (len(t) > 1 or t.isdigit())]
+    if _FCA_RULE.fullmatch(tok):
+        return [tok, tok[:-1]]
+    if "-" in tok:
+        parts = [p for p in tok.split("-") if p]
+        stemmed = [s_stem(p) for p in parts]
+        out = ["-".join(stemmed)]
+        if any(p.isalpha() for p in parts):
+            out.append("".join(stemmed))
+            out.extend(s for p, s in zip(parts, stemmed) if p.isalpha() and _word(p) is not None)
+        return out
+    w = _word(tok)
+    return [w] if w else []
+
+
+def tokenize(text: str) -> list[str]:
+    """The BM25 tokens of `text`, in order (see the module docstring for the rules).
+
+    Example:
+        >>> tokenize("31 CFR 1010.100 and reg. 14A; £1,000")
+        ['31', 'cfr', '1010.100', 'reg', '14a', '1000']
+    """
+    text = unicodedata.normalize("NFKC", text).translate(_HYPHENS).casefold()
+    out: list[str] = []
+    for m in _TOKEN.finditer(text):
+        out.extend(_expand(m.group()))
+    return out
+
+
+class LexicalIndex:
+    """A bm25s BM25 index over provisions (document `i` is the `i`-th provision of the index's `ids.json`).
+
+    Example:
+        >>> lex = LexicalIndex.build(["custody of client assets", "stablecoin reserve assets"])
+        >>> [(doc, round(score, 3)) for doc, score in lex.search(tokenize("reserve"), k=5)]
+        [(1, 0.704)]
+    """
+
+    def __init__(self, bm25, n_docs: int):
+        self.bm25 = bm25
+        self.n_docs = n_docs
+
+    @classmethod
+    def build(
+        cls, texts: Sequence[str], *, k1: float = 1.5, b: float = 0.75, method: str = "lucene",
+        progress: bool = False,
+    ) -> "LexicalIndex":
+        return cls.from_tokens([tokenize(t) for t in texts], k1=k1, b=b, method=method, progress=progress)
+
+    @classmethod
+    def from_tokens(
+        cls, corpus_tokens: Sequence[list[str]], *, k1: float = 1.5, b: float = 0.75, method: str = "lucene",
+        progress: bool = False,
+    ) -> "LexicalIndex":
+        import bm25s
+
+        if not corpus_tokens:
+            raise IndexStateError("cannot build a BM25 index over no provisions: run `crosswalk ingest` first")
+        bm25 = bm25s.BM25(k1=k1, b=b, method=method)
+        bm25.index([list(t) for t in corpus_tokens], show_progress=progress)
+        return cls(bm25, len(corpus_tokens))
+
+    def params(self) -> dict:
+        return {"k1": self.bm25.k1, "b": self.bm25.b, "method": self.bm25.method, "docs": self.n_docs}
+
+    def scores(self, query_tokens: Sequence[str], mask=None):
+        """BM25 score of every document for `query_tokens`; documents outside `mask` (bool array) score 0."""
+        import numpy as np
+
+        known = [t for t in query_tokens if t in self.bm25.vocab_dict]
+        if not known:
+            return np.zeros(self.n_docs, dtype=np.float32)
+        weight = None if mask is None else np.asarray(mask, dtype=np.float32)
+        return self.bm25.get_scores(known, weight_mask=weight)
+
+    def search(self, query_tokens: Sequence[str], k: int, mask=None) -> list[tuple[int, float]]:
+        """The `k` best `(document number, score)` pairs with a score above 0, best first.
+
+        Documents that share no token with the query are not returned (their score is 0). Ties are broken by
+        document number, i.e. document order.
+        """
+        import numpy as np
+
+        s = self.scores(query_tokens, mask)
+        cand = np.flatnonzero(s > 0)
+        if len(cand) > k:
+            part = np.argpartition(-s[cand], k - 1)[:k]
+            kth = s[cand[part]].min()
+            cand = np.flatnonzero(s >= kth)  # keep every document tied with the k-th, then cut after sorting
+        order = cand[np.lexsort((cand, -s[cand]))][:k]
+        return [(int(i), float(s[i])) for i in order]
+
+    def save(self, directory: Path) -> None:
+        self.bm25.save(str(directory), show_progress=False)
+        (Path(directory) / "crosswalk.json").write_text(
+            json.dumps({"tokenizer": TOKENIZER_VERSION, **self.params()}, indent=2) + "\n"
+        )
+
+    @classmethod
+    def load(cls, directory: Path) -> "LexicalIndex":
+        import bm25s
+
+        directory = Path(directory)
+        try:
+            meta = json.loads((directory / "crosswalk.json").read_text())
+            bm25 = bm25s.BM25.load(str(directory), mmap=False, show_progress=False)
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            raise IndexStateError(
+                f"the BM25 index in {directory} is missing or corrupt ({type(e).__name__}: {e}); "
+                "run `crosswalk index` to rebuild it"
+            ) from None
+        if meta.get("tokenizer") != TOKENIZER_VERSION:
+            raise IndexStateError(
+                f"the BM25 index in {directory} was built with tokenizer {meta.get('tokenizer')!r}, this "
+                f"Crosswalk uses {TOKENIZER_VERSION!r}: run `crosswalk index` to rebuild it"
+            )
+        n = int(bm25.scores["num_docs"])
+        if n != meta.get("docs"):
+            raise IndexStateError(
+                f"the BM25 index in {directory} holds {n} documents, its crosswalk.json says {meta.get('docs')}: "
+                "run `crosswalk index` to rebuild it"
+            )
+        return cls(bm25, n)

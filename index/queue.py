@@ -1,0 +1,286 @@
+"""The review queue: candidate pairs from `index.match`, most promising and most uncertain first.
+
+One table, `review_queue`, in the workspace store (`crosswalk.db`), created on first use. A row is a candidate
+pair (left = the focal provision, right = a candidate in the other jurisdiction) with what the matcher knew:
+
+- `score` (cosine of the two provisions' embeddings), `rank` (1 = the left provision's best candidate),
+  `mutual` (the left provision is also in the right one's own top-k),
+- `shared_terms` (JSON list of `{"label", "term", "left", "right"}`: defined terms and entities both texts use),
+- `explanation` (JSON `{"left", "right", "cosine"}`: the best-aligned sentence pair),
+- `priority` (see `priority`), `created_at` (when the pair first entered the queue), `run_id` (see below).
+
+The primary key is `(left_id, right_id)`. Writing a run for `from_jur → to_jur` replaces that direction's rows
+in one transaction: pairs found again are updated in place (keeping `created_at`), new pairs are added, pairs
+the run no longer proposes are removed. `run_id` is a hash of the run's inputs (jurisdictions, k, method,
+priority parameters, the corpus hash and the index's identity), so an identical re-run writes identical rows.
+Reviewers' decisions live in their own append-only table and are never touched here.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Iterator, Sequence
+
+from crosswalk.errors import ConfigError, StoreError
+
+if TYPE_CHECKING:
+    from ingest.store import Store
+
+QUEUE_SCHEMA = """
+CREATE TABLE IF NOT EXISTS review_queue (
+    left_id TEXT NOT NULL,
+    right_id TEXT NOT NULL,
+    from_jur TEXT NOT NULL,
+    to_jur TEXT NOT NULL,
+    score REAL NOT NULL,
+    rank INTEGER NOT NULL,
+    mutual INTEGER NOT NULL,
+    shared_terms TEXT NOT NULL DEFAULT '[]',
+    explanation TEXT NOT NULL DEFAULT '{}',
+    priority REAL NOT NULL,
+    created_at TEXT NOT NULL,
+    run_id TEXT NOT NULL,
+    PRIMARY KEY (left_id, right_id)
+);
+CREATE INDEX IF NOT EXISTS review_queue_order ON review_queue(from_jur, to_jur, priority DESC, left_id, right_id);
+"""
+
+# Priority tiers: a mutual best match sits above every other pair.
+CONFIDENT_TIER = 2.0
+DEFAULT_WIDTH = 0.25
+
+
+def priority(score: float, rank: int, mutual: bool, boundary: float, width: float = DEFAULT_WIDTH) -> float:
+    """Where a pair goes in the queue: higher first. Two tiers, so each reviewer hour is spent well.
+
+    1. **Most promising** — a *mutual best match* (rank 1, and the left provision is in the right one's own
+       top-k): `priority = 2 + score`, in [1, 3]; the highest scores first. These are quick confirmations.
+    2. **Most uncertain** — every other pair: `priority = 1 − min(1, |score − boundary| / width)`, in [0, 1];
+       1 for a score on the decision boundary, falling to 0 at `width` (0.25) or more away from it. A
+       reviewer's answer on these teaches the most (uncertainty sampling, Lewis & Gale, SIGIR 1994).
+
+    `boundary` is the score at which a pair is as likely a counterpart as not; `index.match` sets it to the
+    median best-candidate score of the run unless given one. The result is rounded to 6 places so equal
+    inputs give equal priorities; the queue breaks ties by left id, then right id.
+
+    >>> priority(0.8, 1, True, boundary=0.5)
+    2.8
+    >>> priority(0.5, 3, False, boundary=0.5)
+    1.0
+    >>> priority(0.6, 1, False, boundary=0.5)
+    0.6
+    >>> priority(0.1, 2, True, boundary=0.5)
+    0.0
+    """
+    if width <= 0:
+        raise ConfigError(f"priority width is {width}; it must be above 0 (0.25 suits cosine scores)")
+    if mutual and rank == 1:
+        value = CONFIDENT_TIER + score
+    else:
+        value = 1.0 - min(1.0, abs(score - boundary) / width)
+    return round(value, 6)
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    """One row of the review queue (see the module docstring for the fields)."""
+
+    left_id: str
+    right_id: str
+    from_jur: str
+    to_jur: str
+    score: float
+    rank: int
+    mutual: bool
+    priority: float
+    shared_terms: tuple[dict, ...] = ()
+    explanation: dict = field(default_factory=dict)
+    created_at: str = ""
+    run_id: str = ""
+
+    def to_dict(self) -> dict:
+        return {
+            "left_id": self.left_id,
+            "right_id": self.right_id,
+            "from_jur": self.from_jur,
+            "to_jur": self.to_jur,
+            "score": self.score,
+            "rank": self.rank,
+            "mutual": self.mutual,
+            "priority": self.priority,
+            "shared_terms": [dict(t) for t in self.shared_terms],
+            "explanation": dict(self.explanation),
+            "created_at": self.created_at,
+            "run_id": self.run_id,
+        }
+
+
+@dataclass(frozen=True)
+class QueueWrite:
+    """What writing a run did to the queue."""
+
+    added: int
+    updated: int
+    unchanged: int
+    removed: int
+
+    def summary(self) -> str:
+        return f"queue: {self.added} added, {self.updated} updated, {self.unchanged} unchanged, {self.removed} removed"
+
+
+def ensure_queue(store: "Store") -> None:
+    """Create `review_queue` if the store does not have it yet (a read-only store says how to fix that)."""
+    if _has_queue(store):
+        return
+    with _writing(store) as c:
+        # one statement at a time: executescript() would commit in the middle of the transaction
+        for statement in QUEUE_SCHEMA.split(";"):
+            if statement.strip():
+                c.execute(statement)
+
+
+@contextmanager
+def _writing(store: "Store") -> Iterator[sqlite3.Connection]:
+    """`store.transaction()`, with a read-only store reported as such instead of a bare sqlite error."""
+    try:
+        with store.transaction() as c:
+            yield c
+    except sqlite3.OperationalError as e:
+        if "readonly" in str(e).lower() or "read-only" in str(e).lower():
+            raise StoreError(
+                f"{store.path}: the store is open read-only, so the review queue cannot be written; "
+                "open it with Store(path) (not readonly=True)"
+            ) from None
+        raise
+
+
+def _has_queue(store: "Store") -> bool:
+    row = store.conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='review_queue'").fetchone()
+    return row is not None
+
+
+def _row_values(item: QueueItem) -> tuple:
+    return (
+        item.score,
+        item.rank,
+        int(item.mutual),
+        json.dumps([dict(t) for t in item.shared_terms], ensure_ascii=False, sort_keys=True),
+        json.dumps(dict(item.explanation), ensure_ascii=False, sort_keys=True),
+        item.priority,
+        item.run_id,
+    )
+
+
+def write_queue(
+    store: "Store", items: Sequence[QueueItem], from_jur: str, to_jur: str, *, now: str | None = None
+) -> QueueWrite:
+    """Replace the queue's `from_jur → to_jur` rows with `items`, in one transaction.
+
+    A pair already queued keeps its `created_at`; a pair no longer proposed is removed; rows of other
+    directions are left alone. `now` (ISO 8601) is the creation time of new rows, for tests.
+    """
+    for it in items:
+        if (it.from_jur, it.to_jur) != (from_jur, to_jur):
+            raise ConfigError(
+                f"queue item {it.left_id} → {it.right_id} is {it.from_jur}→{it.to_jur}, "
+                f"not {from_jur}→{to_jur}: write each direction separately"
+            )
+    ensure_queue(store)
+    now = now or datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    added = updated = unchanged = 0
+    with _writing(store) as c:
+        existing = {
+            (r[0], r[1]): tuple(r[2:])
+            for r in c.execute(
+                "SELECT left_id, right_id, score, rank, mutual, shared_terms, explanation, priority, run_id "
+                "FROM review_queue WHERE from_jur=? AND to_jur=?",
+                (from_jur, to_jur),
+            )
+        }
+        keep = set()
+        for it in items:
+            key = (it.left_id, it.right_id)
+            keep.add(key)
+            values = _row_values(it)
+            if key not in existing:
+                # The pair may be queued under another direction label only if ids were reused across
+                # jurisdictions; INSERT OR REPLACE keeps the primary key unique either way.
+                c.execute(
+                    "INSERT OR REPLACE INTO review_queue(left_id, right_id, from_jur, to_jur, score, rank, mutual, "
+                    "shared_terms, explanation, priority, run_id, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (it.left_id, it.right_id, from_jur, to_jur, *values, now),
+                )
+                added += 1
+            elif existing[key] != values:
+                c.execute(
+                    "UPDATE review_queue SET score=?, rank=?, mutual=?, shared_terms=?, explanation=?, priority=?, "
+                    "run_id=? WHERE left_id=? AND right_id=?",
+                    (*values, *key),
+                )
+                updated += 1
+            else:
+                unchanged += 1
+        stale = [k for k in existing if k not in keep]
+        c.executemany("DELETE FROM review_queue WHERE left_id=? AND right_id=?", stale)
+    return QueueWrite(added, updated, unchanged, len(stale))
+
+
+def read_queue(
+    store: "Store",
+    from_jur: str | None = None,
+    to_jur: str | None = None,
+    *,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[QueueItem]:
+    """Queued pairs, highest priority first (ties: left id, then right id); [] before any `crosswalk match`."""
+    if limit is not None and limit < 0:
+        raise ConfigError(f"limit is {limit}; use 0 or more, or None for every row")
+    if offset < 0:
+        raise ConfigError(f"offset is {offset}; use 0 or more")
+    if not _has_queue(store):
+        return []
+    where, args = [], []
+    if from_jur:
+        where.append("from_jur=?")
+        args.append(from_jur.upper())
+    if to_jur:
+        where.append("to_jur=?")
+        args.append(to_jur.upper())
+    sql = "SELECT * FROM review_queue"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += " ORDER BY priority DESC, left_id, right_id"
+    if limit is not None or offset:
+        sql += " LIMIT ? OFFSET ?"
+        args.extend([-1 if limit is None else limit, offset])
+    return [_item(r) for r in store.conn.execute(sql, args)]
+
+
+def _item(r: sqlite3.Row) -> QueueItem:
+    return QueueItem(
+        left_id=r["left_id"],
+        right_id=r["right_id"],
+        from_jur=r["from_jur"],
+        to_jur=r["to_jur"],
+        score=r["score"],
+        rank=r["rank"],
+        mutual=bool(r["mutual"]),
+        priority=r["priority"],
+        shared_terms=tuple(json.loads(r["shared_terms"])),
+        explanation=json.loads(r["explanation"]),
+        created_at=r["created_at"],
+        run_id=r["run_id"],
+    )
+
+
+def queue_counts(store: "Store") -> dict[tuple[str, str], int]:
+    """Rows per direction: `{("US", "UK"): 1520, …}`."""
+    if not _has_queue(store):
+        return {}
+    rows = store.conn.execute("SELECT from_jur, to_jur, COUNT(*) FROM review_queue GROUP BY from_jur, to_jur")
+    return {(r[0], r[1]): r[2] for r in rows}

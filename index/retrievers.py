@@ -1,0 +1,256 @@
+"""The retrievers — `bm25`, `dense`, `hybrid` — and the `Searcher` that holds them over one saved index.
+
+Every retriever has the same two calls and answers with `Results` (provision ids, never row numbers):
+
+    search(query: str, k: int = 10, filters: Filters | None = None) -> Results
+    like(provision_id: str, k: int = 10, filters: Filters | None = None) -> Results
+
+`search` takes text; `like` takes a stored provision and finds the ones most like it (itself left out) —
+the building block for cross-jurisdiction matching: `searcher.like(pid, filters=Filters(jurisdiction="UK"))`.
+Filters are applied inside retrieval (see `index.filters`). `k` larger than what matches returns what
+matches; BM25 returns only provisions sharing a term with the query.
+
+Get a `Searcher` from `index.build.load_searcher(store, index_dir)`; it loads the index files once per
+process and the embedding model only when a dense or hybrid search first needs it.
+
+Example:
+    searcher = load_searcher(store, ws.index_dir)
+    results = searcher.search("custody of client cryptoassets", k=5, filters=Filters(jurisdiction="UK"))
+    for hit in results: print(hit.rank, hit.provision_id, hit.score, hit.scores)
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Mapping, Protocol, Sequence
+
+import numpy as np
+
+from crosswalk.errors import QueryError
+from index.filters import FilterResolver, Filters
+from index.fusion import FUSIONS, RRF_K
+from index.lexical import LexicalIndex, tokenize
+from index.results import Results
+
+if TYPE_CHECKING:  # pragma: no cover
+    from index.dense import DenseIndex
+    from index.embedder import Embedder
+    from ingest.store import Store
+
+RETRIEVERS = ("bm25", "dense", "hybrid")
+MAX_QUERY_CHARS = 10_000
+MAX_K = 1_000
+LIKE_MAX_TOKENS = 256  # BM25 "like" queries use the provision's first 256 tokens
+
+
+def check_query(query: str) -> str:
+    """The query with outer white space removed; empty or over `MAX_QUERY_CHARS` is a QueryError.
+
+    Example:
+        >>> check_query("  custody  ")
+        'custody'
+    """
+    if not isinstance(query, str) or not query.strip():
+        raise QueryError('empty query: give words to search for, e.g. crosswalk search "custody of client assets"')
+    query = query.strip()
+    if len(query) > MAX_QUERY_CHARS:
+        raise QueryError(
+            f"query of {len(query):,} characters is over the limit of {MAX_QUERY_CHARS:,}: search with a passage "
+            "or a paragraph (the model reads about 200 words), or use `like` with a provision id"
+        )
+    return query
+
+
+def check_k(k: int) -> int:
+    """`k` if it is a whole number from 1 to `MAX_K`, else a QueryError saying so."""
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= MAX_K:
+        raise QueryError(f"k must be a whole number from 1 to {MAX_K:,}, got {k!r}")
+    return int(k)
+
+
+class Retriever(Protocol):
+    """What `bm25`, `dense` and `hybrid` have in common (and what a remote engine would implement)."""
+
+    name: str
+
+    def search(self, query: str, k: int = 10, filters: Filters | None = None) -> Results: ...
+
+    def like(self, provision_id: str, k: int = 10, filters: Filters | None = None) -> Results: ...
+
+
+class _Over:
+    """Shared by the retrievers: the index's provision ids, the store, and the filter masks."""
+
+    def __init__(self, store: "Store", ids: Sequence[str], resolver: FilterResolver):
+        self.store = store
+        self.ids = ids
+        self.resolver = resolver
+        self._pos = resolver._pos
+
+    def _position(self, provision_id: str) -> tuple[str, int]:
+        pid = self.store.resolve_id(provision_id)
+        if pid not in self._pos:
+            raise QueryError(f"provision {pid!r} is in the store but not in the index: run `crosswalk index`")
+        return pid, self._pos[pid]
+
+    def _results(self, query: str, pairs: Sequence[tuple[int, float]], drop: int | None = None, k: int = 10):
+        kept = [(self.ids[i], s) for i, s in pairs if i != drop][:k]
+        return Results.ranked(query, self.name, kept)  # type: ignore[attr-defined]
+
+
+class BM25Retriever(_Over):
+    """Lexical retrieval with BM25 over each provision's text (see `index.lexical`)."""
+
+    name = "bm25"
+
+    def __init__(self, lexical: LexicalIndex, store: "Store", ids: Sequence[str], resolver: FilterResolver):
+        super().__init__(store, ids, resolver)
+        self.lexical = lexical
+
+    def search(self, query: str, k: int = 10, filters: Filters | None = None) -> Results:
+        query, k = check_query(query), check_k(k)
+        return self.search_tokens(tokenize(query), k, filters, query=query)
+
+    def search_tokens(
+        self, tokens: Sequence[str], k: int = 10, filters: Filters | None = None, query: str = ""
+    ) -> Results:
+        """BM25 for already tokenized text (tokens from `index.lexical.tokenize`)."""
+        pairs = self.lexical.search(tokens, check_k(k), self.resolver.mask(filters))
+        return self._results(query, pairs, k=k)
+
+    def like(self, provision_id: str, k: int = 10, filters: Filters | None = None) -> Results:
+        k = check_k(k)
+        pid, pos = self._position(provision_id)
+        tokens = tokenize(self.store.get(pid, with_entities=False).embedding_text())[:LIKE_MAX_TOKENS]
+        pairs = self.lexical.search(tokens, k + 1, self.resolver.mask(filters))
+        return self._results(pid, pairs, drop=pos, k=k)
+
+
+class DenseRetriever(_Over):
+    """Semantic retrieval: the query's embedding against passage embeddings (see `index.dense`)."""
+
+    name = "dense"
+
+    def __init__(
+        self, dense: "DenseIndex", embedder: "Embedder", store: "Store", ids: Sequence[str], resolver: FilterResolver
+    ):
+        super().__init__(store, ids, resolver)
+        self.dense = dense
+        self.embedder = embedder
+
+    def search(self, query: str, k: int = 10, filters: Filters | None = None) -> Results:
+        query, k = check_query(query), check_k(k)
+        vec = self.embedder.encode_query(query)
+        return self.search_vectors(vec[None, :], k, filters, queries=[query])[0]
+
+    def search_vectors(
+        self, vectors: np.ndarray, k: int = 10, filters: Filters | None = None, queries: Sequence[str] | None = None
+    ) -> list[Results]:
+        """One `Results` per row of `vectors` (unit-length, the model's dimension), searched in one batch."""
+        k = check_k(k)
+        answers = self.dense.search(vectors, k, self.resolver.mask(filters))
+        names = list(queries) if queries is not None else [""] * len(answers)
+        return [self._results(q, pairs, k=k) for q, pairs in zip(names, answers)]
+
+    def provision_vectors(self, provision_id: str) -> np.ndarray:
+        """The stored embeddings of a provision's passages, `(passages, dim)`; no re-embedding."""
+        _, pos = self._position(provision_id)
+        return np.asarray(self.dense.vectors[self.dense.rows_of(pos)], dtype=np.float32)
+
+    def like(self, provision_id: str, k: int = 10, filters: Filters | None = None) -> Results:
+        """Provisions whose passages are closest to any passage of `provision_id` (max over both sides)."""
+        k = check_k(k)
+        pid, pos = self._position(provision_id)
+        vecs = self.provision_vectors(pid)
+        if not len(vecs):
+            return Results(pid, self.name, ())
+        best: dict[int, float] = {}
+        for pairs in self.dense.search(vecs, k + 1, self.resolver.mask(filters)):
+            for i, s in pairs:
+                if s > best.get(i, -np.inf):
+                    best[i] = s
+        ranked = sorted(best.items(), key=lambda x: (-x[1], x[0]))
+        return self._results(pid, ranked, drop=pos, k=k)
+
+
+class HybridRetriever:
+    """Fusion of several retrievers' rankings (reciprocal rank fusion by default; see `index.fusion`).
+
+    Each retriever is asked for `max(k, depth)` hits under the same filters, then the lists are fused.
+    `weights` (`{"bm25": 1.0, "dense": 1.0}` by default) and `rrf_k` tune the fusion.
+    """
+
+    name = "hybrid"
+
+    def __init__(
+        self,
+        retrievers: Mapping[str, Retriever],
+        fusion: str = "rrf",
+        weights: Mapping[str, float] | None = None,
+        depth: int = 100,
+        rrf_k: int = RRF_K,
+    ):
+        if fusion not in FUSIONS:
+            raise QueryError(f"unknown fusion {fusion!r}: use one of {', '.join(FUSIONS)}")
+        self.retrievers = dict(retrievers)
+        self.fusion = fusion
+        self.weights = dict(weights or {})
+        self.depth = depth
+        self.rrf_k = rrf_k
+
+    def _fuse(self, runs: Mapping[str, Results], k: int) -> Results:
+        extra = {"rrf_k": self.rrf_k} if self.fusion == "rrf" else {}
+        return FUSIONS[self.fusion](runs, k, self.weights or None, name=self.name, **extra)
+
+    def search(self, query: str, k: int = 10, filters: Filters | None = None) -> Results:
+        query, k = check_query(query), check_k(k)
+        depth = max(k, self.depth)
+        runs = {name: r.search(query, depth, filters) for name, r in self.retrievers.items()}
+        return self._fuse(runs, k)
+
+    def like(self, provision_id: str, k: int = 10, filters: Filters | None = None) -> Results:
+        k = check_k(k)
+        depth = max(k, self.depth)
+        runs = {name: r.like(provision_id, depth, filters) for name, r in self.retrievers.items()}
+        return self._fuse(runs, k)
+
+
+class Searcher:
+    """The three retrievers over one loaded index and its store. Build it with `index.build.load_searcher`.
+
+    - `search(query, k=10, filters=None, retriever="hybrid") -> Results`
+    - `like(provision_id, k=10, filters=None, retriever="hybrid") -> Results`
+    - `retriever(name) -> Retriever` for `bm25`, `dense` or `hybrid`
+    - `ids`: every indexed provision id, in store order; `params`: the index's params.json
+    """
+
+    def __init__(
+        self,
+        store: "Store",
+        ids: Sequence[str],
+        lexical: LexicalIndex,
+        dense: "DenseIndex",
+        embedder: "Embedder",
+        params: dict,
+        fusion: str = "rrf",
+        weights: Mapping[str, float] | None = None,
+    ):
+        self.store = store
+        self.ids = list(ids)
+        self.params = params
+        self.resolver = FilterResolver(store, self.ids)
+        self.bm25 = BM25Retriever(lexical, store, self.ids, self.resolver)
+        self.dense = DenseRetriever(dense, embedder, store, self.ids, self.resolver)
+        self.hybrid = HybridRetriever({"bm25": self.bm25, "dense": self.dense}, fusion=fusion, weights=weights)
+
+    def retriever(self, name: str) -> Retriever:
+        if name not in RETRIEVERS:
+            raise QueryError(f"unknown retriever {name!r}: use one of {', '.join(RETRIEVERS)}")
+        return getattr(self, name)
+
+    def search(self, query: str, k: int = 10, filters: Filters | None = None, retriever: str = "hybrid") -> Results:
+        return self.retriever(retriever).search(query, k, filters)
+
+    def like(
+        self, provision_id: str, k: int = 10, filters: Filters | None = None, retriever: str = "hybrid"
+    ) -> Results:
+        return self.retriever(retriever).like(provision_id, k, filters)
