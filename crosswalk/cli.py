@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from crosswalk.errors import CrosswalkError
+from crosswalk.errors import ConfigError, CrosswalkError
 from crosswalk.workspace import Workspace
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[1] / ".." / "shared" / "corpus"
@@ -190,6 +190,201 @@ def show(provision_id, workspace, as_json):
         click.echo("  entities : " + "; ".join(f"{label}: {text}" for label, text in ents))
     click.echo("")
     click.echo(p.text)
+
+
+@main.command("index")
+@workspace_option
+@click.option("--model", default=None,
+              help="Embedding model: a name or a local model folder (default: the index's current model, else "
+                   "$CROSSWALK_MODEL, else all-MiniLM-L6-v2).")
+@click.option("--index-type", default=None,
+              help="FAISS index: flat (exact; the default), hnsw or ivf (approximate, for 10^6 passages).")
+@one_line_errors
+def index_command(workspace, model, index_type):
+    """Embed the store's provisions and build the dense (FAISS) and lexical (BM25) search indexes.
+
+    Only new or changed provisions are embedded, so re-running after an ingest is quick, and an unchanged
+    store finishes in seconds. The index is plain files in WORKSPACE/index/; deleting it and re-running
+    rebuilds it.
+
+    Example: crosswalk index --index-type flat
+    """
+    from index.build import build_index
+    from ingest.store import Store
+
+    ws = Workspace.resolve(workspace)
+    with Store(ws.db_path, readonly=True) as store:
+        report = build_index(store, ws.index_dir, model=model, index_type=index_type, progress=True)
+    click.echo(report.summary())
+
+
+def search_filters(jurisdiction, issuer, doc_type, topic, entity, date_from, date_to):
+    """The `Filters` named by `search`'s options (shared with `search --like`)."""
+    from index.filters import Filters
+
+    return Filters(jurisdiction=jurisdiction, issuer=issuer, doc_type=doc_type, topic=topic, entity=entity,
+                   date_from=date_from, date_to=date_to)
+
+
+def print_results(store, results, query: str, as_json: bool, seconds: float | None = None) -> None:
+    """Hits as a JSON array (`--json`), or as id, heading path, score and a snippet with query terms marked."""
+    from index.snippets import hit_records, snippet
+
+    records = hit_records(store, results)
+    if as_json:
+        click.echo(json.dumps(records, ensure_ascii=False, indent=2))
+        return
+    mark = ("\x1b[1m", "\x1b[0m") if sys.stdout.isatty() else ("«", "»")
+    for r in records:
+        parts = [f"{name} #{r['ranks'][name]} {score:.3g}" for name, score in r["scores"].items() if name in r["ranks"]]
+        click.echo(f"{r['rank']:>3}  {r['id']}  {r['score']:.4g}" + (f"  [{' · '.join(parts)}]" if len(parts) > 1 else ""))
+        click.echo(f"     {' › '.join(r['heading_path']) or '-'}")
+        click.echo(f"     {snippet(r['text'], query, width=40, mark=mark)}")
+    took = f" in {seconds * 1000:.0f} ms" if seconds is not None else ""
+    click.echo(f"{len(records)} hit{'s' if len(records) != 1 else ''} ({results.retriever}){took}")
+
+
+@main.command()
+@click.argument("query", required=False)
+@workspace_option
+@click.option("--jurisdiction", "-j", multiple=True, help="US, UK, EU or INTL (repeatable).")
+@click.option("--k", "-k", "k", type=int, default=10, show_default=True, help="Number of hits (1 to 1,000).")
+@click.option("--retriever", "-r", default="hybrid", show_default=True, help="bm25, dense or hybrid.")
+@click.option("--issuer", multiple=True, help="Part of an issuer's name, e.g. FCA (repeatable).")
+@click.option("--doc-type", multiple=True,
+              help="statute, regulation, rulebook, guidance, consultation, policy_statement or report.")
+@click.option("--topic", multiple=True, help="A topic, or part of one, e.g. custody (repeatable).")
+@click.option("--entity", multiple=True, help="LABEL:text, a label or a text, e.g. REGULATOR:FCA (repeatable).")
+@click.option("--date-from", default=None, help="Documents dated on or after YYYY[-MM[-DD]].")
+@click.option("--date-to", default=None, help="Documents dated on or before YYYY[-MM[-DD]].")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array of hits, best first.")
+@click.option("--like", "like", default=None, metavar="PROVISION_ID",
+              help="Instead of QUERY: the counterparts of this provision in --jurisdiction (the matching path).")
+@one_line_errors
+def search(query, workspace, jurisdiction, k, retriever, issuer, doc_type, topic, entity, date_from, date_to,
+           as_json, like):
+    """Find the provisions that best answer QUERY, with BM25, dense embeddings or both fused (hybrid).
+
+    Filters are applied inside retrieval, so a filtered search still returns --k hits when that many match.
+    With --like PROVISION_ID instead of QUERY, list that provision's likeliest counterparts in --jurisdiction
+    (every other jurisdiction if none is given), each with its cosine score, whether the match is mutual, the
+    terms both share and the best-aligned sentence pair.
+
+    Example: crosswalk search "custody of client cryptoassets" --jurisdiction UK --k 5
+    """
+    import time
+
+    from index.build import load_searcher
+    from index.retrievers import check_k, check_query, check_retriever
+    from ingest.store import Store
+
+    if like is not None:
+        ctx = click.get_current_context()
+        extra = [name for name in ("query", "retriever", "issuer", "doc_type", "topic", "entity", "date_from",
+                                   "date_to")
+                 if ctx.get_parameter_source(name) not in (None, click.core.ParameterSource.DEFAULT)]
+        if extra:
+            raise ConfigError(
+                f"--like takes --jurisdiction, --k and --json only, not {', '.join(extra).replace('_', '-')}: "
+                "it compares stored embeddings (crosswalk search --like ID --jurisdiction UK)"
+            )
+        search_like(workspace, like, jurisdiction, check_k(k), as_json)
+        return
+    query, k, retriever = check_query(query), check_k(k), check_retriever(retriever)
+    filters = search_filters(jurisdiction, issuer, doc_type, topic, entity, date_from, date_to)
+    ws = Workspace.resolve(workspace)
+    with Store(ws.db_path, readonly=True) as store:
+        searcher = load_searcher(store, ws.index_dir)
+        t0 = time.perf_counter()
+        results = searcher.search(query, k=k, filters=filters, retriever=retriever)
+        print_results(store, results, query, as_json, time.perf_counter() - t0)
+
+
+def search_like(workspace, provision_id: str, jurisdictions, k: int, as_json: bool) -> None:
+    """`search --like`: a provision's counterparts (`index.match.counterparts`), as JSON or as text."""
+    from index.build import load_searcher
+    from index.match import counterparts
+    from index.results import Results
+    from index.snippets import hit_records
+    from ingest.store import Store
+
+    ws = Workspace.resolve(workspace)
+    with Store(ws.db_path, readonly=True) as store:
+        searcher = load_searcher(store, ws.index_dir)
+        found = counterparts(store, searcher, provision_id, list(jurisdictions) or None, k=k)
+        focal = store.resolve_id(provision_id)
+        records = hit_records(store, Results.ranked(focal, "like", [(c.right_id, c.score) for c in found]))
+    for record, c in zip(records, found):
+        record.update(
+            left_id=c.left_id,
+            mutual=c.mutual,
+            shared_terms=[t.to_dict() for t in c.shared_terms],
+            explanation=c.explanation.to_dict() if c.explanation else None,
+        )
+    if as_json:
+        click.echo(json.dumps(records, ensure_ascii=False, indent=2))
+        return
+    for r in records:
+        click.echo(f"{r['rank']:>3}  {r['id']}  {r['score']:.3f}" + ("  mutual" if r["mutual"] else ""))
+        click.echo(f"     {' › '.join(r['heading_path']) or '-'}")
+        if r["shared_terms"]:
+            click.echo("     shared: " + "; ".join(t["left"] for t in r["shared_terms"]))
+        if r["explanation"]:
+            e = r["explanation"]
+            click.echo(f"     «{e['left']}»")
+            click.echo(f"   ≈ «{e['right']}» (cosine {e['cosine']:.2f})")
+    click.echo(f"{len(records)} counterpart{'s' if len(records) != 1 else ''} of {focal}")
+
+
+@main.command("match")
+@workspace_option
+@click.option("--from", "from_jur", default="US", show_default=True, help="Jurisdiction of the focal provisions.")
+@click.option("--to", "to_jur", default="UK", show_default=True, help="Jurisdiction to find counterparts in.")
+@click.option("--k", "-k", "k", type=int, default=5, show_default=True, help="Candidates per provision (1 to 100).")
+@click.option("--boundary", type=float, default=None,
+              help="Score at which a pair is as likely a counterpart as not (default: the run's median best score).")
+@click.option("--no-explain", is_flag=True, help="Skip the best-aligned sentence pairs (faster).")
+@click.option("--method", type=click.Choice(["auto", "vectors", "search"]), default="auto", show_default=True,
+              help="vectors: one matrix product over the stored embeddings; search: one search per provision.")
+@one_line_errors
+def match_command(workspace, from_jur, to_jur, k, boundary, no_explain, method):
+    """Propose counterparts for every provision of one jurisdiction in another, into the review queue.
+
+    Each provision of --from (headings, fragments under 8 words and front matter left out) gets its --k most
+    similar provisions of --to, with the score, whether the match is mutual, shared defined terms and entities,
+    and the best-aligned sentence pair. The queue puts mutual best matches first, then the most uncertain
+    pairs. Re-running replaces that direction's queue; pairs found again keep their place and date.
+
+    Example: crosswalk match --from US --to UK --k 5
+    """
+    from tqdm import tqdm
+
+    from index.build import load_searcher
+    from index.match import match
+    from ingest.store import Store
+
+    ws = Workspace.resolve(workspace)
+    if not ws.db_path.exists():
+        raise CrosswalkError(f"no store at {ws.db_path}: run `crosswalk ingest` first")
+    bar = tqdm(total=0, unit="prov", file=sys.stderr, disable=None, dynamic_ncols=True)
+    state = {"stage": None}
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if stage != state["stage"]:
+            state["stage"] = stage
+            bar.reset(total=total)
+            bar.set_description(stage)
+        bar.n = done
+        bar.refresh()
+
+    try:
+        with Store(ws.db_path) as store:
+            searcher = load_searcher(store, ws.index_dir)
+            report = match(store, searcher, from_jur, to_jur, k, method=method, boundary=boundary,
+                           explain=not no_explain, progress=progress)
+    finally:
+        bar.close()
+    click.echo(report.summary())
 
 
 @main.group()

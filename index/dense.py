@@ -70,7 +70,7 @@ class DenseIndex:
     Example:
         >>> v = np.eye(3, dtype=np.float32)
         >>> idx = DenseIndex.build(v, row_prov=[0, 0, 1])
-        >>> idx.search(np.array([[0.0, 0.6, 0.8]], dtype=np.float32), k=2)
+        >>> idx.search(np.array([[0.0, 0.6, 0.8]], dtype=np.float32), k=2)  # doctest: +ELLIPSIS
         [[(1, 0.8...), (0, 0.6...)]]
     """
 

@@ -287,7 +287,7 @@ class FilterResolver:
     def __init__(self, store: "Store", ids: Sequence[str], cache_size: int = 64):
         self.store = store
         self.ids = list(ids)
-        self._pos = {pid: i for i, pid in enumerate(self.ids)}
+        self.positions = {pid: i for i, pid in enumerate(self.ids)}
         self._cache: OrderedDict[Filters, "np.ndarray"] = OrderedDict()
         self._cache_size = cache_size
 
@@ -302,7 +302,7 @@ class FilterResolver:
             return self._cache[filters]
         allowed = allowed_provision_ids(self.store, filters)
         m = np.zeros(len(self.ids), dtype=bool)
-        idx = [self._pos[pid] for pid in allowed if pid in self._pos]
+        idx = [self.positions[pid] for pid in allowed if pid in self.positions]
         m[idx] = True
         m.setflags(write=False)
         self._cache[filters] = m

@@ -44,7 +44,7 @@ STOPWORDS = frozenset(
     "these they this to was will with".split()
 )
 
-_TOKEN = re.compile(r"[^\W_]+(?:(?:[.\-]|(?<=\d)[/,](?=\d))[^\W_]+)*(?:\([^\W_]{1,8}\))*")
+TOKEN_RE = re.compile(r"[^\W_]+(?:(?:[.\-]|(?<=\d)[/,](?=\d))[^\W_]+)*(?:\([^\W_]{1,8}\))*")
 _FCA_RULE = re.compile(r"\d+(?:\.\d+)+[a-z]")
 _HYPHENS = str.maketrans({"\u2010": "-", "\u2011": "-"})
 
@@ -108,7 +108,7 @@ def tokenize(text: str) -> list[str]:
     """
     text = unicodedata.normalize("NFKC", text).translate(_HYPHENS).casefold()
     out: list[str] = []
-    for m in _TOKEN.finditer(text):
+    for m in TOKEN_RE.finditer(text):
         out.extend(_expand(m.group()))
     return out
 
@@ -119,7 +119,7 @@ class LexicalIndex:
     Example:
         >>> lex = LexicalIndex.build(["custody of client assets", "stablecoin reserve assets"])
         >>> [(doc, round(score, 3)) for doc, score in lex.search(tokenize("reserve"), k=5)]
-        [(1, 0.704)]
+        [(1, 0.277)]
     """
 
     def __init__(self, bm25, n_docs: int):

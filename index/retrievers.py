@@ -67,6 +67,13 @@ def check_k(k: int) -> int:
     return int(k)
 
 
+def check_retriever(name: str) -> str:
+    """`name` if it is one of `RETRIEVERS`, else a QueryError naming them."""
+    if name not in RETRIEVERS:
+        raise QueryError(f"unknown retriever {name!r}: use one of {', '.join(RETRIEVERS)}")
+    return name
+
+
 class Retriever(Protocol):
     """What `bm25`, `dense` and `hybrid` have in common (and what a remote engine would implement)."""
 
@@ -84,7 +91,7 @@ class _Over:
         self.store = store
         self.ids = ids
         self.resolver = resolver
-        self._pos = resolver._pos
+        self._pos = resolver.positions
 
     def _position(self, provision_id: str) -> tuple[str, int]:
         pid = self.store.resolve_id(provision_id)
@@ -243,9 +250,7 @@ class Searcher:
         self.hybrid = HybridRetriever({"bm25": self.bm25, "dense": self.dense}, fusion=fusion, weights=weights)
 
     def retriever(self, name: str) -> Retriever:
-        if name not in RETRIEVERS:
-            raise QueryError(f"unknown retriever {name!r}: use one of {', '.join(RETRIEVERS)}")
-        return getattr(self, name)
+        return getattr(self, check_retriever(name))
 
     def search(self, query: str, k: int = 10, filters: Filters | None = None, retriever: str = "hybrid") -> Results:
         return self.retriever(retriever).search(query, k, filters)

@@ -64,6 +64,11 @@ POINT = re.compile(r"^\(([a-z]{1,3}|\d{1,3})\)\s+\S")
 RECITAL = re.compile(r"^\((\d{1,3})\)\s+\S")
 # OJ footnotes print their number with inner spaces, `( 36 )`; recitals and points never do.
 FOOTNOTE = re.compile(r"^\(\s+\d{1,3}\s+\)\s")
+# The OJ running header, should the reader leave one in (it sits between the body and the footnotes).
+OJ_HEADER = re.compile(
+    r"^EN\s+(?:[LC]\s+\d+/\d+\s+Official Journal of the European Union\s+\d{1,2}\.\d{1,2}\.\d{4}"
+    r"|\d{1,2}\.\d{1,2}\.\d{4}\s+Official Journal of the European Union\s+[LC]\s+\d+/\d+)\s*$"
+)
 # A point label follows a line that ends a lead-in or a previous point.
 POINT_AFTER = re.compile(r"(?:[;:.,—–-]|\band|\bor)$")
 PARAGRAPH_AFTER = re.compile(r"[.:;]$|[.;]’$")
@@ -199,7 +204,7 @@ class _Level:
 
 @dataclass
 class _Body:
-    """The non-blank, non-footnote lines, with the index of the previous one for each."""
+    """The lines structure is read from: not blank, not a footnote, not a running header."""
 
     all: list[Line]
     footnote: set[int]
@@ -210,15 +215,15 @@ class _Body:
 
 
 def _footnote_lines(all_lines: list[Line], page_starts: tuple[int, ...]) -> set[int]:
-    """Indexes of footnote lines: on a paged text, from a page's first `( N )` line to the page's end."""
-    notes: set[int] = set()
+    """Indexes of the lines that are never structure: OJ running headers, and footnotes — on a paged text
+    from a page's first `( N )` line to the page's end, else the `( N )` lines alone."""
+    notes = {i for i, ln in enumerate(all_lines) if OJ_HEADER.match(ln.stripped)}
     if not page_starts:
-        return {i for i, ln in enumerate(all_lines) if FOOTNOTE.match(ln.text)}
-    bounds = list(page_starts) + [all_lines[-1].end + 1 if all_lines else 0]
+        return notes | {i for i, ln in enumerate(all_lines) if FOOTNOTE.match(ln.text)}
     page = 0
     in_notes = False
     for i, ln in enumerate(all_lines):
-        while page + 1 < len(bounds) - 1 and ln.start >= bounds[page + 1]:
+        while page + 1 < len(page_starts) and ln.start >= page_starts[page + 1]:
             page += 1
             in_notes = False
         if not in_notes and FOOTNOTE.match(ln.text):
@@ -312,8 +317,7 @@ class _Walker:
                 expected += 1
 
     def _ends_sentence(self, k: int) -> bool:
-        s = self.line(k)
-        return k < 0 or s.endswith((".", ":", ";")) or s.endswith("Whereas:")
+        return k < 0 or self.line(k).endswith((".", ":", ";"))
 
     # -- the enacting terms
 
@@ -481,7 +485,6 @@ class _Lists:
         self.container = container
         self.path = path
         self.stack: list[_Level] = []
-        self.first_point_line: int | None = None
         self.last_mark_line: int | None = None
 
     def lookahead(self, k: int, end: int) -> str | None:
@@ -528,8 +531,6 @@ class _Lists:
         cite = f"{parent}({label})"
         self.w.mark(k, cite, parent=parent, kind="point", heading_path=self.path)
         self.stack.append(_Level(kind, label, cite))
-        if self.first_point_line is None:
-            self.first_point_line = k
         self.last_mark_line = k
         return True
 

@@ -25,10 +25,16 @@ Left out on purpose (reported in `SplitResult.excluded`): the cover, disclaimer 
 (front matter), the table of contents, and the back cover with its boilerplate. Everything from `Chapter 1`
 to the back cover lands in exactly one unit.
 
-Numbers only move forward: a paragraph, question or rule number is a unit only if it is the next one (or
-close after it) in its chapter, annex or section, so cross-references that happen to start a line
-(`16.2.31R; and`, `3.15 and 3.16`) and lists that restart inside a paragraph stay text. Same input, same
-units.
+Numbers only move forward: a paragraph, question or provision number is a unit only if it is the next one
+(or close after it) in its chapter, annex or section, so cross-references that happen to start a line
+(`16.2.31R; and`, `3.15 and 3.16`) and lists that restart inside a paragraph stay text. (An instrument's first
+section or provision in a chapter may have any number: amending instruments start mid-chapter.) A citation
+met twice (two instruments amending one rule) keeps its first unit; the repeat stays text of the unit before
+it. Same input, same units.
+
+Known limits: sub-headings of the paper are recognised by their look (short lines without sentence
+punctuation below a finished sentence), so a table's last row can pass for one; a paper's own glossary table
+(DP23/4 Annex 3) stays one unit, as its terms and definitions share lines without a mark between them.
 """
 
 from __future__ import annotations
@@ -264,9 +270,8 @@ def glossary_term(entry: list[str]) -> str:
             words.append(s[: m.start()])  # a one-line term shares its line with the definition
             break
         if len(s) > GLOSSARY_TERM_MAX_CHARS or s.endswith("."):
-            # A long line with no definition opening: the definition's first words; the term ends before.
-            if not words:
-                words.append(s.split()[0])
+            # A first line too long for the term column, with no definition opening: the term is its first word.
+            words.append(s.split()[0])
             break
         words.append(s)
     return " ".join(" ".join(words).split())
@@ -277,7 +282,7 @@ def glossary_term(entry: list[str]) -> str:
 
 @dataclass
 class _Scope:
-    """Numbering state inside one chapter, paper annex, or sourcebook section."""
+    """Numbering state inside one chapter or annex of the paper, or the instrument's preamble."""
 
     citation: str
     heading: tuple[str, ...]
@@ -585,93 +590,127 @@ class _Splitter:
             book.pending = None
 
     def _book_line(self, j: int, end: int, book: "_Book") -> int:
-        """Handle line `j` inside an annex that makes or amends a sourcebook; returns the last line used."""
+        """Read line `j` inside an annex that makes or amends a sourcebook; returns the last line it used."""
         t = self.all_lines[j].text
         s = t.strip()
         if not s or RUNNING_HEAD.match(s):
             return j
-        sb = book.name
-        m = SB_CHAPTER.match(t)
-        if m and (book.chapter is None or int(m.group(1)) > book.chapter) and self._opens_chapter(j, end, m.group(1)):
-            n = int(m.group(1))
-            book.enter_chapter(n, f"{sb} {n}", (f"{sb} {n} {m.group(2)}",))
-            self._mark(self.all_lines[j].start, book.chapter_cite, book.citation, book.chapter_heading, "chapter",
-                       m.group(2))
+        if self._book_heading(j, end, book):
             return j
         if book.chapter is None:
             return j
-        m = SB_SECTION.match(t)
-        if m and int(m.group(1)) == book.chapter and book.annex is None:
-            n = int(m.group(2))
-            last = book.section or 0
-            if last < n <= last + MAX_SKIP:
-                cite = f"{sb} {book.chapter}.{n}"
-                heading = book.chapter_heading + (f"{cite} {m.group(3)}",)
-                book.enter_section(n, cite, heading)
-                self._mark(self.all_lines[j].start, cite, book.chapter_cite, heading, "section", m.group(3))
-                return j
-        rule = RULE.match(t)
-        status_line = j
-        if not rule:
-            alone = RULE_NUMBER_ALONE.match(t)
-            k = self._next_nonblank(j, end)
-            if alone and k is not None and STATUS_ALONE.match(self.all_lines[k].text):
-                rule, status_line = alone, k
-        if rule and book.section is not None and int(rule.group(1)) == book.chapter \
-                and int(rule.group(2)) == book.section and book.annex is None:
-            n = int(rule.group(3))
-            if book.last < n <= book.last + MAX_RULE_SKIP:
-                status = rule.group(4) if rule.re is RULE else STATUS_ALONE.match(self.all_lines[status_line].text).group(1)
-                cite = f"{sb} {book.chapter}.{book.section}.{n}{status}"
-                if self._provision(j, status_line, cite, book.section_cite, book, STATUS_KIND[status]):
-                    book.last = n
-                    return status_line
-        m = SB_ANNEX.match(t)
-        if m and int(m.group(1)) == (book.annex or 0) + 1:
-            n = int(m.group(1))
-            start = self._chapter_number_above(j, book)
-            nxt = j + 1
-            words: list[str] = []
-            while nxt < end and len(words) < 2:
-                u = self.all_lines[nxt].text
-                us = u.strip()
-                if us and (SB_ANNEX_WORD.match(u) or CHAPTER_NUMBER_ALONE.match(u) or SB_SUBHEADING.match(u)
-                           or us.startswith("[")):
-                    break
-                if us:
-                    words.append(us)
-                nxt += 1
-            title = " ".join(words)
-            cite = f"{sb} {book.chapter} Annex {n}"
-            heading = book.chapter_heading + (f"{cite} {title}".strip(),)
-            book.enter_annex(n, cite, heading)
-            self._mark(start, cite, book.chapter_cite, heading, "annex", title)
-            return nxt - 1
-        if SB_ANNEX_WORD.match(t) and book.annex is not None:
-            k = self._next_nonblank(j, end)
-            num = SB_ANNEX_NUMBER.match(self.all_lines[k].text) if k is not None else None
-            k2 = self._next_nonblank(k, end) if num else None
-            status = STATUS_ALONE.match(self.all_lines[k2].text) if k2 is not None else None
-            if num and status and int(num.group(1)) == book.annex and book.last < int(num.group(2)) <= book.last + MAX_RULE_SKIP:
-                p = int(num.group(2))
-                cite = f"{book.annex_cite}.{p}{status.group(1)}"
-                first = self._chapter_number_above(j, book)
-                if self._provision(j, k2, cite, book.annex_cite, book, STATUS_KIND[status.group(1)], first):
-                    book.last = p
-                    return k2
+        for reader in (self._book_rule, self._book_annex, self._book_annex_provision):
+            used = reader(j, end, book)
+            if used is not None:
+                return used
         if SB_SUBHEADING.match(t):
-            book.pending = self._start_of(j)
-            book.pending_text = s
+            book.pending, book.pending_text, book.pending_lines = self._start_of(j), s, 0
             return j
-        if (book.pending is not None and t == t.lstrip() and book.pending_lines < 1 and not SUB_LABEL.match(s)
-                and not CHAPTER_NUMBER_ALONE.match(t) and not SB_ANNEX_WORD.match(t) and not s.startswith("[")):
-            book.pending_text += " " + s  # a sub-heading wrapped onto a second line
-            book.pending_lines += 1
-            return j
-        if not (CHAPTER_NUMBER_ALONE.match(t) or SB_ANNEX_WORD.match(t)):
-            book.drop_pending()  # text, not a provision, follows: the line was no heading of a provision
+        structural = CHAPTER_NUMBER_ALONE.match(t) or SB_ANNEX_WORD.match(t)
+        if book.pending is not None and t == t.lstrip() and not structural and not s.startswith("["):
+            if book.pending_lines < 1 and not SUB_LABEL.match(s):
+                book.pending_text += " " + s  # a sub-heading wrapped onto a second line
+                book.pending_lines += 1
+                return j
+        if not structural:
+            book.drop_pending()  # text follows, not a provision: the indented line headed nothing
         self._sub_paragraph(j, self._start_of(j), s, book)
         return j
+
+    def _book_heading(self, j: int, end: int, book: "_Book") -> bool:
+        """A chapter heading (`16 Stablecoin backing assets`) or a section heading (`16.2 Managing…`)."""
+        t = self.all_lines[j].text
+        sb = book.name
+        m = SB_CHAPTER.match(t)
+        if m and (book.chapter is None or int(m.group(1)) > book.chapter) and self._opens_chapter(j, end, m.group(1)):
+            n, title = int(m.group(1)), m.group(2)
+            book.enter_chapter(n, f"{sb} {n}", (f"{sb} {n} {title}",))
+            start = self.all_lines[j].start
+            self._mark(start, book.chapter_cite, book.citation, book.chapter_heading, "chapter", title)
+            return True
+        m = SB_SECTION.match(t)
+        if m and book.chapter is not None and int(m.group(1)) == book.chapter and book.annex is None:
+            n, title = int(m.group(2)), m.group(3)
+            # An instrument may amend a chapter from any section on (`7.13`); after that, numbers run on.
+            if book.section is None or book.section < n <= book.section + MAX_SKIP:
+                cite = f"{sb} {book.chapter}.{n}"
+                heading = book.chapter_heading + (f"{cite} {title}",)
+                book.enter_section(n, cite, heading)
+                self._mark(self.all_lines[j].start, cite, book.chapter_cite, heading, "section", title)
+                return True
+        return False
+
+    def _book_rule(self, j: int, end: int, book: "_Book") -> int | None:
+        """A provision `16.2.13 R …` (or `2.4.33` with `R` on the next line) of the current section."""
+        t = self.all_lines[j].text
+        m = RULE.match(t)
+        status_line = j
+        if m:
+            status = m.group(4)
+        else:
+            m = RULE_NUMBER_ALONE.match(t)
+            k = self._next_nonblank(j, end) if m else None
+            letter = STATUS_ALONE.match(self.all_lines[k].text) if k is not None else None
+            if not letter:
+                return None
+            status, status_line = letter.group(1), k
+        if book.section is None or book.annex is not None:
+            return None
+        if (int(m.group(1)), int(m.group(2))) != (book.chapter, book.section):
+            return None  # a cross-reference to another section that happens to open a line
+        n = int(m.group(3))
+        if not (book.last == 0 or book.last < n <= book.last + MAX_RULE_SKIP):
+            return None
+        cite = f"{book.name} {book.chapter}.{book.section}.{n}{status}"
+        if not self._provision(j, status_line, cite, book.section_cite, book, STATUS_KIND[status]):
+            return None
+        book.last = n
+        return status_line
+
+    def _book_annex(self, j: int, end: int, book: "_Book") -> int | None:
+        """A chapter's annex: `16` / `Annex 1` / its title -> `CASS 16 Annex 1`."""
+        m = SB_ANNEX.match(self.all_lines[j].text)
+        if not (m and int(m.group(1)) == (book.annex or 0) + 1):
+            return None
+        n = int(m.group(1))
+        start = self._chapter_number_above(j, book)
+        nxt = j + 1
+        words: list[str] = []
+        while nxt < end and len(words) < 2:
+            u = self.all_lines[nxt].text
+            us = u.strip()
+            if us and (SB_ANNEX_WORD.match(u) or CHAPTER_NUMBER_ALONE.match(u) or SB_SUBHEADING.match(u)
+                       or us.startswith("[")):
+                break
+            if us:
+                words.append(us)
+            nxt += 1
+        title = " ".join(words)
+        cite = f"{book.name} {book.chapter} Annex {n}"
+        heading = book.chapter_heading + (f"{cite} {title}".strip(),)
+        book.enter_annex(n, cite, heading)
+        self._mark(start, cite, book.chapter_cite, heading, "annex", title)
+        return nxt - 1
+
+    def _book_annex_provision(self, j: int, end: int, book: "_Book") -> int | None:
+        """A provision of a chapter's annex, printed down a column: `16` / `Annex` / `3.1` / `G This annex…`."""
+        if book.annex is None or not SB_ANNEX_WORD.match(self.all_lines[j].text):
+            return None
+        k = self._next_nonblank(j, end)
+        num = SB_ANNEX_NUMBER.match(self.all_lines[k].text) if k is not None else None
+        k2 = self._next_nonblank(k, end) if num else None
+        status = STATUS_ALONE.match(self.all_lines[k2].text) if k2 is not None else None
+        if not (num and status and int(num.group(1)) == book.annex):
+            return None
+        p = int(num.group(2))
+        if not book.last < p <= book.last + MAX_RULE_SKIP:
+            return None
+        cite = f"{book.annex_cite}.{p}{status.group(1)}"
+        first = self._chapter_number_above(j, book)
+        if not self._provision(j, k2, cite, book.annex_cite, book, STATUS_KIND[status.group(1)], first):
+            return None
+        book.last = p
+        return k2
 
     def _opens_chapter(self, j: int, end: int, number: str) -> bool:
         """A sourcebook chapter heading is followed by its first section (or a `[to follow]` placeholder)."""

@@ -12,11 +12,12 @@ Letters that are also roman numerals (`(i)`, `(v)`, `(x)`, `(I)`, `(V)`) can fit
 `(h)` and `(2)(B)` may be subsection (i) or clause (i) of `(B)`. The labels that follow decide (`(ii)` next
 means a clause; `(1)` or `(j)` next means a subsection); on a tie the deeper reading wins.
 
-Labels count only at the start of a line. What is not a label: a label followed by anything but white
-space (`(a).`, `(B), not later`, `(1)(D) examined`), a line that continues a cross-reference wrapped from
-the line before (`…under paragraph` / `(2) and for the purposes…`), a label that fits no level, and any
-line inside quoted amendment text (`‘‘(3) REGULATION OF …’’.`): inserted text belongs to the unit that
-inserts it, so it never collides with the Act's own structure.
+Labels count only at the start of a line (and, in an executive order, a first `(a)` that runs on from the
+section heading or a lead-in: `Sec. 5. Measures to Protect….  (a)`). What is not a label: a label followed
+by anything but white space (`(a).`, `(B), not later`, `(1)(D) examined`), a line that continues a
+cross-reference wrapped from the line before (`…under paragraph` / `(2) and for the purposes…`), a label
+that fits no level, and any line inside quoted amendment text (`‘‘(3) REGULATION OF …’’.`): inserted text
+belongs to the unit that inserts it, so it never collides with the Act's own structure.
 
 Citations: `sec.4`, `sec.4(a)`, `sec.4(a)(1)(A)(i)`; `TITLE I—` and `Subtitle A—` headings, when an Act
 has them, become units `title.I` and `title.I subtitle.A` that hold their sections. Headings printed in
@@ -28,7 +29,8 @@ Left out on purpose (reported in `excluded`): the enacting clause before the fir
 the approval line or the President's signature block at the end (`signature`), and the slip law's
 legislative-history box when the PDF reader leaves it in the body (`legislative history`).
 
-The label machinery (`label_kinds`, `is_next`, `resolve`, `title_case`) is shared with `uscode`.
+The label machinery (`label_kinds`, `is_next`, `options`, `resolve`, `outline_marks`, `title_case`) is shared
+with `uscode`, which reads the cleaner US Code text with `lenient=True`.
 """
 
 from __future__ import annotations
@@ -95,9 +97,11 @@ def label_kinds(label: str) -> tuple[str, ...]:
     label_kinds("ii") == ("lroman", "item"); label_kinds("11") == ("arabic",); label_kinds("40C") == ("arabic",);
     label_kinds("V") == ("upper", "uroman"); label_kinds("AA") == ("upper", "subitem"); label_kinds("ab") == ()
     """
-    kinds: list[str] = []
     if ARABIC_LABEL.match(label):
         return (ARABIC,)
+    if not label.isalpha() or not (label.islower() or label.isupper()):
+        return ()  # a label is letters of one case: `(Iv)` is nothing
+    kinds: list[str] = []
     if len(label) == 1 and label.islower():
         kinds.append(LOWER)
     if len(label) == 1 and label.isupper():
@@ -108,14 +112,14 @@ def label_kinds(label: str) -> tuple[str, ...]:
         kinds.append(ITEM if label.islower() else UPPER)
         if label.isupper():
             kinds.append(SUBITEM)
-    # a label is one case throughout: `(Iv)` is nothing
-    if label.isalpha() and not (label.islower() or label.isupper()):
-        return ()
     return tuple(dict.fromkeys(kinds))
 
 
 def is_first(kind: str, label: str) -> bool:
-    """Whether `label` opens a level of `kind`. Example: is_first("lroman", "i") is True; is_first("upper", "B") is False"""
+    """Whether `label` opens a level of `kind`.
+
+    Example: is_first("lroman", "i") is True; is_first("upper", "B") is False
+    """
     return FIRST[kind] == label
 
 
@@ -123,8 +127,9 @@ def is_next(kind: str, prev: str, label: str) -> bool:
     """Whether `label` follows `prev` at a level of `kind`, inserted labels included.
 
     Examples: is_next("lower", "h", "i") is True; is_next("arabic", "11", "12") is True;
-    is_next("arabic", "40", "40A") is True; is_next("arabic", "40B", "41") is True; is_next("lroman", "iv", "v") is True;
-    is_next("upper", "Z", "AA") is True; is_next("item", "aa", "bb") is True; is_next("arabic", "2", "4") is False
+    is_next("arabic", "40", "40A") is True; is_next("arabic", "40B", "41") is True;
+    is_next("lroman", "iv", "v") is True; is_next("upper", "Z", "AA") is True; is_next("item", "aa", "bb") is True;
+    is_next("arabic", "2", "4") is False
     """
     if kind == ARABIC:
         a, b = ARABIC_LABEL.match(prev), ARABIC_LABEL.match(label)
@@ -146,7 +151,8 @@ def is_next(kind: str, prev: str, label: str) -> bool:
             return label == "AA"
         return _doubled(prev) and _doubled(label) and prev.isupper() and ord(label[0]) == ord(prev[0]) + 1
     if kind in (ITEM, SUBITEM):
-        return _doubled(prev) and _doubled(label) and prev.islower() == label.islower() and ord(label[0]) == ord(prev[0]) + 1
+        same_case = prev.islower() == label.islower()
+        return _doubled(prev) and _doubled(label) and same_case and ord(label[0]) == ord(prev[0]) + 1
     return False
 
 
@@ -182,8 +188,6 @@ class Candidate:
 
 
 LOOKAHEAD = 4  # how many following labels decide between two readings of a label
-
-
 MAX_GAP = 3  # lenient reading: a label may skip this many places at most (`(ff)` after `(dd)`, `(ee)` never enacted)
 
 
@@ -289,13 +293,12 @@ def resolve(cands: Sequence[Candidate], order: Sequence[str], lenient: bool = Fa
     return accepted
 
 
-def cite(prefix: str, path: Path) -> str:
-    """`cite("sec.4", (("lower", "a"), ("arabic", "11"))) == "sec.4(a)(11)"`; `cite("5318", ()) == "5318"`."""
-    return prefix + "".join(f"({label})" for _, label in path)
-
-
 def outline_marks(
-    prefix: str, accepted: Sequence[tuple[Candidate, Path]], kinds: dict[str, str], section_path: tuple[str, ...], seen: set[str]
+    prefix: str,
+    accepted: Sequence[tuple[Candidate, Path]],
+    kinds: dict[str, str],
+    section_path: tuple[str, ...],
+    seen: set[str],
 ) -> list[Mark]:
     """Marks for a section's resolved labels: citation, parent, kind, title, and a heading path that adds each
     titled ancestor below the section (`(a) In General`).
@@ -339,7 +342,9 @@ KEEP_CASE = {
     "CFTC": "CFTC", "NCUA": "NCUA", "FINCEN": "FinCEN", "AML": "AML", "CFT": "CFT", "BSA": "BSA",
     "LLC": "LLC", "USA": "USA", "PATRIOT": "PATRIOT", "NIST": "NIST",
 }
-SPLIT_CAPITAL = re.compile(r"^([B-HJ-Z]|I(?= N\b)|A(?= ([B-DF-HJ-NP-TV-Z])\2)) (?=[A-Z])")
+# `I N GENERAL`, `C ONFORMING`: a heading's first letter set apart from its small capitals. `A` is joined
+# only before a doubled consonant (`A PPROVAL`), since `A BANK` may be an article.
+SPLIT_CAPITAL = re.compile(r"^([B-Z]|A(?= ([B-DF-HJ-NP-TV-Z])\2)) (?=[A-Z])")
 
 
 def title_case(heading: str) -> str:
@@ -368,8 +373,8 @@ def _title_word(word: str, first: bool) -> str:
     core = word.strip("(),;:’‘'\"")
     if core in KEEP_CASE:
         return word.replace(core, KEEP_CASE[core])
-    if roman_value(core) is not None and core.isupper() and core not in ("I",) or core == "I" and not first:
-        return word
+    if core.isupper() and roman_value(core) is not None and (core != "I" or not first):
+        return word  # a roman numeral: `TITLE II`
     if "." in core or any(ch.isdigit() for ch in core):
         return word
     if not first and core.lower() in SMALL_WORDS:
@@ -406,7 +411,11 @@ def plain(text: str) -> tuple[str, list[int]]:
 # The document
 
 ACT_SECTION = re.compile(r"^(?:#{1,6}[^\S\n]*)?(?:SECTION|SEC\.)[^\S\n]+(\d{1,4}[A-Z]?)\.(?=\s)", re.M)
-EO_SECTION = re.compile(r"^[^\S\n]*(?:#{1,6}[^\S\n]*)?(?:Section|Sec\.|SECTION|SEC\.)[^\S\n]*\n?[^\S\n]*(\d{1,4}[A-Z]?)[^\S\n]*\.(?=\s)", re.M)
+# an order's `Section 1.` / `Sec. 2.` may break after the word: `<span>Sec</span>.\n<span>2</span>.`
+EO_SECTION = re.compile(
+    r"^[^\S\n]*(?:#{1,6}[^\S\n]*)?(?:Section|Sec\.|SECTION|SEC\.)[^\S\n]*\n?[^\S\n]*(\d{1,4}[A-Z]?)[^\S\n]*\.(?=\s)",
+    re.M,
+)
 DIVISION = re.compile(r"^(TITLE|Subtitle)[^\S\n]+([IVXLC]+|[A-Z])[^\S\n]*[—–-]+[^\S\n]*(\S.*)$", re.M)
 LINE_LABEL = re.compile(r"^[^\S\n]*\(([A-Za-z0-9]{1,5})\)(?=\s|$)")
 INLINE_FIRST = re.compile(r"(?<=[.:])\s+\((a)\)(?=\s)")
@@ -424,6 +433,7 @@ HISTORY_LINE = re.compile(
     r"|.*\bComm\. on\b.*|Vol\. \d+.*|Æ)$"
 )
 WHITE_HOUSE = re.compile(r"^\s*THE WHITE HOUSE,?\s*$", re.M)
+MAX_DATE_LINE_WORDS = 8  # after `THE WHITE HOUSE,` an order ends with its date and nothing else
 
 # a line ending with one of these words continues a cross-reference: `…under paragraph` / `(2) and for…`
 REFERENCE_WORDS = frozenset(
@@ -441,10 +451,10 @@ def detect(source: Source, extracted: Extracted) -> bool:
     if extracted.units is not None:
         return False
     text, _ = plain(extracted.text) if extracted.format in ("md", "html") else (extracted.text, [])
-    from ingest.splitters.uscode import SECTION as USC_SECTION
+    from ingest.splitters.uscode import section_headings
 
-    if USC_SECTION.search(text):
-        return False
+    if section_headings(text):
+        return False  # the US Code: its own splitter
     if str(source.jurisdiction).strip().upper() != "US" and not (ENACTING.search(text) or EXECUTIVE_ORDER.search(text)):
         return False
     pattern = ACT_SECTION if ACT_SECTION.search(text) else EO_SECTION
@@ -582,7 +592,8 @@ def _divisions(text: str) -> list[_Division]:
         else:
             parent = title.citation if title else None
             citation = f"{parent} subtitle.{number}" if parent else f"subtitle.{number}"
-            div = _Division(m.start(), citation, parent, "subtitle", (title.path if title else ()) + (f"Subtitle {number}—{name}",))
+            path = (title.path if title else ()) + (f"Subtitle {number}—{name}",)
+            div = _Division(m.start(), citation, parent, "subtitle", path)
         if div.citation not in seen:
             seen.add(div.citation)
             out.append(div)
@@ -684,7 +695,7 @@ def _end_matter(text: str) -> list[Cut]:
         if not text[a.end() :].strip() or LEGISLATIVE_HISTORY.search(text, a.end()):
             cuts.append(Cut(a.start() + len(a.group()) - len(a.group().lstrip()), len(text), "signature"))
     house = list(WHITE_HOUSE.finditer(text))
-    if house and not approved:
+    if house and not approved and len(text[house[-1].end() :].split()) <= MAX_DATE_LINE_WORDS:
         h = house[-1]
         start = h.start() + len(h.group()) - len(h.group().lstrip())
         # the President's name, in capitals on the line(s) just before

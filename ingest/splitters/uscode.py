@@ -28,16 +28,21 @@ from ingest.splitters.us_act import ACT_KINDS, ACT_ORDER, LOWER, Candidate, outl
 SECTION_NUMBER = r"\d+[A-Za-z]*(?:[.\-–]\d+[A-Za-z]*)*"
 #: `§ 5318. Compliance…`, `#### § 77b. Definitions…`, `§§ 5327, 5328. Repealed.`, `§ 1022.210 Definitions.`
 SECTION = re.compile(
-    rf"^(?:#{{1,6}}[^\S\n]*)?§§?[^\S\n]*({SECTION_NUMBER}?)(?:\.(?=\s)|(?=[,\s]))[^\S\n]*(?:(?:,|to|through|and|–|-)[^\S\n]*§?[^\S\n]*{SECTION_NUMBER}\.?[^\S\n]*)*(.*)$",
+    rf"^(?:#{{1,6}}[^\S\n]*)?§§?[^\S\n]*({SECTION_NUMBER}?)(?:\.(?=\s)|(?=[,\s]))[^\S\n]*"
+    rf"(?:(?:,|to|through|and|–|-)[^\S\n]*§?[^\S\n]*{SECTION_NUMBER}\.?[^\S\n]*)*(.*)$",
     re.M,
 )
+#: `# Title 31— MONEY AND FINANCE`, `SUBCHAPTER III— MONEY LAUNDERING …`: a Markdown heading, or a line whose
+#: name after the dash is in capitals (so `Title 31, United States Code, …` at a line start stays text)
 STRUCTURE = re.compile(
-    r"^(?:#{1,6}[^\S\n]*)?(TITLE|SUBTITLE|CHAPTER|SUBCHAPTER|PART|SUBPART)[^\S\n]+([0-9]+[A-Z]?|[IVXLC]+|[A-Z])\b[^\S\n]*[—–-]*[^\S\n]*(.*)$",
+    r"^(#{1,6}[^\S\n]*)?(TITLE|SUBTITLE|CHAPTER|SUBCHAPTER|PART|SUBPART)[^\S\n]+([0-9]+[A-Z]?|[IVXLC]+|[A-Z])"
+    r"(?:[^\S\n]*[—–-]+[^\S\n]*(.*?))?[^\S\n]*$",
     re.M | re.I,
 )
 STRUCTURE_RANK = {"title": 0, "subtitle": 1, "chapter": 2, "subchapter": 3, "part": 4, "subpart": 5}
 LABEL_LINE = re.compile(r"^(#*)[^\S\n]*\(([A-Za-z0-9]{1,5})\)(?=\s|$)[^\S\n]*(.*)$")
 MAX_TITLE_WORDS = 12
+MAX_FRONT_MATTER = 3000  # characters before the first `§` heading that a US Code text may have
 FOOTNOTE = re.compile(r"^\d{1,2} (?=[A-Z])")  # `(80) 7 Funding portal .`: the 7 marks a note ("so in original")
 NOT_FIRST = frozenset("A An The Whoever For Any Each Such If".split())  # list items and provisos, not headings
 RULE_VERBS = frozenset("shall may must means mean includes include is are was were has have does".split())
@@ -50,21 +55,24 @@ LEAD_IN_WORDS = frozenset(
 
 
 def detect(source: Source, extracted: Extracted) -> bool:
-    """US Code (or CFR-style) text: `§ N.` section headings at line starts, or a source id `US-USC…`."""
+    """US Code (or CFR-style) text: `§ N.` section headings at line starts from near the top, or a source id
+    `US-USC…`."""
     if extracted.units is not None:
         return False
     if str(source.jurisdiction).strip().upper() not in ("US", ""):
         return False
     if source.id.upper().startswith("US-USC"):
         return True
-    return any(m.group(2).strip() for m in SECTION.finditer(extracted.text))
+    sections = section_headings(extracted.text)
+    # the Code itself starts with its sections; a paper that quotes one `§` heading deep inside is not the Code
+    return bool(sections) and sections[0][0] <= max(MAX_FRONT_MATTER, len(extracted.text) // 10)
 
 
 def split(extracted: Extracted) -> SplitResult:
     """Units of US Code sections: each section and every labelled level below it."""
     text = extracted.text
     heads = _structure(text)
-    sections = _sections(text)
+    sections = section_headings(text)
     boundaries = sorted([s[0] for s in sections] + [h[0] for h in heads] + [len(text)])
     cuts = [Cut(start, end, "heading") for start, end, _, _ in heads]
 
@@ -87,9 +95,10 @@ def _structure(text: str) -> list[tuple[int, int, int, str]]:
     """(start, end, rank, heading) of each structural heading line: `Title 31 — Money and Finance`."""
     out = []
     for m in STRUCTURE.finditer(text):
-        kind, number, name = m.group(1).lower(), m.group(2), m.group(3).strip().rstrip(".")
-        if not name and not m.group().lstrip().startswith("#"):
-            continue  # `Part 5` alone in running text is not a heading
+        markdown, kind, number = m.group(1), m.group(2).lower(), m.group(3)
+        name = (m.group(4) or "").strip().rstrip(".")
+        if not markdown and (not name or any(ch.islower() for ch in name)):
+            continue  # `Part 5` or `Part A— of this …` in running text is not a heading
         label = f"{kind.capitalize()} {number.upper() if kind != 'chapter' else number}"
         heading = f"{label} — {title_case(name)}" if name else label
         out.append((m.start(), m.end(), STRUCTURE_RANK[kind], heading))
@@ -107,12 +116,14 @@ def _path_at(heads: list[tuple[int, int, int, str]], pos: int) -> tuple[str, ...
     return tuple(current[r] for r in sorted(current))
 
 
-def _sections(text: str) -> list[tuple[int, int, str, str]]:
-    """(start, end of heading line, number, heading) of each `§` section heading."""
+def section_headings(text: str) -> list[tuple[int, int, str, str]]:
+    """(start, end of heading line, number, heading) of each `§` section heading: its heading starts with a
+    capital (`§ 5318 of this title requires…` at a line start is text, not a heading)."""
     out = []
     for m in SECTION.finditer(text):
         heading = m.group(2).strip().rstrip(".").strip()
-        out.append((m.start(), m.end(), m.group(1), heading))
+        if heading[:1].isupper() or heading[:1] == "[":
+            out.append((m.start(), m.end(), m.group(1), heading))
     return out
 
 

@@ -1,0 +1,441 @@
+"""Build the search index from the store, and load it back as a `Searcher`.
+
+`build_index` embeds the store's provisions as passages (`index.passages`) and writes, in the index folder
+(`workspace/index/`), plain files only — no pickles:
+
+| file | what |
+| --- | --- |
+| `params.json` | model (name, path, version, dimension), index type and options, passage rules, tokenizer, BM25 parameters, the store's `corpus_hash`, a digest of the passages, file sizes; written last |
+| `ids.json` | every provision id, in store order: provision number `i` in the indexes is `ids[i]` |
+| `passages.jsonl` | one line per FAISS row: provision id, provision number, window number, text hash |
+| `embeddings.npy` + `embeddings.json` | the passage vectors (float32) and the model that made them |
+| `dense.faiss` | the FAISS index (`faiss.write_index`) |
+| `bm25/` | the BM25 index (`bm25s` `save()`: `.npy` arrays and JSON) |
+
+Re-running reuses every stored vector whose passage text (hash) is unchanged and embeds only new or changed
+passages; vectors are checkpointed to `pending/` while embedding, so an interrupted run resumes. With an
+unchanged store and settings nothing is embedded or written. The model and index type are sticky: without
+`model` (or `$CROSSWALK_MODEL`) and `index_type`, a rebuild keeps the ones the index was built with.
+
+`load_searcher` checks `params.json` against the files, the store and the model, and raises IndexStateError
+with the fix (run `crosswalk index`) when anything is missing, corrupt or stale; it never re-embeds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from crosswalk.errors import ConfigError, IndexStateError
+from index.dense import DenseIndex, index_options
+from index.embedder import ENV_MODEL, ModelSpec, get_embedder, resolve_model
+from index.lexical import TOKENIZER_VERSION, LexicalIndex
+from index.passages import PassageParams, make_passages, provision_texts
+
+if TYPE_CHECKING:  # pragma: no cover
+    from index.retrievers import Searcher
+    from ingest.store import Store
+
+log = logging.getLogger(__name__)
+
+FORMAT = 1
+PARAMS = "params.json"
+IDS = "ids.json"
+PASSAGES = "passages.jsonl"
+VECTORS = "embeddings.npy"
+VECTORS_META = "embeddings.json"
+DENSE = "dense.faiss"
+BM25_DIR = "bm25"
+PENDING = "pending"
+FIX = "run `crosswalk index` to rebuild it"
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    """What `build_index` did: `embedded` texts went through the model, `reused` passages kept stored vectors."""
+
+    provisions: int
+    passages: int
+    embedded: int
+    reused: int
+    empty: int
+    index_type: str
+    model: str
+    seconds: float
+    unchanged: bool
+    index_dir: str = ""
+
+    def summary(self) -> str:
+        """One line, e.g. `indexed 1,204 provisions as 1,391 passages (flat, all-MiniLM-L6-v2): embedded 12, …`."""
+        head = f"indexed {self.provisions:,} provisions as {self.passages:,} passages ({self.index_type}, {self.model})"
+        if self.unchanged:
+            return f"{head}: index already current, nothing embedded, in {self.seconds:.1f} s"
+        empty = f"; {self.empty:,} with no text to embed (BM25 only)" if self.empty else ""
+        return f"{head}: embedded {self.embedded:,}, reused {self.reused:,}{empty}, in {self.seconds:.1f} s"
+
+
+# --- small file helpers --------------------------------------------------------------------------------------
+
+
+def _write_text(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _write_json(path: Path, obj) -> None:
+    _write_text(path, json.dumps(obj, ensure_ascii=False, indent=2) + "\n")
+
+
+def _digest(lines) -> str:
+    h = hashlib.sha256()
+    for line in lines:
+        h.update(line.encode("utf-8"))
+        h.update(b"\n")
+    return h.hexdigest()[:16]
+
+
+def _file_sizes(index_dir: Path) -> dict[str, int]:
+    out = {}
+    for name in (IDS, PASSAGES, VECTORS, DENSE):
+        out[name] = (index_dir / name).stat().st_size
+    for f in sorted((index_dir / BM25_DIR).iterdir()):
+        out[f"{BM25_DIR}/{f.name}"] = f.stat().st_size
+    return out
+
+
+def read_params(index_dir: Path) -> dict:
+    """The index's params.json; IndexStateError when it is missing or unreadable."""
+    path = Path(index_dir) / PARAMS
+    if not path.exists():
+        if Path(index_dir).exists() and any(Path(index_dir).iterdir()):
+            raise IndexStateError(f"the index in {index_dir} is incomplete (no {PARAMS}: a build stopped?); {FIX}")
+        raise IndexStateError(f"no search index in {index_dir}: run `crosswalk index` first")
+    try:
+        params = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise IndexStateError(f"cannot read {path} ({e}); {FIX}") from None
+    if not isinstance(params, dict) or params.get("format") != FORMAT:
+        found = params.get("format") if isinstance(params, dict) else None
+        raise IndexStateError(f"{path} is index format {found!r}, this Crosswalk reads format {FORMAT}; {FIX}")
+    return params
+
+
+# --- the embedding cache: vectors of earlier builds, keyed by passage text hash ---------------------------------
+
+
+class _VectorCache:
+    """Stored vectors by text hash, from the last build's files and from `pending/` checkpoints of `fingerprint`."""
+
+    def __init__(self, index_dir: Path, fingerprint: str):
+        self.index_dir = index_dir
+        self.fingerprint = fingerprint
+        self.vectors: dict[str, np.ndarray] = {}
+        self.dim: int | None = None
+        self._chunk = 0
+        self._load_built()
+        self._load_pending()
+
+    def _take(self, hashes, matrix) -> None:
+        if len(hashes) != len(matrix):
+            return
+        self.dim = int(matrix.shape[1]) if matrix.ndim == 2 else self.dim
+        for h, row in zip(hashes, matrix):
+            self.vectors[h] = row
+
+    def _load_built(self) -> None:
+        meta_path = self.index_dir / VECTORS_META
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            if meta.get("model") != self.fingerprint:
+                return
+            hashes = [json.loads(line)["hash"] for line in (self.index_dir / PASSAGES).read_text().splitlines()]
+            matrix = np.load(self.index_dir / VECTORS, allow_pickle=False)
+        except (OSError, ValueError, KeyError, TypeError):
+            return  # nothing reusable: every passage is embedded again
+        if matrix.ndim == 2 and len(hashes) == meta.get("rows") == len(matrix):
+            self._take(hashes, np.asarray(matrix, dtype=np.float32))
+
+    def _load_pending(self) -> None:
+        folder = self.index_dir / PENDING
+        if not folder.is_dir():
+            return
+        for meta_path in sorted(folder.glob("chunk-*.json")):
+            try:
+                meta = json.loads(meta_path.read_text(encoding="utf-8"))
+                if meta.get("model") != self.fingerprint:
+                    continue
+                matrix = np.load(meta_path.with_suffix(".npy"), allow_pickle=False)
+            except (OSError, ValueError):
+                continue  # a checkpoint cut short by the interruption it was meant for
+            self._take(meta.get("hashes", []), matrix)
+            self._chunk = max(self._chunk, int(meta_path.stem.split("-")[1]))
+
+    def checkpoint(self, hashes: list[str], vectors: np.ndarray) -> None:
+        folder = self.index_dir / PENDING
+        folder.mkdir(exist_ok=True)
+        self._chunk += 1
+        stem = folder / f"chunk-{self._chunk:05d}"
+        tmp = stem.with_name(stem.name + ".tmp.npy")
+        np.save(tmp, vectors, allow_pickle=False)
+        os.replace(tmp, stem.with_suffix(".npy"))
+        _write_json(stem.with_suffix(".json"), {"model": self.fingerprint, "hashes": hashes})
+        self._take(hashes, vectors)
+
+
+# --- build ---------------------------------------------------------------------------------------------------
+
+
+def _sticky_model(model: str | None, old: dict | None) -> ModelSpec:
+    if model or os.environ.get(ENV_MODEL) or not old:
+        return resolve_model(model)
+    name = old["model"]["name"]
+    try:
+        return resolve_model(name)
+    except ConfigError as e:
+        raise ConfigError(f"the index was built with model {name!r}, which cannot be found now ({e}); "
+                          "pass --model to choose another") from None
+
+
+def build_index(
+    store: "Store",
+    index_dir: Path | str,
+    model: str | None = None,
+    index_type: str | None = None,
+    progress: bool = True,
+    *,
+    options: dict | None = None,
+    passage_params: PassageParams | None = None,
+) -> BuildReport:
+    """Embed the store's provisions and write the dense and BM25 indexes into `index_dir`.
+
+    `model`: a model name or folder (default: the index's current model, else `$CROSSWALK_MODEL`, else
+    all-MiniLM-L6-v2). `index_type`: `flat`, `hnsw` or `ivf` (default: the index's current type, else `flat`),
+    with `options` for it (see `index.dense`). Only passages whose text changed are embedded.
+
+    Example: build_index(Store(ws.db_path), ws.index_dir).summary()
+    """
+    t0 = time.perf_counter()
+    index_dir = Path(index_dir)
+    index_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        old = read_params(index_dir)
+    except IndexStateError:
+        old = None
+    spec = _sticky_model(model, old)
+    index_type = index_type or (old["dense"]["index_type"] if old else "flat")
+    opts = index_options(index_type, options)
+    pparams = passage_params or PassageParams()
+
+    provisions = store.iter_provisions()
+    if not provisions:
+        raise IndexStateError(f"the store {store.path} holds no provisions: run `crosswalk ingest` first")
+    ids = [p.id for p in provisions]
+    texts = provision_texts(provisions, pparams)
+    passages = make_passages(provisions, pparams)
+    pos = {pid: i for i, pid in enumerate(ids)}
+    hashes = [p.hash for p in passages]
+    passages_digest = _digest(f"{p.provision_id}\t{p.part}\t{h}" for p, h in zip(passages, hashes))
+    empty = len(ids) - len({p.provision_id for p in passages})
+    corpus_hash = store.corpus_hash()
+
+    settings = {
+        "model": spec.fingerprint,
+        "index_type": index_type,
+        "options": opts,
+        "passages": passages_digest,
+        "ids": _digest(ids),
+        "passage_params": pparams.to_dict(),
+        "tokenizer": TOKENIZER_VERSION,
+    }
+    if old is not None and old.get("settings") == settings and _intact(index_dir, old):
+        if old["store"]["corpus_hash"] != corpus_hash:  # e.g. white space only: same passages, new hash
+            old["store"]["corpus_hash"] = corpus_hash
+            _write_json(index_dir / PARAMS, old)
+        shutil.rmtree(index_dir / PENDING, ignore_errors=True)
+        return BuildReport(len(ids), len(passages), 0, len(passages), empty, index_type, spec.name,
+                           time.perf_counter() - t0, True, str(index_dir))
+
+    cache = _VectorCache(index_dir, spec.fingerprint)
+    todo: dict[str, str] = {}
+    for p, h in zip(passages, hashes):
+        if h not in cache.vectors and h not in todo:
+            todo[h] = p.text
+    embedder = get_embedder(spec)
+    if todo:
+        todo_hashes = list(todo)
+
+        def checkpoint(positions, vectors):
+            cache.checkpoint([todo_hashes[i] for i in positions], vectors)
+
+        embedder.encode([todo[h] for h in todo_hashes], progress=progress, on_chunk=checkpoint)
+    dim = embedder.dim if (todo or cache.dim is None) else cache.dim
+    if cache.dim is not None and cache.dim != dim:
+        raise IndexStateError(f"stored vectors have dimension {cache.dim}, the model gives {dim}; delete "
+                              f"{index_dir} and {FIX}")
+    vectors = np.zeros((len(passages), dim), dtype=np.float32)
+    for row, h in enumerate(hashes):
+        vectors[row] = cache.vectors[h]
+    row_prov = np.array([pos[p.provision_id] for p in passages], dtype=np.int64)
+    reused = sum(1 for h in hashes if h not in todo)
+
+    # From here until params.json is written, the folder reads as an incomplete index.
+    (index_dir / PARAMS).unlink(missing_ok=True)
+    (index_dir / VECTORS_META).unlink(missing_ok=True)
+    _write_json(index_dir / IDS, ids)
+    _write_text(
+        index_dir / PASSAGES,
+        "".join(
+            json.dumps({"id": p.provision_id, "prov": int(r), "part": p.part, "hash": h}) + "\n"
+            for p, r, h in zip(passages, row_prov, hashes)
+        ),
+    )
+    dense = DenseIndex.build(vectors, row_prov, index_type, opts)
+    dense.save(index_dir, DENSE, VECTORS)
+    _write_json(index_dir / VECTORS_META, {"model": spec.fingerprint, "dim": dim, "rows": len(passages)})
+    lexical = LexicalIndex.build(texts, progress=False)
+    tmp_bm25 = index_dir / (BM25_DIR + ".tmp")
+    shutil.rmtree(tmp_bm25, ignore_errors=True)
+    lexical.save(tmp_bm25)
+    shutil.rmtree(index_dir / BM25_DIR, ignore_errors=True)
+    os.replace(tmp_bm25, index_dir / BM25_DIR)
+
+    import faiss
+    import sentence_transformers
+
+    params = {
+        "format": FORMAT,
+        "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "settings": settings,
+        "model": {**spec.to_dict(), "dim": dim, "sentence_transformers": sentence_transformers.__version__},
+        "dense": {"index_type": index_type, "options": dense.options, "rows": len(passages), "dim": dim,
+                  "faiss": faiss.__version__, "file": DENSE, "vectors": VECTORS},
+        "passages": {**pparams.to_dict(), "count": len(passages), "digest": passages_digest, "file": PASSAGES},
+        "lexical": {"tokenizer": TOKENIZER_VERSION, **lexical.params(), "dir": BM25_DIR},
+        "store": {"corpus_hash": corpus_hash, "provisions": len(ids), "path": str(store.path)},
+        "files": _file_sizes(index_dir),
+    }
+    _write_json(index_dir / PARAMS, params)
+    shutil.rmtree(index_dir / PENDING, ignore_errors=True)
+    _LOADED.clear()
+    return BuildReport(len(ids), len(passages), len(todo), reused, empty, index_type, spec.name,
+                       time.perf_counter() - t0, False, str(index_dir))
+
+
+# --- load ----------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Loaded:
+    ids: list[str]
+    lexical: LexicalIndex
+    dense: DenseIndex
+
+
+_LOADED: OrderedDict[tuple, _Loaded] = OrderedDict()
+_LOCK = threading.Lock()
+
+
+def _check_sizes(index_dir: Path, params: dict) -> None:
+    for name, size in params.get("files", {}).items():
+        path = index_dir / name
+        if not path.exists():
+            raise IndexStateError(f"index file {path} is missing; {FIX}")
+        if path.stat().st_size != size:
+            raise IndexStateError(
+                f"index file {path} is {path.stat().st_size:,} bytes, {size:,} when it was built (corrupt or "
+                f"replaced); {FIX}"
+            )
+
+
+def _load_parts(index_dir: Path, params: dict) -> _Loaded:
+    _check_sizes(index_dir, params)
+    try:
+        ids = json.loads((index_dir / IDS).read_text(encoding="utf-8"))
+        rows = [json.loads(line) for line in (index_dir / PASSAGES).read_text(encoding="utf-8").splitlines()]
+        row_prov = [int(r["prov"]) for r in rows]
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise IndexStateError(f"cannot read the id lists in {index_dir} ({type(e).__name__}: {e}); {FIX}") from None
+    if not isinstance(ids, list) or len(ids) != params["store"]["provisions"] or len(rows) != params["dense"]["rows"]:
+        raise IndexStateError(f"the id lists in {index_dir} do not match {PARAMS}; {FIX}")
+    if any(not 0 <= p < len(ids) or ids[p] != r["id"] for p, r in zip(row_prov, rows)):
+        raise IndexStateError(f"{index_dir / PASSAGES} names provisions that are not in {IDS}; {FIX}")
+    lexical = LexicalIndex.load(index_dir / BM25_DIR)
+    if lexical.n_docs != len(ids):
+        raise IndexStateError(f"the BM25 index holds {lexical.n_docs} documents for {len(ids)} provisions; {FIX}")
+    d = params["dense"]
+    dense = DenseIndex.load(index_dir, row_prov, d["index_type"], d["options"], d["dim"], DENSE, VECTORS)
+    return _Loaded(ids, lexical, dense)
+
+
+def _intact(index_dir: Path, params: dict) -> bool:
+    try:
+        _load_parts(index_dir, params)
+    except (IndexStateError, KeyError, TypeError):
+        return False
+    return True
+
+
+def load_searcher(
+    store: "Store", index_dir: Path | str, model: str | None = None, *, fusion: str = "rrf",
+    weights: dict[str, float] | None = None,
+) -> "Searcher":
+    """A `Searcher` over the index in `index_dir` for `store`; index files load once per process.
+
+    Raises IndexStateError (with the fix, `crosswalk index`) when the index is missing, incomplete, corrupt,
+    built from a different store state, or built with a different model than `model` / `$CROSSWALK_MODEL`.
+    The embedding model loads on the first dense or hybrid query, not here.
+
+    Example: load_searcher(store, ws.index_dir).search("custody of client assets", k=5)
+    """
+    from index.retrievers import Searcher
+
+    index_dir = Path(index_dir).resolve()
+    params = read_params(index_dir)
+    try:
+        built_hash = params["store"]["corpus_hash"]
+        built_model = params["model"]
+        tokenizer = params["lexical"]["tokenizer"]
+    except (KeyError, TypeError):
+        raise IndexStateError(f"{index_dir / PARAMS} lacks store, model or lexical settings; {FIX}") from None
+    current = store.corpus_hash()
+    if current != built_hash:
+        raise IndexStateError(
+            f"the index in {index_dir} is out of date: the store changed since it was built (corpus hash "
+            f"{built_hash} then, {current} now); run `crosswalk index` to update it"
+        )
+    if tokenizer != TOKENIZER_VERSION:
+        raise IndexStateError(f"the index was built with tokenizer {tokenizer!r}, this Crosswalk uses "
+                              f"{TOKENIZER_VERSION!r}; {FIX}")
+    requested = model or os.environ.get(ENV_MODEL)
+    spec = resolve_model(requested or built_model["name"])
+    if spec.fingerprint != built_model.get("fingerprint"):
+        how = f"{spec.fingerprint} is configured" if requested else f"{spec.fingerprint} is installed now"
+        raise IndexStateError(
+            f"the index was built with model {built_model.get('fingerprint')} but {how}; run `crosswalk index` "
+            f"to re-embed with it{' (or unset CROSSWALK_MODEL)' if requested and not model else ''}"
+        )
+    st = (index_dir / PARAMS).stat()
+    key = (str(index_dir), st.st_mtime_ns, st.st_size)
+    with _LOCK:
+        loaded = _LOADED.get(key)
+        if loaded is None:
+            loaded = _load_parts(index_dir, params)
+            _LOADED[key] = loaded
+            while len(_LOADED) > 2:
+                _LOADED.popitem(last=False)
+        else:
+            _LOADED.move_to_end(key)
+    return Searcher(store, loaded.ids, loaded.lexical, loaded.dense, get_embedder(spec), params,
+                    fusion=fusion, weights=weights)

@@ -1,0 +1,829 @@
+"""Cross-jurisdiction matching: for each provision of one jurisdiction, its likely counterparts in another.
+
+`match(store, searcher, from_jur="US", to_jur="UK", k=5)` fills the review queue (`index.queue`) and
+`counterparts(store, searcher, provision_id, to_jur, k)` answers for one provision (`crosswalk search --like`).
+Any two jurisdictions of the store work (US, UK, EU, INTL). For each candidate pair they give:
+
+- **score**: the cosine similarity of the two provisions' embeddings, as the dense index holds them. A long
+  provision is embedded as several passages (`index.passages`); a pair's score is its best passage pair.
+- **rank**: 1 for the focal provision's best candidate. Equal scores are ranked by provision id, so every run
+  over the same store and index gives the same answer.
+- **mutual**: the focal provision is also among the candidate's own top-k in the focal jurisdiction.
+  Mutual nearest neighbours are far likelier to be real counterparts than one-way ones.
+- **shared terms**: defined terms and entities both provisions carry (`TERM_LABELS`), compared on a
+  normalised form (`normalise_term`: case, punctuation, spacing and plural folded, so UK "cryptoassets" meets
+  EU "crypto-asset").
+- **explanation**: the best-aligned sentence pair — both texts cut into sentences (`split_sentences`), each
+  sentence embedded once per run (`SentenceEmbeddings` caches them), the pair with the highest cosine.
+
+How candidates are found (`method`):
+
+- `vectors` (the default when the searcher exposes its dense vectors): one matrix product of the two sides'
+  unit vectors, in blocks, instead of one search per provision; exact, and minutes faster on a whole corpus.
+- `search`: one search per provision with the searcher (hybrid, filtered to the other jurisdiction), its
+  embedding text as the query, and one more per candidate for the mutual check. Ranks are the searcher's;
+  scores are still cosines (of the provisions' embedding texts), so the queue's priorities mean the same thing.
+
+Which provisions take part (`skip_reason`): units a reviewer cannot map are left out, on both sides —
+headings (kinds such as chapter, part, title, annex, preamble, and any unit with no text of its own beyond its
+label and title), fragments under `MIN_WORDS` (8) words of own text (a lone "(a) the issuer;": its parent
+carries it, since tiny children are folded into the parent's embedding), and front matter (a table of contents,
+a cover page). A focal provision given explicitly to `counterparts` is always matched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import json
+import re
+import statistics
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Callable, Iterable, Protocol, Sequence
+
+from crosswalk.errors import ConfigError, IndexStateError, NotFoundError
+from index.queue import DEFAULT_WIDTH, QueueItem, QueueWrite, priority, write_queue
+from ingest.models import Jurisdiction, Provision
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from index.filters import Filters
+    from index.results import Results
+    from ingest.store import Store
+
+MIN_WORDS = 8
+HEADING_KINDS = frozenset(
+    {"chapter", "part", "title", "subtitle", "division", "subdivision", "subchapter", "subpart", "heading",
+     "annex", "appendix", "schedule", "preamble"}
+)
+FRONT_KINDS = frozenset({"front", "front_matter", "cover", "toc", "contents"})
+FRONT_TITLES = frozenset({"contents", "table of contents", "content"})
+TERM_LABELS = ("DEFINED_TERM", "CRYPTO_ASSET", "LEGISLATION", "REGULATOR", "CITATION")
+MAX_SENTENCES = 60  # per provision, for the explanation; the first ones (a long provision's lead-in and rules)
+BLOCK_BYTES = 64 * 1024 * 1024  # size of one block of the similarity matrix
+
+
+# --- which provisions take part -------------------------------------------------------------------------------
+
+_LABEL_PREFIX = re.compile(
+    r"^\s*(?:§+\s*|SEC(?:TION)?\.?\s*|Article\s+|Art\.\s*|Recommendation\s+|Regulation\s+|reg\.\s*)?"
+    r"(?:[0-9]+[0-9A-Za-z.\-]*[A-Z]?\.?|\([0-9A-Za-z]{1,6}\))(?:\s*\([0-9A-Za-z]{1,6}\))*\s*[.:—–-]?\s*",
+    re.IGNORECASE,
+)
+
+
+def own_words(p: Provision) -> int:
+    """Words of a provision's own text, its printed label and its title left out.
+
+    >>> own_words(Provision("d:sec.4", "d", "US", "sec.4", "SEC. 4. REQUIREMENTS FOR ISSUING.", title="REQUIREMENTS FOR ISSUING."))
+    0
+    >>> own_words(Provision("d:sec.4(a)", "d", "US", "sec.4(a)", "(a) An issuer shall maintain reserves."))
+    5
+    """
+    text = _LABEL_PREFIX.sub("", p.text, count=1)
+    title = p.title.strip()
+    if title and text.lower().startswith(title.lower()):
+        text = text[len(title):]
+    return len(text.split())
+
+
+def skip_reason(p: Provision) -> str | None:
+    """Why a provision is left out of matching, or None if it takes part (see the module docstring).
+
+    Reasons: `heading` (a structural unit, or nothing of its own beyond label and title), `short` (under
+    `MIN_WORDS` words of own text), `front matter`.
+
+    >>> skip_reason(Provision("d:ch.3", "d", "UK", "ch.3", "3 Our proposals", kind="chapter"))
+    'heading'
+    >>> skip_reason(Provision("d:s.1(a)", "d", "US", "s.1(a)", "(a) the issuer;"))
+    'short'
+    >>> skip_reason(Provision("d:s.1", "d", "US", "s.1", "An issuer shall not pay interest or yield to any holder."))
+    """
+    if p.kind in FRONT_KINDS or p.title.strip().lower() in FRONT_TITLES:
+        return "front matter"
+    if p.heading_path and p.heading_path[-1].strip().lower() in FRONT_TITLES:
+        return "front matter"
+    if p.kind in HEADING_KINDS:
+        return "heading"
+    words = own_words(p)
+    if words == 0:
+        return "heading"
+    if words < MIN_WORDS:
+        return "short"
+    return None
+
+
+# --- shared terms ---------------------------------------------------------------------------------------------
+
+
+def normalise_term(text: str) -> str:
+    """The form two entity texts are compared on: case, quotes, punctuation, spacing and plurals folded.
+
+    >>> normalise_term("Crypto-assets")
+    'cryptoasset'
+    >>> normalise_term("“payment stablecoins”")
+    'paymentstablecoin'
+    >>> normalise_term("the FCA")
+    'fca'
+    >>> normalise_term("31 U.S.C. 5318(h)")
+    '31usc5318h'
+    """
+    t = text.casefold().strip()
+    t = re.sub(r"^(?:the|a|an)\s+", "", t)
+    words = [w for w in re.split(r"[^0-9a-z]+", t) if w]
+    if words and words[-1].isalpha() and len(words[-1]) > 3:
+        last = words[-1]
+        if last.endswith("ies"):
+            last = last[:-3] + "y"
+        elif last.endswith("s") and not last.endswith(("ss", "us", "is")):
+            last = last[:-1]
+        words[-1] = last
+    return "".join(words)
+
+
+@dataclass(frozen=True)
+class SharedTerm:
+    """A term both provisions use: its label (the left provision's), normal form, and each side's text."""
+
+    label: str
+    term: str
+    left: str
+    right: str
+
+    def to_dict(self) -> dict:
+        return {"label": self.label, "term": self.term, "left": self.left, "right": self.right}
+
+
+def _terms(p: Provision) -> dict[str, tuple[str, str]]:
+    out: dict[str, tuple[str, str]] = {}
+    for e in sorted(p.entities, key=lambda e: (e.start, e.end, e.label)):
+        if e.label not in TERM_LABELS:
+            continue
+        raw = e.detail if e.label == "DEFINED_TERM" and e.detail else e.text
+        key = normalise_term(raw)
+        if len(key) >= 2 and key not in out:
+            out[key] = (e.label, e.text.strip())
+    return out
+
+
+def shared_terms(left: Provision, right: Provision) -> tuple[SharedTerm, ...]:
+    """Defined terms and entities (labels `TERM_LABELS`) found in both provisions, sorted by label then term."""
+    a, b = _terms(left), _terms(right)
+    shared = [SharedTerm(a[k][0], k, a[k][1], b[k][1]) for k in a.keys() & b.keys()]
+    return tuple(sorted(shared, key=lambda t: (t.label, t.term)))
+
+
+# --- the explanation: best-aligned sentences ------------------------------------------------------------------
+
+_ABBREVIATIONS = frozenset(
+    "u.s u.s.c c.f.r sec secs art arts no nos para paras reg regs e.g i.e etc cf s ss ch pp p inc ltd co corp "
+    "v vs st mr ms dr jan feb mar apr jun jul aug sep sept oct nov dec fed stat pub l sch ibid al".split()
+)
+_BOUNDARY = re.compile(r"(?<=[.;:!?])\s+(?=[\"“‘'(]?[A-Z0-9(])")
+
+
+def split_sentences(text: str, *, min_words: int = 4, max_words: int = 60) -> list[str]:
+    """Sentences of a legal text: cut after `.`, `;`, `:` before a capital, digit or `(`; abbreviations
+    (`U.S.C.`, `sec.`, `e.g.`) are not ends. Fragments under `min_words` join their neighbour, and sentences
+    over `max_words` are cut into pieces of at most that many words.
+
+    >>> split_sentences("An issuer shall hold reserves. The reserves must be held at a bank under 31 U.S.C. 5318.")
+    ['An issuer shall hold reserves.', 'The reserves must be held at a bank under 31 U.S.C. 5318.']
+    >>> split_sentences("(a) A permitted issuer shall: (1) hold reserves backing them; (2) publish them monthly.")
+    ['(a) A permitted issuer shall:', '(1) hold reserves backing them;', '(2) publish them monthly.']
+    >>> split_sentences("")
+    []
+    """
+    flat = " ".join(text.split())
+    if not flat:
+        return []
+    pieces: list[str] = []
+    start = 0
+    for m in _BOUNDARY.finditer(flat):
+        before = flat[start : m.start()]
+        last = before.rsplit(" ", 1)[-1].rstrip(".").lower()
+        if before.endswith(".") and (last in _ABBREVIATIONS or re.fullmatch(r"[a-z]", last)):
+            continue
+        pieces.append(before)
+        start = m.end()
+    pieces.append(flat[start:])
+    merged: list[str] = []
+    for piece in pieces:
+        if merged and len(piece.split()) < min_words:
+            merged[-1] = f"{merged[-1]} {piece}"
+        elif merged and len(merged[-1].split()) < min_words:
+            merged[-1] = f"{merged[-1]} {piece}"
+        else:
+            merged.append(piece)
+    out: list[str] = []
+    for s in merged:
+        words = s.split()
+        for i in range(0, len(words), max_words):
+            out.append(" ".join(words[i : i + max_words]))
+    return out
+
+
+class Encoder(Protocol):
+    """Anything that embeds texts as L2-normalised rows: `index.embedder.Embedder` is one."""
+
+    def encode(self, texts: Sequence[str]) -> "np.ndarray": ...
+
+
+class SentenceEmbeddings:
+    """Sentence embeddings, computed once per sentence and kept for the run.
+
+    `prefetch` embeds many sentences in one batched call (what `match` does before explaining every pair);
+    `of` returns the rows for some sentences, embedding only those not seen yet.
+    """
+
+    def __init__(self, encoder: Encoder, *, progress: bool = False):
+        self.encoder = encoder
+        self.progress = progress
+        self._cache: dict[str, "np.ndarray"] = {}
+
+    def __len__(self) -> int:
+        return len(self._cache)
+
+    def prefetch(self, sentences: Iterable[str]) -> None:
+        import numpy as np
+
+        todo = sorted({s for s in sentences if s not in self._cache})
+        if not todo:
+            return
+        if self.progress and "progress" in inspect.signature(self.encoder.encode).parameters:
+            vecs = self.encoder.encode(todo, progress=True, desc="sentences")  # type: ignore[call-arg]
+        else:
+            vecs = self.encoder.encode(todo)
+        vecs = np.asarray(vecs, dtype=np.float32)
+        if vecs.shape[0] != len(todo):
+            raise ConfigError(f"the encoder returned {vecs.shape[0]} embeddings for {len(todo)} sentences")
+        for s, v in zip(todo, vecs):
+            self._cache[s] = v
+
+    def of(self, sentences: Sequence[str]) -> "np.ndarray":
+        import numpy as np
+
+        self.prefetch(sentences)
+        return np.stack([self._cache[s] for s in sentences]) if sentences else np.zeros((0, 0), np.float32)
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """The best-aligned sentence pair of two provisions and its cosine."""
+
+    left: str
+    right: str
+    cosine: float
+
+    def to_dict(self) -> dict:
+        return {"left": self.left, "right": self.right, "cosine": self.cosine}
+
+
+def best_sentence_pair(left_text: str, right_text: str, sentences: SentenceEmbeddings) -> Explanation | None:
+    """The sentence of `left_text` and the sentence of `right_text` with the highest cosine; None if either
+    has no sentence. Ties go to the earliest sentences."""
+    import numpy as np
+
+    a = split_sentences(left_text)[:MAX_SENTENCES]
+    b = split_sentences(right_text)[:MAX_SENTENCES]
+    if not a or not b:
+        return None
+    sims = sentences.of(a) @ sentences.of(b).T
+    i, j = np.unravel_index(int(np.argmax(sims)), sims.shape)  # argmax: the first maximum, row-major
+    return Explanation(a[i], b[j], round(float(sims[i, j]), 6))
+
+
+# --- the searcher, as matching needs it -----------------------------------------------------------------------
+
+
+class Searcher(Protocol):
+    """What matching needs from a searcher (`index.build.load_searcher` gives one).
+
+    Required: `search(query, k, filters) -> Results`. Optional, used when present: the dense vectors
+    (`vector_table()` -> (provision id per row, unit vectors), or a `dense` attribute holding a
+    `DenseIndex` with an `ids` list) and an `embedder` with `encode(texts)`.
+    """
+
+    def search(self, query: str, k: int = 10, filters: "Filters | None" = None) -> "Results": ...
+
+
+@dataclass(frozen=True)
+class VectorTable:
+    """Dense vectors by provision: row `i` of `matrix` (unit length) is a passage of provision `row_ids[i]`."""
+
+    row_ids: tuple[str, ...]
+    matrix: "np.ndarray"
+
+    def groups(self, provision_ids: Sequence[str]) -> tuple["np.ndarray", "np.ndarray", list[str]]:
+        """(rows, group starts, ids kept): the passage rows of `provision_ids`, grouped by provision in the
+        order given; ids without any vector are left out of `ids kept`."""
+        import numpy as np
+
+        by_id: dict[str, list[int]] = {}
+        for row, pid in enumerate(self.row_ids):
+            by_id.setdefault(pid, []).append(row)
+        rows: list[int] = []
+        starts: list[int] = []
+        kept: list[str] = []
+        for pid in provision_ids:
+            r = by_id.get(pid)
+            if not r:
+                continue
+            starts.append(len(rows))
+            rows.extend(r)
+            kept.append(pid)
+        return np.asarray(rows, dtype=np.int64), np.asarray(starts, dtype=np.int64), kept
+
+
+def vector_table(searcher) -> VectorTable | None:
+    """The searcher's dense vectors as a `VectorTable`, or None when it does not expose them."""
+    import numpy as np
+
+    fn = getattr(searcher, "vector_table", None)
+    if callable(fn):
+        found = fn()
+        if found is None:
+            return None
+        if isinstance(found, VectorTable):
+            return found
+        ids, matrix = found
+        return VectorTable(tuple(ids), np.asarray(matrix, dtype=np.float32))
+    # index.retrievers.Searcher: `dense` is a DenseRetriever wrapping a DenseIndex (`vectors`, `row_prov`
+    # = provision numbers into the searcher's `ids`).
+    dense = getattr(searcher, "dense", None)
+    index = getattr(dense, "dense", None) or dense
+    ids = getattr(searcher, "ids", None) or getattr(dense, "ids", None)
+    vectors = getattr(index, "vectors", None)
+    row_prov = getattr(index, "row_prov", None)
+    if vectors is None or row_prov is None or ids is None:
+        return None
+    ids = list(ids)
+    return VectorTable(tuple(ids[int(i)] for i in row_prov), np.asarray(vectors, dtype=np.float32))
+
+
+def _encoder_of(searcher, encoder: Encoder | None) -> Encoder:
+    if encoder is not None:
+        return encoder
+    found = getattr(searcher, "embedder", None)
+    if found is None:
+        dense = getattr(searcher, "dense", None)
+        found = getattr(dense, "embedder", None)
+    if found is not None and callable(getattr(found, "encode", None)):
+        return found
+    from index.embedder import get_embedder
+
+    return get_embedder()
+
+
+# --- results --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A candidate counterpart of `left_id` in the other jurisdiction (see the module docstring)."""
+
+    left_id: str
+    right_id: str
+    score: float
+    rank: int
+    mutual: bool
+    shared_terms: tuple[SharedTerm, ...] = ()
+    explanation: Explanation | None = None
+
+    def to_dict(self) -> dict:
+        return {
+            "left_id": self.left_id,
+            "right_id": self.right_id,
+            "score": self.score,
+            "rank": self.rank,
+            "mutual": self.mutual,
+            "shared_terms": [t.to_dict() for t in self.shared_terms],
+            "explanation": self.explanation.to_dict() if self.explanation else None,
+        }
+
+
+@dataclass(frozen=True)
+class MatchReport:
+    """What a `match` run did. `summary()` is the one line the command prints."""
+
+    from_jur: str
+    to_jur: str
+    k: int
+    method: str
+    run_id: str
+    n_focal: int  # provisions of from_jur matched
+    n_targets: int  # provisions of to_jur they were matched against
+    skipped: dict[str, int] = field(default_factory=dict)  # reason -> provisions of either side left out
+    not_indexed: int = 0  # provisions with no vector in the index (left out, and said so)
+    n_candidates: int = 0
+    n_mutual: int = 0
+    boundary: float = 0.0
+    seconds: float = 0.0
+    queue: QueueWrite | None = None
+    candidates: tuple[Candidate, ...] = ()
+
+    def summary(self) -> str:
+        skipped = sum(self.skipped.values())
+        why = ", ".join(f"{n:,} {r}" for r, n in sorted(self.skipped.items()))
+        parts = [
+            f"{self.from_jur}→{self.to_jur}: {self.n_focal:,} provisions matched against {self.n_targets:,} "
+            f"(k={self.k}, {self.method})",
+            f"{self.n_candidates:,} candidate pairs, {self.n_mutual:,} mutual",
+            f"skipped {skipped:,}" + (f" ({why})" if why else ""),
+        ]
+        if self.not_indexed:
+            parts.append(f"{self.not_indexed:,} not in the index (run `crosswalk index`)")
+        if self.queue is not None:
+            parts.append(self.queue.summary())
+        parts.append(f"{self.seconds:.1f} s")
+        return "; ".join(parts)
+
+
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+# --- scoring --------------------------------------------------------------------------------------------------
+
+
+def _grouped_topk(
+    table: VectorTable,
+    left_ids: Sequence[str],
+    right_ids: Sequence[str],
+    k: int,
+    *,
+    progress: Progress | None = None,
+    stage: str = "scoring",
+) -> dict[str, list[tuple[str, float]]]:
+    """For each of `left_ids` (with vectors), its `k` best `(right id, cosine)`: best passage pair, ties by id.
+
+    The similarity matrix is computed in blocks of left provisions (`BLOCK_BYTES`), so memory stays bounded.
+    A provision is never its own candidate.
+    """
+    import numpy as np
+
+    l_rows, l_starts, l_kept = table.groups(left_ids)
+    r_rows, r_starts, r_kept = table.groups(right_ids)
+    out: dict[str, list[tuple[str, float]]] = {}
+    if not l_kept or not r_kept or k <= 0:
+        return {pid: [] for pid in l_kept}
+    right = np.ascontiguousarray(table.matrix[r_rows], dtype=np.float32)
+    r_order = np.asarray(sorted(range(len(r_kept)), key=lambda i: r_kept[i]))  # id order, for tie-breaks
+    r_rank_of = np.empty(len(r_kept), dtype=np.int64)
+    r_rank_of[r_order] = np.arange(len(r_kept))
+    r_pos = {pid: i for i, pid in enumerate(r_kept)}
+    per_row = max(1, len(r_rows)) * 4
+    bounds = list(l_starts) + [len(l_rows)]
+    g = 0
+    while g < len(l_kept):
+        # as many left provisions as fit in one block (at least one)
+        h = g + 1
+        while h < len(l_kept) and (bounds[h + 1] - bounds[g]) * per_row <= BLOCK_BYTES:
+            h += 1
+        rows = l_rows[bounds[g] : bounds[h]]
+        sims = np.asarray(table.matrix[rows], dtype=np.float32) @ right.T  # (block rows, right rows)
+        local = np.asarray(bounds[g:h]) - bounds[g]
+        sims = np.maximum.reduceat(sims, local, axis=0)  # best passage of each left provision
+        sims = np.maximum.reduceat(sims, r_starts, axis=1)  # best passage of each right provision
+        for off, pid in enumerate(l_kept[g:h]):
+            row = sims[off].astype(np.float64)
+            row = np.round(row, 6)  # equal to 6 places counts as a tie, broken by id
+            exclude = r_pos.get(pid)
+            if exclude is not None:
+                row[exclude] = -np.inf
+            n = min(k, len(row) - (exclude is not None))
+            if n <= 0:
+                out[pid] = []
+                continue
+            kth = np.partition(row, len(row) - n)[len(row) - n]
+            cand = np.flatnonzero(row >= kth)
+            cand = cand[np.lexsort((r_rank_of[cand], -row[cand]))][:n]
+            out[pid] = [(r_kept[c], float(row[c])) for c in cand]
+        if progress:
+            progress(stage, h, len(l_kept))
+        g = h
+    return out
+
+
+def _search_topk(
+    searcher: Searcher,
+    texts: dict[str, str],
+    left_ids: Sequence[str],
+    jurisdictions: Sequence[str],
+    k: int,
+    eligible: set[str],
+    *,
+    progress: Progress | None = None,
+    stage: str = "searching",
+) -> dict[str, list[str]]:
+    """For each of `left_ids`, the `k` best eligible provisions of `jurisdictions` by the searcher's ranking."""
+    from index.filters import Filters
+
+    out: dict[str, list[str]] = {}
+    filters = Filters(jurisdiction=tuple(jurisdictions))
+    depth = max(3 * k, k + 20)
+    for n, pid in enumerate(left_ids, start=1):
+        found: list[str] = []
+        results = searcher.search(texts[pid], k=depth, filters=filters)
+        for hit in results:
+            if hit.provision_id != pid and hit.provision_id in eligible and hit.provision_id not in found:
+                found.append(hit.provision_id)
+            if len(found) == k:
+                break
+        out[pid] = found
+        if progress:
+            progress(stage, n, len(left_ids))
+    return out
+
+
+def _embedding_texts(store: "Store", provisions: Sequence[Provision]) -> dict[str, str]:
+    """Each provision's embedding text with its context, as the index embeds it (whole documents at a time)."""
+    from index.passages import provision_texts
+
+    wanted = {p.id for p in provisions}
+    docs = sorted({p.doc_id for p in provisions})
+    out: dict[str, str] = {}
+    for doc in docs:
+        whole = store.iter_provisions(doc_id=doc)
+        for p, text in zip(whole, provision_texts(whole)):
+            if p.id in wanted:
+                out[p.id] = text
+    return out
+
+
+def _cosines(encoder: Encoder, texts: dict[str, str], pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], float]:
+    import numpy as np
+
+    pairs = list(pairs)
+    ids = sorted({i for pair in pairs for i in pair})
+    if not ids:
+        return {}
+    vecs = np.asarray(encoder.encode([texts[i] for i in ids]), dtype=np.float32)
+    pos = {pid: n for n, pid in enumerate(ids)}
+    return {(a, b): round(float(vecs[pos[a]] @ vecs[pos[b]]), 6) for a, b in pairs}
+
+
+def _side(store: "Store", jur: str) -> tuple[list[Provision], dict[str, int]]:
+    """The provisions of `jur` that take part (sorted by id), and how many were skipped for each reason."""
+    kept: list[Provision] = []
+    skipped: dict[str, int] = {}
+    for p in store.iter_provisions(jurisdiction=jur, with_entities=True):
+        reason = skip_reason(p)
+        if reason:
+            skipped[reason] = skipped.get(reason, 0) + 1
+        else:
+            kept.append(p)
+    kept.sort(key=lambda p: p.id)
+    return kept, skipped
+
+
+def _jur(value: str) -> str:
+    return Jurisdiction.parse(value).value
+
+
+@dataclass
+class _Pairs:
+    """Forward top-k per focal provision, with scores, and which pairs are mutual."""
+
+    forward: dict[str, list[tuple[str, float]]]
+    mutual: set[tuple[str, str]]
+
+
+def _find_pairs(
+    store: "Store",
+    searcher: Searcher,
+    focal: Sequence[Provision],
+    targets: Sequence[Provision],
+    from_pool: Sequence[Provision],
+    to_jurs: Sequence[str],
+    from_jur: str,
+    k: int,
+    method: str,
+    encoder: Encoder | None,
+    progress: Progress | None,
+) -> tuple[_Pairs, str, int]:
+    """(pairs, method used, focal provisions without a vector)."""
+    table = vector_table(searcher) if method in ("auto", "vectors") else None
+    if method == "vectors" and table is None:
+        raise ConfigError("method 'vectors' needs a searcher that exposes its dense vectors; use method 'search'")
+    focal_ids = [p.id for p in focal]
+    target_ids = [p.id for p in targets]
+    pool_ids = [p.id for p in from_pool]
+    if table is not None:
+        forward = _grouped_topk(table, focal_ids, target_ids, k, progress=progress, stage="scoring")
+        not_indexed = len(focal_ids) - len(forward)
+        cands = sorted({c for hits in forward.values() for c, _ in hits})
+        reverse = _grouped_topk(table, cands, pool_ids, k, progress=progress, stage="mutual check")
+        back = {c: {x for x, _ in hits} for c, hits in reverse.items()}
+        mutual = {(f, c) for f, hits in forward.items() for c, _ in hits if f in back.get(c, ())}
+        return _Pairs(forward, mutual), "vectors", not_indexed
+    texts = _embedding_texts(store, [*focal, *targets, *from_pool])
+    target_set, pool_set = set(target_ids), set(pool_ids)
+    fwd_ids = _search_topk(searcher, texts, focal_ids, to_jurs, k, target_set, progress=progress)
+    cands = sorted({c for hits in fwd_ids.values() for c in hits})
+    rev_ids = _search_topk(searcher, texts, cands, [from_jur], k, pool_set, progress=progress, stage="mutual check")
+    cos = _cosines(_encoder_of(searcher, encoder), texts, [(f, c) for f, hits in fwd_ids.items() for c in hits])
+    forward = {f: [(c, cos[(f, c)]) for c in hits] for f, hits in fwd_ids.items()}
+    mutual = {(f, c) for f, hits in fwd_ids.items() for c in hits if f in rev_ids.get(c, [])}
+    return _Pairs(forward, mutual), "search", 0
+
+
+def _candidates(
+    pairs: _Pairs,
+    by_id: dict[str, Provision],
+    explain: bool,
+    sentences: SentenceEmbeddings | None,
+    progress: Progress | None,
+) -> list[Candidate]:
+    focal_ids = sorted(pairs.forward)
+    if explain and sentences is not None:
+        involved = {f for f in focal_ids} | {c for hits in pairs.forward.values() for c, _ in hits}
+        todo = [s for pid in sorted(involved) for s in split_sentences(by_id[pid].text)[:MAX_SENTENCES]]
+        if progress:
+            progress("embedding sentences", 0, 1)
+        sentences.prefetch(todo)
+        if progress:
+            progress("embedding sentences", 1, 1)
+    out: list[Candidate] = []
+    for n, f in enumerate(focal_ids, start=1):
+        left = by_id[f]
+        for rank, (c, score) in enumerate(pairs.forward[f], start=1):
+            right = by_id[c]
+            explanation = best_sentence_pair(left.text, right.text, sentences) if explain and sentences else None
+            out.append(Candidate(f, c, score, rank, (f, c) in pairs.mutual, shared_terms(left, right), explanation))
+        if progress and (n % 200 == 0 or n == len(focal_ids)):
+            progress("explaining", n, len(focal_ids))
+    return out
+
+
+def _fingerprint(searcher) -> str:
+    for name in ("fingerprint", "params_hash", "corpus_hash"):
+        value = getattr(searcher, name, None)
+        if isinstance(value, str) and value:
+            return value
+    params = getattr(searcher, "params", None)
+    if isinstance(params, dict):
+        # the index's settings (model, passages, index type), not its build time: a rebuild of the same
+        # store with the same settings is the same index
+        settings = params.get("settings", params)
+        return hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    return ""
+
+
+def match(
+    store: "Store",
+    searcher: Searcher,
+    from_jur: str = "US",
+    to_jur: str = "UK",
+    k: int = 5,
+    *,
+    method: str = "auto",
+    boundary: float | None = None,
+    width: float = DEFAULT_WIDTH,
+    explain: bool = True,
+    write: bool = True,
+    encoder: Encoder | None = None,
+    progress: Progress | None = None,
+) -> MatchReport:
+    """Match every provision of `from_jur` against `to_jur` and fill the review queue (see the module docstring).
+
+    `method`: `auto` (vectors when the searcher exposes them, else search), `vectors` or `search`.
+    `boundary`: the score a pair is as likely a counterpart as not, for the queue's priorities
+    (`index.queue.priority`); default: the median of the focal provisions' best scores in this run.
+    `explain=False` skips the sentence alignment (faster). `write=False` leaves the queue untouched.
+    `progress(stage, done, total)` is called as work advances.
+
+    Example: match(store, load_searcher(store, ws.index_dir), "US", "UK", k=5).summary()
+    """
+    started = time.monotonic()
+    from_jur, to_jur = _jur(from_jur), _jur(to_jur)
+    if from_jur == to_jur:
+        raise ConfigError(f"--from and --to are both {from_jur}: matching pairs two different jurisdictions")
+    if not 1 <= k <= 100:
+        raise ConfigError(f"k is {k}; use 1 to 100 candidates per provision (5 is usual)")
+    if method not in ("auto", "vectors", "search"):
+        raise ConfigError(f"unknown matching method {method!r}: use auto, vectors or search")
+    focal, skipped_from = _side(store, from_jur)
+    targets, skipped_to = _side(store, to_jur)
+    for jur, side, skipped in ((from_jur, focal, skipped_from), (to_jur, targets, skipped_to)):
+        if not side and not skipped:
+            raise NotFoundError(f"the store holds no {jur} provisions; ingest {jur} documents first (`crosswalk ingest`)")
+    skipped = {r: skipped_from.get(r, 0) + skipped_to.get(r, 0) for r in {*skipped_from, *skipped_to}}
+    pairs, used, not_indexed = _find_pairs(
+        store, searcher, focal, targets, focal, [to_jur], from_jur, k, method, encoder, progress
+    )
+    by_id = {p.id: p for p in [*focal, *targets]}
+    sentences = SentenceEmbeddings(_encoder_of(searcher, encoder), progress=progress is not None) if explain else None
+    candidates = _candidates(pairs, by_id, explain, sentences, progress)
+    best = [hits[0][1] for hits in pairs.forward.values() if hits]
+    if boundary is None:
+        boundary = round(statistics.median(best), 6) if best else 0.5
+    run_id = hashlib.sha256(
+        json.dumps(
+            {
+                "from": from_jur, "to": to_jur, "k": k, "method": used, "boundary": boundary, "width": width,
+                "explain": explain, "corpus": store.corpus_hash(), "index": _fingerprint(searcher),
+            },
+            sort_keys=True,
+        ).encode()
+    ).hexdigest()[:12]
+    queue_result = None
+    if write:
+        items = [
+            QueueItem(
+                left_id=c.left_id,
+                right_id=c.right_id,
+                from_jur=from_jur,
+                to_jur=to_jur,
+                score=c.score,
+                rank=c.rank,
+                mutual=c.mutual,
+                priority=priority(c.score, c.rank, c.mutual, boundary, width),
+                shared_terms=tuple(t.to_dict() for t in c.shared_terms),
+                explanation=c.explanation.to_dict() if c.explanation else {},
+                run_id=run_id,
+            )
+            for c in candidates
+        ]
+        queue_result = write_queue(store, items, from_jur, to_jur)
+    return MatchReport(
+        from_jur=from_jur,
+        to_jur=to_jur,
+        k=k,
+        method=used,
+        run_id=run_id,
+        n_focal=len(pairs.forward),
+        n_targets=len(targets),
+        skipped=skipped,
+        not_indexed=not_indexed,
+        n_candidates=len(candidates),
+        n_mutual=sum(c.mutual for c in candidates),
+        boundary=boundary,
+        seconds=round(time.monotonic() - started, 1),
+        queue=queue_result,
+        candidates=tuple(candidates),
+    )
+
+
+def counterparts(
+    store: "Store",
+    searcher: Searcher,
+    provision_id: str,
+    to_jur: str | Sequence[str] | None = None,
+    k: int = 5,
+    *,
+    method: str = "auto",
+    explain: bool = True,
+    encoder: Encoder | None = None,
+) -> list[Candidate]:
+    """The `k` likeliest counterparts of one provision in `to_jur` — one jurisdiction, several, or (None)
+    every jurisdiction but the provision's own.
+
+    The provision is matched even if matching would skip it (a heading); its candidates are the provisions
+    matching would consider. Mutual means the provision is among the candidate's own top-k in the provision's
+    jurisdiction. An unknown id is a NotFoundError that suggests the nearest stored citation.
+
+    Example: counterparts(store, searcher, "US-PL119-27-GENIUS:sec.4(a)(11)", "UK", k=5)[0].right_id
+    """
+    if not 1 <= k <= 100:
+        raise ConfigError(f"k is {k}; use 1 to 100 candidates (5 is usual)")
+    if method not in ("auto", "vectors", "search"):
+        raise ConfigError(f"unknown matching method {method!r}: use auto, vectors or search")
+    focal = _get_or_hint(store, provision_id)
+    from_jur = focal.jurisdiction
+    if not to_jur:
+        to_jurs = sorted({d["jurisdiction"] for d in store.documents()} - {from_jur})
+    else:
+        to_jurs = sorted({_jur(j) for j in ([to_jur] if isinstance(to_jur, str) else to_jur)})
+    targets: list[Provision] = []
+    for jur in to_jurs:
+        side, _ = _side(store, jur)
+        targets.extend(p for p in side if p.id != focal.id)
+    targets.sort(key=lambda p: p.id)
+    pool, _ = _side(store, from_jur)
+    if focal.id not in {p.id for p in pool}:
+        pool = sorted([*pool, focal], key=lambda p: p.id)
+    pairs, _, not_indexed = _find_pairs(store, searcher, [focal], targets, pool, to_jurs, from_jur, k, method, encoder, None)
+    if not_indexed:
+        raise IndexStateError(
+            f"{focal.id} has no vector in the index (added after the last `crosswalk index`?); run `crosswalk index`"
+        )
+    by_id = {p.id: p for p in [focal, *targets]}
+    sentences = SentenceEmbeddings(_encoder_of(searcher, encoder)) if explain else None
+    return _candidates(pairs, by_id, explain, sentences, None)
+
+
+def _get_or_hint(store: "Store", provision_id: str) -> Provision:
+    """`store.get`, with a NotFoundError that names the nearest stored provision when there is one."""
+    try:
+        return store.get(provision_id)
+    except NotFoundError:
+        pass
+    from index.citations import lookup
+
+    near = lookup(store, provision_id)
+    hint = f"; did you mean {near[0]!r}?" if near else (
+        "; ids look like 'US-PL119-27-GENIUS:sec.4(a)(11)' (find one with `crosswalk search`)"
+    )
+    raise NotFoundError(f"no provision {provision_id!r} in the store{hint}")
