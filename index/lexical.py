@@ -17,8 +17,8 @@ The tokenizer (`tokenize`), used for both documents and queries so the two alway
 5. Stop words (Lucene's 33 English stop words, bm25s' `STOPWORDS_EN`) and one-letter words are dropped;
    legal modals (shall, must, may) are kept.
 6. Light stemming of alphabetic words: Harman's S-stemmer ("How effective is suffixing?", JASIS 1991),
-   which only folds plurals (`-ies` → `-y`, `-es` → `-e`, `-s` → ``, keeping `-us`, `-ss`, `-aes`, `-ees`,
-   `-oes`, `-eies`, `-aies`). It never touches tokens with digits, so citations stay exact, and it is
+   which only folds plurals (`-ies` → `-y`, `-es` → `-e`, `-s` → ``; words ending `-us`, `-ss`, `-aes`,
+   `-ees`, `-oes`, `-eies`, `-aies` stay as they are), as Lucene's EnglishMinimalStemmer does. It never touches tokens with digits, so citations stay exact, and it is
    predictable for lawyers where Porter's stemmer conflates "regulated" with "regulation".
 
 Example:
@@ -50,21 +50,19 @@ _HYPHENS = str.maketrans({"\u2010": "-", "\u2011": "-"})
 
 
 def s_stem(word: str) -> str:
-    """Harman's S-stemmer: fold English plurals only.
+    """Harman's S-stemmer, as Lucene's EnglishMinimalStemmer: fold English plurals only.
 
     Example:
         >>> [s_stem(w) for w in ("policies", "issuers", "cases", "status", "cass", "agrees", "rules")]
-        ['policy', 'issuer', 'case', 'status', 'cass', 'agree', 'rule']
+        ['policy', 'issuer', 'case', 'status', 'cass', 'agrees', 'rule']
     """
-    if len(word) <= 3 or not word.isalpha():
+    if len(word) <= 3 or not word.isalpha() or not word.endswith("s") or word.endswith(("us", "ss")):
         return word
-    if word.endswith("ies") and not word.endswith(("eies", "aies")):
-        return word[:-3] + "y"
-    if word.endswith("es") and not word.endswith(("aes", "ees", "oes")):
-        return word[:-1]
-    if word.endswith("s") and not word.endswith(("us", "ss")):
-        return word[:-1]
-    return word
+    if word.endswith("ies"):
+        return word if word.endswith(("aies", "eies")) else word[:-3] + "y"
+    if word.endswith(("aes", "ees", "oes")):
+        return word
+    return word[:-1]
 
 
 def _word(w: str) -> str | None:

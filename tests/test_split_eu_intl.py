@@ -461,3 +461,55 @@ def test_synthetic_recommendations_report():
 def test_no_recommendations_not_detected():
     doc = Extracted(text="Recommendation 1: alone\nSome text.\n")
     assert not fsb.detect(Source(id="t", jurisdiction="INTL"), doc)
+
+
+EDGE_ACT = """Whereas:
+(1) Only recital.
+HAVE ADOPTED THIS REGULATION:
+TITLE I
+POWERS
+Article 1
+Powers
+1. Authorities shall have the following powers:
+(a) one;
+(b) two;
+(c) three;
+(d) four;
+(e) five;
+(f) six;
+(g) seven;
+(h) eight, namely:
+(i) a first sub-point;
+(ii) a second sub-point;
+(i) nine;
+(j) ten.
+EN L 150/70 Official Journal of the European Union 9.6.2023
+2. Second paragraph.
+Article 2
+Amendment
+In Regulation X, the following title is inserted:
+TITLE I
+INSERTED
+Article 3
+Entry into force
+This Regulation enters into force on the day after its publication.
+"""
+
+
+def test_synthetic_edge_cases():
+    doc = Extracted(text=EDGE_ACT)
+    result = eu.split(doc)
+    assert uncovered(doc.text, result) == []
+    _check_tree(result)
+    units = {u.citation: u for u in result.units}
+    # `(i)` after `(h)` whose sub-points ran `(i)`, `(ii)` is the ninth letter, not a restart.
+    assert units["art.1(1)(h)(ii)"].parent == "art.1(1)(h)"
+    assert units["art.1(1)(i)"].text == "(i) nine;"
+    assert units["art.1(1)(i)"].parent == "art.1(1)"
+    assert not [c for c in units if "subpara" in c]
+    # A running header left in the text neither hides the next paragraph nor becomes a unit.
+    assert units["art.1(2)"].text == "2. Second paragraph."
+    # A title printed again inside an amendment is text of that article; the next article is found.
+    assert [c for c in units if c.startswith("title.")] == ["title.I"]
+    assert units["art.2"].text.endswith("TITLE I\nINSERTED")
+    assert units["art.3"].parent == "title.I"

@@ -339,52 +339,56 @@ class _Walker:
         return " ".join(parts), j
 
     def _articles(self, begin: int, end: int) -> None:
-        title = chapter = section = None  # (citation, heading)
+        levels: dict[str, tuple[str, str] | None] = {"title": None, "chapter": None, "section": None}
         expected = 1
+        seen: set[str] = set()  # a heading printed twice (quoted in an amendment) is text the second time
         k = begin
         while k < end:
-            s = self.line(k)
-            m_title, m_chapter, m_section = TITLE.match(s), CHAPTER.match(s), SECTION.match(s)
-            m_article = ARTICLE.match(s)
-            if m_title:
-                name, nxt = self._name(k, end, caps=True)
-                head = f"Title {m_title.group(1)} {sentence_case(name, self.keep)}".strip()
-                title, chapter, section = (f"title.{m_title.group(1)}", head), None, None
-                self.mark(k, title[0], kind="title", heading_path=(head,), title=sentence_case(name, self.keep))
+            heading = self._heading(k, levels)
+            if heading and heading[1] not in seen:
+                kind, cite = heading
+                seen.add(cite)
+                name, nxt = self._name(k, end, caps=kind == "title")
+                name = sentence_case(name, self.keep)
+                label = f"{kind.capitalize()} {self.line(k).split()[1]} {name}".strip()
+                outer = {"title": None, "chapter": levels["title"], "section": levels["chapter"] or levels["title"]}[kind]
+                if kind == "title":
+                    levels.update(chapter=None, section=None)
+                elif kind == "chapter":
+                    levels.update(section=None)
+                levels[kind] = (cite, label)
+                path = self._path(levels["title"], levels["chapter"], levels["section"])
+                self.mark(k, cite, parent=outer[0] if outer else None, kind=kind, heading_path=path, title=name)
                 k = nxt
                 continue
-            if m_chapter:
-                name, nxt = self._name(k, end, caps=False)
-                head = f"Chapter {m_chapter.group(1)} {sentence_case(name, self.keep)}".strip()
-                cite = f"{title[0]} ch.{m_chapter.group(1)}" if title else f"ch.{m_chapter.group(1)}"
-                chapter, section = (cite, head), None
-                self.mark(k, cite, parent=title[0] if title else None, kind="chapter",
-                          heading_path=self._path(title, chapter), title=sentence_case(name, self.keep))
-                k = nxt
-                continue
-            if m_section:
-                name, nxt = self._name(k, end, caps=False)
-                head = f"Section {m_section.group(1)} {sentence_case(name, self.keep)}".strip()
-                outer = chapter or title
-                cite = f"{outer[0]} sec.{m_section.group(1)}" if outer else f"sec.{m_section.group(1)}"
-                section = (cite, head)
-                self.mark(k, cite, parent=outer[0] if outer else None, kind="section",
-                          heading_path=self._path(title, chapter, section), title=sentence_case(name, self.keep))
-                k = nxt
-                continue
-            if m_article and int(m_article.group(1)) == expected and self._next_starts_upper(k, end):
+            m = ARTICLE.match(self.line(k))
+            if m and int(m.group(1)) == expected and self._next_starts_upper(k, end):
                 number = expected
                 expected += 1
-                heading, nxt = self._article_title(k, end)
-                path = self._path(title, chapter, section) + (f"Article {number} {heading}".strip(),)
-                outer = section or chapter or title
+                title, nxt = self._article_title(k, end)
+                path = self._path(levels["title"], levels["chapter"], levels["section"])
+                path += (f"Article {number} {title}".strip(),)
+                outer = levels["section"] or levels["chapter"] or levels["title"]
                 self.mark(k, f"art.{number}", parent=outer[0] if outer else None, kind="article",
-                          heading_path=path, title=heading)
-                stop = self._next_structure(nxt, end, expected)
+                          heading_path=path, title=title)
+                stop = self._next_structure(nxt, end, expected, levels, seen)
                 _Article(self, f"art.{number}", path).walk(nxt, stop)
                 k = stop
                 continue
             k += 1
+
+    def _heading(self, k: int, levels: dict) -> tuple[str, str] | None:
+        """(kind, citation) if body line k is a TITLE, CHAPTER or SECTION label, else None."""
+        s = self.line(k)
+        if m := TITLE.match(s):
+            return "title", f"title.{m.group(1)}"
+        if m := CHAPTER.match(s):
+            outer = levels["title"]
+            return "chapter", f"{outer[0]} ch.{m.group(1)}" if outer else f"ch.{m.group(1)}"
+        if m := SECTION.match(s):
+            outer = levels["chapter"] or levels["title"]
+            return "section", f"{outer[0]} sec.{m.group(1)}" if outer else f"sec.{m.group(1)}"
+        return None
 
     @staticmethod
     def _path(*levels) -> tuple[str, ...]:
@@ -409,14 +413,14 @@ class _Walker:
             j += 1
         return " ".join(parts), j
 
-    def _next_structure(self, k: int, end: int, expected_article: int) -> int:
-        """The body line where the current article ends: the next article, title, chapter or section."""
+    def _next_structure(self, k: int, end: int, expected_article: int, levels: dict, seen: set[str]) -> int:
+        """The body line where the current article ends: the next article, or a new title, chapter or section."""
         for j in range(k, end):
-            s = self.line(j)
-            m = ARTICLE.match(s)
-            if (m and int(m.group(1)) == expected_article and self._next_starts_upper(j, end)) or (
-                TITLE.match(s) or CHAPTER.match(s) or SECTION.match(s)
-            ):
+            m = ARTICLE.match(self.line(j))
+            if m and int(m.group(1)) == expected_article and self._next_starts_upper(j, end):
+                return j
+            heading = self._heading(j, levels)
+            if heading and heading[1] not in seen:
                 return j
         return end
 
@@ -535,8 +539,12 @@ class _Lists:
         return True
 
     def restarts(self, label: str) -> bool:
-        """A first label (`a`, `i`, `1`) of a kind already open: a new list, not a sub-list."""
-        return any(FIRST[kind] == label and any(lv.kind == kind for lv in self.stack) for kind in label_kinds(label))
+        """A first label (`a`, `i`, `1`) of a kind already open, that continues no open list: a new list,
+        not a sub-list (`(i)` after `(h)` whose sub-points ran `(i)`, `(ii)` is the ninth letter)."""
+        kinds = label_kinds(label)
+        if any(lv.kind in kinds and next_label(lv.kind, lv.label) == label for lv in self.stack):
+            return False
+        return any(FIRST[kind] == label and any(lv.kind == kind for lv in self.stack) for kind in kinds)
 
 
 class _Article:
