@@ -105,12 +105,16 @@ def with_file_metadata(source: Source, extracted: Extracted, path: Path) -> Sour
 
 
 def to_provisions(source: Source, extracted: Extracted, result: SplitResult) -> list[Provision]:
-    """RawUnits -> Provisions: ids, parents, page spans, ordinals. A repeated citation gets `#2`, `#3`."""
+    """RawUnits -> Provisions: ids, parents, page spans, ordinals.
+
+    A citation that repeats in one document (the US Code has two paragraphs (80) in 15 U.S.C. 78c(a)) keeps
+    its first use; later ones get `[2]`, `[3]`, the form the splitters use for the same case.
+    """
     seen: dict[str, int] = {}
     citations: list[str] = []
     for u in result.units:
         seen[u.citation] = seen.get(u.citation, 0) + 1
-        citations.append(u.citation if seen[u.citation] == 1 else f"{u.citation}#{seen[u.citation]}")
+        citations.append(u.citation if seen[u.citation] == 1 else f"{u.citation}[{seen[u.citation]}]")
         if seen[u.citation] > 1:
             log.warning("%s: citation %s repeats; kept as %s", source.id, u.citation, citations[-1])
     known = set(citations)

@@ -307,7 +307,7 @@ def test_clml_si_citations_parents_and_headings(tmp_path):
     assert [u.citation for u in ex.units] == [
         "reg.1", "reg.2", "reg.14A", "reg.14A(1)", "reg.14A(1)(a)", "reg.14A(1)(b)", "reg.14A(2)",
         "sch.1", "sch.1 para.1", "sch.1 para.2", "sch.1 para.2(1)", "sch.1 para.2(2)",
-        "sch.2", "sch.2 para.3", "sch.2 pt.2", "sch.2 para.3~2", "sch.2 para.3~2(1)",
+        "sch.2", "sch.2 para.3", "sch.2 pt.2", "sch.2 para.3[2]", "sch.2 para.3[2](1)",
     ]
     units = by_citation(ex)
     reg = units["reg.14A(1)(a)"]
@@ -337,8 +337,8 @@ def test_clml_schedules_and_repeated_numbers(tmp_path):
     assert units["sch.1 para.1"].heading_path == ("Schedule 1 Registration information",)
     # Paragraph 3 appears in Part 1 and in Part 2 of Schedule 2: the second one is told apart, in order.
     assert units["sch.2 para.3"].heading_path == ("Schedule 2 Fees", "Part 1 Application fees")
-    assert units["sch.2 para.3~2"].heading_path == ("Schedule 2 Fees", "Part 2 Annual fees")
-    assert units["sch.2 para.3~2(1)"].parent == "sch.2 para.3~2"
+    assert units["sch.2 para.3[2]"].heading_path == ("Schedule 2 Fees", "Part 2 Annual fees")
+    assert units["sch.2 para.3[2](1)"].parent == "sch.2 para.3[2]"
     # Part 2's own text before its first paragraph is a passage cited by the Part.
     assert units["sch.2 pt.2"].text == "Fees in this Part are reviewed each year."
     assert units["sch.2 pt.2"].kind == "passage" and units["sch.2 pt.2"].parent == "sch.2"

@@ -304,7 +304,7 @@ def test_eo_markup_and_inline_first_subsection(results):
     units = units_of(results, "US-EO-2026-05-19-FINTECH")
     assert units["sec.2"].title == "Definitions" and units["sec.2"].heading_path == ("Sec. 2. Definitions",)
     assert units["sec.2(a)"].text.startswith("(a)\xa0“Fintech firm”")
-    assert units["sec.2(b)"].text.startswith("\\(b\\)")  # the escape stays with its label
+    assert units["sec.2(b)"].text.startswith("(b)")  # the reader drops the Markdown escape
     units = units_of(results, "US-EO14233")
     assert units["sec.3"].title.startswith("Creation and Administration of the Strategic Bitcoin Reserve")
     assert units["sec.3(d)(iv)"].parent == "sec.3(d)"

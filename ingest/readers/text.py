@@ -9,6 +9,16 @@ from crosswalk.errors import DocumentError
 from ingest.models import Extracted
 
 FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n", re.S)
+INLINE_TAG = re.compile(r"</?(?:span|u|em|strong|b|i|sup|sub|a|font)\b[^>\n]*>", re.I)
+ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|<>])")
+
+
+def clean_markdown(text: str) -> str:
+    """Drop inline HTML formatting tags and Markdown backslash escapes that converters leave in the text.
+
+    Example: clean_markdown('<span style="x">Section 1.</span> \\(i\\) text') == 'Section 1. (i) text'
+    """
+    return ESCAPE.sub(r"\1", INLINE_TAG.sub("", text))
 
 
 def decode(path: Path, data: bytes) -> str:
@@ -42,6 +52,8 @@ def parse_front_matter(text: str) -> tuple[dict, str]:
 def read_text(path: Path, markdown: bool = False) -> Extracted:
     text = decode(path, path.read_bytes())
     meta, body = parse_front_matter(text) if markdown else ({}, text)
+    if markdown:
+        body = clean_markdown(body)
     if not body.strip():
         raise DocumentError(path, "no text: the file holds only white space" + (" and front matter" if meta else ""))
     if "title" not in meta:

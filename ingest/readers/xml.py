@@ -21,8 +21,8 @@ How the text is laid out
   (CLML `BlockAmendment`, USLM `quotedContent`, GPO `quoted-block`) stays in the amending unit: the
   provisions it quotes belong to another instrument and get no units here.
 - Repeated citations (two versions of one section, schedule paragraphs whose numbering restarts in each Part)
-  are made unique in document order: the first keeps its citation, the next ones get `~2`, `~3`, … appended
-  (`sch.2 para.1~2`), and their children are cited from that (`sch.2 para.1~2(1)`).
+  are made unique in document order: the first keeps its citation, the next ones get `[2]`, `[3]`, … appended
+  (`sch.2 para.1[2]`), and their children are cited from that (`sch.2 para.1[2](1)`).
 
 Safety: the file is parsed with defusedxml. Any entity declaration (internal or external, so no
 billion-laughs expansion and no `file:` or `http:` entity) is refused before anything is expanded, no DTD is
@@ -251,7 +251,7 @@ class _Builder:
         final, n = citation, 1
         while final in self.taken:
             n += 1
-            final = f"{citation}~{n}"
+            final = f"{citation}[{n}]"
         self.taken.add(final)
         return final
 

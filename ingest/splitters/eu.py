@@ -11,7 +11,7 @@ What a lawyer cites, and the citation each unit gets (DESIGN.md):
 | `SECTION 2` + its name (none in MiCA) | `title.III ch.3 sec.2` | the chapter |
 | `Article 36` + its title line(s) | `art.36` | the innermost title/chapter/section |
 | `1. …` inside an article | `art.36(1)` | `art.36` |
-| `(a) …` / `(1) …` (definitions) / `(i) …` | `art.36(1)(a)`, `art.3(1)(16)(a)`, `art.38(5)(d)(i)` | the paragraph or the point above |
+| `(a) …`, `(1) …` (definitions), `(i) …` | `art.36(1)(a)`, `art.3(1)(16)(a)`, `art.38(5)(d)(i)` | what holds it |
 | a subparagraph printed after a list of points | `art.36(4) subpara.3` | `art.36(4)` |
 | `(a) …` in such a subparagraph | `art.36(4) subpara.3(a)` | `art.36(4) subpara.3` |
 | `ANNEX I` + its name | `annex.I` | — |
@@ -127,7 +127,8 @@ def roman_value(label: str) -> int:
 
 def _to_roman(n: int) -> str:
     out = []
-    for value, sym in ((100, "c"), (90, "xc"), (50, "l"), (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i")):
+    steps = ((100, "c"), (90, "xc"), (50, "l"), (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i"))
+    for value, sym in steps:
         while n >= value:
             out.append(sym)
             n -= value
@@ -351,7 +352,8 @@ class _Walker:
                 name, nxt = self._name(k, end, caps=kind == "title")
                 name = sentence_case(name, self.keep)
                 label = f"{kind.capitalize()} {self.line(k).split()[1]} {name}".strip()
-                outer = {"title": None, "chapter": levels["title"], "section": levels["chapter"] or levels["title"]}[kind]
+                outer = {"title": None, "chapter": levels["title"], "section": levels["chapter"] or levels["title"]}
+                outer = outer[kind]
                 if kind == "title":
                     levels.update(chapter=None, section=None)
                 elif kind == "chapter":
@@ -507,7 +509,9 @@ class _Lists:
         it does not continue any open list nor start a new one (a cross-reference, a restart)."""
         kinds = label_kinds(label)
         continuing = [
-            (d, lv.kind) for d, lv in enumerate(self.stack) if lv.kind in kinds and next_label(lv.kind, lv.label) == label
+            (d, lv.kind)
+            for d, lv in enumerate(self.stack)
+            if lv.kind in kinds and next_label(lv.kind, lv.label) == label
         ]
         starting = [kind for kind in kinds if FIRST[kind] == label and all(lv.kind != kind for lv in self.stack)]
         if continuing and starting:

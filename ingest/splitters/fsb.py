@@ -2,14 +2,12 @@
 
 What a lawyer cites, and the citation each unit gets (DESIGN.md):
 
-| printed as | citation | own text | parent |
-| --- | --- | --- | --- |
-| `1. Introduction` | `ch.1` | the heading | — |
-| `2.1. Scope` | `sec.2.1` | the heading | `ch.2` |
-| `Recommendation 9: Redemption rights, …` | `rec.9` | the heading and the recommendation itself (the first paragraph after it, bold in the report) | the chapter or section it sits in |
-| `Annex 2: Template for …` | `annex.2` | the heading | — |
-| `Glossary`, `Executive summary`, `Foreword`, `Abbreviations` | `glossary`, `summary`, `foreword`, `abbreviations` | the heading | — |
-| any other paragraph | `p.17#2` (page 17, second passage that starts on it) | the paragraph | the unit above |
+- `1. Introduction` -> `ch.1`; `2.1. Scope` -> `sec.2.1` (parent `ch.2`). Own text: the heading.
+- `Recommendation 9: Redemption rights, …` -> `rec.9` (parent: the chapter or section it sits in). Own text:
+  the heading and the recommendation itself, the first paragraph after it (printed in bold in the report).
+- `Annex 2: Template for …` -> `annex.2`; `Glossary`, `Executive summary`, `Foreword`, `Abbreviations` ->
+  `glossary`, `summary`, `foreword`, `abbreviations`. Own text: the heading.
+- Any other paragraph -> `p.17#2` (page 17, the second passage that starts on it), parent: the unit above.
 
 So `rec.9` is exactly the words of Recommendation 9, and the explanatory text under it is a run of `p.N#k`
 passages whose parent is `rec.9` (the search and roll-up treat them as part of it). A short unpunctuated
