@@ -41,7 +41,7 @@ from crosswalk.errors import ConfigError, IndexStateError
 from index.dense import DenseIndex, index_options
 from index.embedder import ENV_MODEL, ModelSpec, get_embedder, resolve_model
 from index.lexical import TOKENIZER_VERSION, LexicalIndex
-from index.passages import PassageParams, make_passages, provision_texts
+from index.passages import PassageParams, lexical_texts, make_passages
 
 if TYPE_CHECKING:  # pragma: no cover
     from index.retrievers import Searcher
@@ -242,7 +242,7 @@ def build_index(
     if not provisions:
         raise IndexStateError(f"the store {store.path} holds no provisions: run `crosswalk ingest` first")
     ids = [p.id for p in provisions]
-    texts = provision_texts(provisions, pparams)
+    texts = lexical_texts(provisions, pparams)
     passages = make_passages(provisions, pparams)
     pos = {pid: i for i, pid in enumerate(ids)}
     hashes = [p.hash for p in passages]
@@ -256,6 +256,7 @@ def build_index(
         "options": opts,
         "passages": passages_digest,
         "ids": _digest(ids),
+        "lexical_docs": _digest(texts),
         "passage_params": pparams.to_dict(),
         "tokenizer": TOKENIZER_VERSION,
     }

@@ -47,78 +47,84 @@ ALIASES_PATH = Path(__file__).with_name("aliases.json")
 
 # --- the pieces of a citation ---------------------------------------------------------------------------------
 
-_SUBS = r"(?:\s*\(\s*[0-9A-Za-z]{1,8}\s*\))*"  # (a)(11)(A)(iii); case matters in US law: (a) and (A) differ
-_SUB = re.compile(r"\(\s*([0-9A-Za-z]{1,8})\s*\)")
+# Sub-divisions: (a)(11)(A)(iii), and the bracketed numbers the US Code gives to duplicated designations
+# (78c(a)(80)[2]). Case matters in US law: (a) and (A) are different levels.
+_SUB_ITEM = r"\(\s*[0-9A-Za-z]{1,8}\s*\)|\[\s*\d{1,3}\s*\]"
+_SUBS = r"(?:\s*(?:" + _SUB_ITEM + r"))*"
+_SUB = re.compile(r"\(\s*([0-9A-Za-z]{1,8})\s*\)|\[\s*(\d{1,3})\s*\]")
 # FCA status letters: R rule, G guidance, E evidential provision, D direction, P statement of principle,
 # C (conduct), U (UK-specific in MiFID-derived text).
 _FCA_STATUS = "RGEDPCU"
 
-# A provision label after the unit word: a number, sub-divisions, and a schedule's paragraph.
-_LABEL = (
-    r"(?P<label>\d[0-9A-Za-z.\-#]*?)(?P<subs>" + _SUBS + r")"
-    r"(?:\s*,?\s*(?:paragraph|paras?\.?)\s*(?P<sch_para>\d+[A-Za-z]?)(?P<sch_subs>" + _SUBS + r"))?"
-)
+
+@dataclass(frozen=True)
+class _Unit:
+    """One kind of unit in a normal citation (`art.` in `art.36(1)(a)`): the shape of its label, whether the
+    label's letters are upper-cased (UK `s.21A`, `Annex IV`), whether it takes (a)(1) sub-divisions, and how
+    a full citation writes it (`Art.` + space)."""
+
+    number: str
+    upper: bool
+    subs: bool
+    word: str
+    joiner: str = " "
+
+
+UNITS: dict[str, _Unit] = {
+    "sec": _Unit(r"\d+[A-Za-z]?(?:\.\d+)*", False, True, "§"),
+    "s": _Unit(r"\d+[A-Za-z]{0,3}", True, True, "s.", ""),
+    "reg": _Unit(r"\d+[A-Za-z]{0,3}", True, True, "reg.", ""),
+    "sch": _Unit(r"\d+[A-Za-z]?", True, True, "Sch.", ""),
+    "art": _Unit(r"\d+[a-z]?", False, True, "Art."),
+    "recital": _Unit(r"\d+", False, False, "recital"),
+    "rec": _Unit(r"\d+", False, False, "Recommendation"),
+    "para": _Unit(r"\d+(?:\.\d+)*|[A-Za-z]", True, True, "para."),
+    "ch": _Unit(r"\d+", False, False, "ch."),
+    "title": _Unit(r"\d+|[IVXLCivxlc]+", True, False, "Title"),
+    "annex": _Unit(r"\d+|[A-Za-z]{1,6}", True, False, "Annex"),
+    "part": _Unit(r"\d+|[A-Za-z]{1,6}", True, False, "Part"),
+    "point": _Unit(r"\d+[a-z]?", False, True, "point"),
+    "subpara": _Unit(r"\d+", False, False, "subpara."),
+    "q": _Unit(r"\d+", False, False, "Q", ""),
+    "app": _Unit(r"\d+", False, False, "App."),
+    "passage": _Unit(r"\d+", False, False, "passage"),
+    "p": _Unit(r"\d+#\d+", False, False, "p.", ""),
+    # a US Code, CFR or NYCRR section: the bare number (5318(h), 77b, 78o-4, 1010.100, 200.9)
+    "code": _Unit(r"\d+[A-Za-z]{0,3}(?:-\d+[A-Za-z]?)?|\d+\.\d+[A-Za-z]?(?:-\d+)?", False, True, "", ""),
+}
+# Whole citations that are one word (MiCA's preamble, a glossary part).
+_SINGLE_WORDS = ("preamble", "glossary")
 
 # The words that introduce a unit, mapped to a unit name. "section" words are read per document.
 _UNIT_WORDS = (
-    ("§§", "§"),
-    ("§", "§"),
-    ("sections", "section"),
-    ("section", "section"),
-    ("sect", "section"),
-    ("secs", "section"),
-    ("sec", "section"),
-    ("ss", "s"),
-    ("s", "s"),
-    ("articles", "art"),
-    ("article", "art"),
-    ("arts", "art"),
-    ("art", "art"),
-    ("recitals", "recital"),
-    ("recital", "recital"),
-    ("recommendations", "rec"),
-    ("recommendation", "rec"),
-    ("recs", "rec"),
-    ("rec", "rec"),
-    ("paragraphs", "para"),
-    ("paragraph", "para"),
-    ("paras", "para"),
-    ("para", "para"),
-    ("¶", "para"),
-    ("chapter", "ch"),
-    ("chap", "ch"),
-    ("ch", "ch"),
-    ("regulations", "reg"),
-    ("regulation", "reg"),
-    ("regs", "reg"),
-    ("reg", "reg"),
-    ("r", "reg"),
-    ("schedule", "sch"),
-    ("sched", "sch"),
-    ("sch", "sch"),
-    ("passage", "passage"),
-    ("p", "p"),
+    ("§§", "§"), ("§", "§"),
+    ("sections", "section"), ("section", "section"), ("sect", "section"), ("secs", "section"), ("sec", "section"),
+    ("ss", "s"), ("s", "s"),
+    ("articles", "art"), ("article", "art"), ("arts", "art"), ("art", "art"),
+    ("recitals", "recital"), ("recital", "recital"),
+    ("recommendations", "rec"), ("recommendation", "rec"), ("recs", "rec"), ("rec", "rec"),
+    ("paragraphs", "para"), ("paragraph", "para"), ("paras", "para"), ("para", "para"), ("¶", "para"),
+    ("chapter", "ch"), ("chap", "ch"), ("ch", "ch"),
+    ("regulations", "reg"), ("regulation", "reg"), ("regs", "reg"), ("reg", "reg"), ("r", "reg"),
+    ("schedule", "sch"), ("sched", "sch"), ("sch", "sch"),
+    ("titles", "title"), ("title", "title"),
+    ("annexes", "annex"), ("annex", "annex"),
+    ("parts", "part"), ("part", "part"),
+    ("points", "point"), ("point", "point"),
+    ("subparagraph", "subpara"), ("subpara", "subpara"),
+    ("questions", "q"), ("question", "q"), ("q", "q"),
+    ("appendix", "app"), ("app", "app"),
+    ("passage", "passage"), ("p", "p"),
 )
 _UNIT_OF = {w: u for w, u in _UNIT_WORDS}
-# A unit word is followed by a dot, white space or the number itself ("sec.4", "s 21", "§5318").
+# A unit word is followed by a dot, white space or the number itself ("sec.4", "s 21", "§5318", "Q1").
 _UNIT = r"(?P<unit>" + "|".join(re.escape(w) for w, _ in _UNIT_WORDS) + r")(?:\.\s*|\s+|(?=\d))"
-
-# The shape of the number each unit takes, and how its normal form is written.
-_NUMBER = {
-    "sec": r"\d+[A-Za-z]?",
-    "s": r"\d+[A-Za-z]{0,3}",
-    "reg": r"\d+[A-Za-z]{0,3}",
-    "code": r"\d+[A-Za-z]{0,3}(?:-\d+[A-Za-z]?)?|\d+\.\d+[A-Za-z]?(?:-\d+)?",
-    "art": r"\d+[a-z]?",
-    "recital": r"\d+",
-    "rec": r"\d+",
-    "para": r"\d+(?:\.\d+)*",
-    "ch": r"\d+",
-    "sch": r"\d+[A-Za-z]?",
-    "p": r"\d+#\d+",
-    "passage": r"\d+",
-}
-_NO_SUBS = {"recital", "rec", "ch", "p", "passage"}  # units that never take (a)(1) sub-divisions
+# One component of a citation: an optional unit word, a label, sub-divisions ("Art. 36(1)(a)", "Annex I").
+_COMPONENT = re.compile(
+    r"(?:" + _UNIT + r")?(?P<label>[0-9A-Za-z][0-9A-Za-z.\-#]*?)(?P<subs>" + _SUBS + r")(?=[\s,]|$)",
+    re.IGNORECASE,
+)
+_SEPARATOR = re.compile(r"\s*,?\s*")
 
 
 @dataclass(frozen=True)
@@ -239,45 +245,44 @@ def normalise_subdivisions(text: str) -> str:
 
     >>> normalise_subdivisions(" (a) ( 11 )(A)")
     '(a)(11)(A)'
+    >>> normalise_subdivisions("(a)(80) [2]")
+    '(a)(80)[2]'
     >>> normalise_subdivisions("")
     ''
     """
-    return "".join(f"({m.group(1)})" for m in _SUB.finditer(text or ""))
+    return "".join(f"({m.group(1)})" if m.group(1) else f"[{m.group(2)}]" for m in _SUB.finditer(text or ""))
 
 
-def _compose(unit: str, number: str, subs: str = "", sch_para: str | None = None, sch_subs: str = "") -> str | None:
-    """The normal form of one unit, or None when the number is not of that unit's shape."""
-    number = number.strip()
-    shape = _NUMBER.get(unit)
-    if shape is None or not re.fullmatch(shape, number):
+def _compose(unit: str, number: str, subs: str = "") -> str | None:
+    """The normal form of one unit (`art`, `36`, `(1)(a)` -> `art.36(1)(a)`), or None when the label is not
+    of that unit's shape."""
+    spec = UNITS.get(unit)
+    number = number.strip().rstrip(".")
+    if spec is None or not re.fullmatch(spec.number, number):
         return None
     subs = normalise_subdivisions(subs)
-    if unit in _NO_SUBS and subs:
+    if subs and not spec.subs:
         return None
-    if unit != "sch" and sch_para:
-        return None
-    if unit in ("s", "reg", "sch"):
-        number = number.upper()  # UK inserted provisions: s.21A, reg.14A
+    if spec.upper:
+        number = number.upper()  # UK inserted provisions (s.21A, reg.14A), Annex IV, Title III, Part A
     if unit == "code":
         return f"{number}{subs}"
-    if unit == "sch":
-        out = f"sch.{number}{subs}"
-        if sch_para:
-            out += f" para.{sch_para.upper()}{normalise_subdivisions(sch_subs)}"
-        return out
-    if unit == "p":
-        return f"p.{number}"
     return f"{unit}.{number}{subs}"
 
 
-def _fca_form(book: str, number: str, status: str | None, subs: str) -> str | None:
-    """`CASS 16.2.13R`, `CASS 16.2` (section), `CASS 16` (chapter); a status letter only on a rule's number."""
+def _fca_form(book: str, number: str, annex: str | None, status: str | None, subs: str) -> str | None:
+    """`CASS 16.2.13R`, `CASS 16.2` (section), `CASS 16` (chapter), `CASS 16 Annex 3.1G`; a status letter
+    and sub-divisions only on a rule's number (three parts, or an annex paragraph)."""
     parts = number.split(".")
-    if status and len(parts) != 3:
+    if annex is not None and len(parts) != 1:
         return None
-    if subs and len(parts) != 3:
+    is_rule = len(parts) == 3 or (annex is not None and "." in annex)
+    if (status or subs) and not is_rule:
         return None
-    return f"{book.upper()} {number}{(status or '').upper()}{normalise_subdivisions(subs)}"
+    out = f"{book.upper()} {number}"
+    if annex is not None:
+        out += f" Annex {annex}"
+    return out + (status or "").upper() + normalise_subdivisions(subs)
 
 
 def _unit_for(word: str, doc: _DocAlias | None) -> str:
@@ -379,30 +384,69 @@ def _fca_pattern(aliases: _Aliases) -> re.Pattern:
     books = "|".join(re.escape(b) for b in sorted(aliases.sourcebooks, key=lambda b: (-len(b), b)))
     return re.compile(
         r"^(?:FCA\s+(?:Handbook\s+)?)?(?P<book>" + books + r")\s+"
-        r"(?P<number>\d{1,2}(?:\.\d{1,3}){0,2})\s*(?P<status>[" + _FCA_STATUS + r"])?(?![A-Za-z])"
-        r"(?P<subs>" + _SUBS + r")$",
+        r"(?P<number>\d{1,2}(?:\.\d{1,3}){0,2})(?:\s+Annex\s+(?P<annex>\d{1,2}(?:\.\d{1,3})?))?"
+        r"\s*(?P<status>[" + _FCA_STATUS + r"])?(?![A-Za-z])(?P<subs>" + _SUBS + r")$",
         re.IGNORECASE,
     )
 
 
+_GLOSSARY = re.compile(r"^(?:FCA\s+(?:Handbook\s+)?)?Glossary\s*:?\s+(?P<term>\S.*)$", re.IGNORECASE)
+
+
 def _parse_fca(text: str, aliases: _Aliases) -> CitationQuery | None:
+    """An FCA Handbook provision (`CASS 16.2.13R`, `CASS 16 Annex 3.1G`) or Glossary definition: its documents
+    are found in the store by citation, so `doc_ids` is empty."""
+    g = _GLOSSARY.match(text)
+    if g:
+        return CitationQuery((), f"Glossary {g.group('term')}")
     if not aliases.sourcebooks:
         return None
     m = _fca_pattern(aliases).match(text)
     if not m:
         return None
-    citation = _fca_form(m.group("book"), m.group("number"), m.group("status"), m.group("subs"))
+    citation = _fca_form(m.group("book"), m.group("number"), m.group("annex"), m.group("status"), m.group("subs"))
     return CitationQuery((), citation) if citation else None
 
 
-def _label_citation(m: re.Match, unit: str) -> str | None:
-    return _compose(unit, m.group("label"), m.group("subs"), m.group("sch_para"), m.group("sch_subs") or "")
+def _components(rest: str, doc: _DocAlias | None, *, bare_numbers: bool) -> str | None:
+    """The normal citation of `rest`, a run of components (`Annex I Part A point 1`, `Art. 4(3) subpara. 2`),
+    or None. Only the first component may leave out its unit word: after a document it is the document's
+    default unit (`MiCA 36(1)`); alone it is a code section, and then needs sub-divisions (`5318(h)`) unless
+    `bare_numbers`."""
+    if rest.lower() in _SINGLE_WORDS:
+        return rest.lower()
+    out: list[str] = []
+    pos = 0
+    while pos < len(rest):
+        m = _COMPONENT.match(rest, pos)
+        if not m or m.end() == pos:
+            return None
+        word, label, subs = m.group("unit"), m.group("label"), m.group("subs")
+        if word is None:
+            if out or not label[0].isdigit():
+                return None
+            if doc is not None:
+                unit = _unit_for(doc.default_unit, doc)
+            elif subs or bare_numbers:
+                unit = "code"
+            else:
+                return None  # "1960" alone may be a year, not 18 U.S.C. 1960
+        else:
+            unit = _unit_for(word, doc if not out else None)
+        part = _compose(unit, label, subs)
+        if part is None:
+            return None
+        out.append(part)
+        pos = _SEPARATOR.match(rest, m.end()).end()
+    return " ".join(out) if out else None
 
 
-def _with_doc(doc_name: str, unit_word: str | None, m: re.Match, aliases: _Aliases) -> CitationQuery | None:
+def _with_doc(doc_name: str, rest: str, aliases: _Aliases) -> CitationQuery | None:
     alias, _ = _resolve_doc(aliases, doc_name)
-    unit = _unit_for(unit_word or alias.default_unit, alias)
-    citation = _label_citation(m, unit)
+    fca = _parse_fca(rest, aliases)
+    if fca:  # "CP25/14 CASS 16.2.13R": a sourcebook provision in a named document
+        return CitationQuery(_template_ids(alias.doc_ids, {}), fca.citation)
+    citation = _components(rest, alias, bare_numbers=True)
     if citation is None:
         return None
     return CitationQuery(_template_ids(alias.doc_ids, _fields(citation)), citation)
@@ -423,41 +467,21 @@ def _parse(text: str, aliases: _Aliases, *, bare_numbers: bool) -> CitationQuery
         if found:
             return found
     doc = aliases.doc_pattern.pattern
-    # "GENIUS Act section 4(a)(11)", "MiCA Art. 36(1)(a)", "FSB 9", "CP25/14, para 3.70"; and a document with an
-    # FCA rule: "CP25/14 CASS 16.2.13R".
+    # "GENIUS Act section 4(a)(11)", "MiCA Art. 36(1)(a)", "FSB 9", "CP25/14, para 3.70", "CP25/14 CASS 16.2.13R"
     m = re.fullmatch(r"(?:the\s+)?" + doc + r"\s*,?\s*(?P<rest>.+)", text, re.IGNORECASE)
     if m:
-        rest = m.group("rest")
-        fca = _parse_fca(rest, aliases)
-        if fca:
-            alias, _ = _resolve_doc(aliases, m.group("doc"))
-            return CitationQuery(_template_ids(alias.doc_ids, {}), fca.citation)
-        u = re.fullmatch(r"(?:" + _UNIT + r")?" + _LABEL, rest, re.IGNORECASE)
-        if u:
-            found = _with_doc(m.group("doc"), u.group("unit"), u, aliases)
-            if found:
-                return found
-    # "section 4(a)(11) of the GENIUS Act", "Article 36(1) MiCA", "regulation 14A of the MLR 2017".
-    m = re.fullmatch(_UNIT + _LABEL + r"\s*,?\s*(?:of\s+|in\s+)?(?:the\s+)?" + doc, text, re.IGNORECASE)
-    if m:
-        found = _with_doc(m.group("doc"), m.group("unit"), m, aliases)
+        found = _with_doc(m.group("doc"), m.group("rest"), aliases)
         if found:
             return found
-    # Bare: "Article 36", "section 4(a)(11)", "§ 5318(h)", "5318(h)", "recital 66", "sec.4(a)(11)".
-    m = re.fullmatch(r"(?:" + _UNIT + r")?" + _LABEL, text, re.IGNORECASE)
+    # "section 4(a)(11) of the GENIUS Act", "Article 36(1) MiCA", "regulation 14A of the MLR 2017"
+    m = re.fullmatch(r"(?P<rest>.+?)\s*,?\s*(?:of\s+|in\s+)?(?:the\s+)?" + doc, text, re.IGNORECASE)
     if m:
-        word = m.group("unit")
-        if word is None:
-            # A bare number is a citation only with sub-divisions ("5318(h)"): "1960" alone may be a year.
-            if not (m.group("subs") or bare_numbers):
-                return None
-            unit = "code"
-        else:
-            unit = _unit_for(word, None)
-        citation = _label_citation(m, unit)
-        if citation:
-            return CitationQuery((), citation)
-    return None
+        found = _with_doc(m.group("doc"), m.group("rest"), aliases)
+        if found:
+            return found
+    # Bare: "Article 36", "section 4(a)(11)", "§ 5318(h)", "5318(h)", "recital 66", "sec.4(a)(11)", "Annex I"
+    citation = _components(text, None, bare_numbers=bare_numbers)
+    return CitationQuery((), citation) if citation else None
 
 
 def parse_citation(query: str, aliases_path: Path | str = ALIASES_PATH) -> CitationQuery | None:
@@ -493,7 +517,8 @@ def normalise_citation(text: str, kind: str | None = None) -> str:
     """The normal form of a citation without its document, as `Provision.citation` holds it.
 
     `kind` names the unit when `text` is only the number: sec, s, reg, code (a US Code/CFR section), art,
-    recital, rec, para, ch, sch. Normalising a normal form returns it unchanged.
+    recital, rec, para, ch, sch, title, annex, part, point, subpara, q (a consultation question), app.
+    Normalising a normal form returns it unchanged.
 
     >>> normalise_citation("section 4 (a)(11)")
     'sec.4(a)(11)'
@@ -517,18 +542,21 @@ def normalise_citation(text: str, kind: str | None = None) -> str:
     'sec.4(a)(11)'
     >>> normalise_citation("1960")
     '1960'
+    >>> normalise_citation("Annex I, Part A, point 3")
+    'annex.I part.A point.3'
+    >>> normalise_citation("CASS 16 Annex 3.1 G")
+    'CASS 16 Annex 3.1G'
     """
     if not isinstance(text, str) or not text.strip():
         raise QueryError(f"empty citation {text!r}: give one such as 'sec.4(a)(11)' or 'CASS 16.2.13R'")
     if kind is not None:
         unit = {"section": "sec", "§": "code", "usc": "code", "cfr": "code", "article": "art"}.get(kind, kind)
-        if unit not in _NUMBER:
-            allowed = ", ".join(sorted(set(_NUMBER) - {"p"}))
-            raise QueryError(f"unknown citation kind {kind!r}: use one of {allowed}")
-        m = re.fullmatch(_LABEL, " ".join(text.split()), re.IGNORECASE)
-        citation = _label_citation(m, unit) if m else None
+        if unit not in UNITS:
+            raise QueryError(f"unknown citation kind {kind!r}: use one of {', '.join(sorted(UNITS))}")
+        m = _COMPONENT.fullmatch(" ".join(text.split()))
+        citation = _compose(unit, m.group("label"), m.group("subs")) if m and not m.group("unit") else None
         if citation is None:
-            raise QueryError(f"{text!r} is not a {kind} number (e.g. {_example(unit)})")
+            raise QueryError(f"{text!r} is not a {kind} number (e.g. {_EXAMPLES[unit]})")
         return citation
     found = _parse(text, load_aliases(), bare_numbers=True)
     if found is None or found.doc_ids:
@@ -539,11 +567,11 @@ def normalise_citation(text: str, kind: str | None = None) -> str:
     return found.citation
 
 
-def _example(unit: str) -> str:
-    return {
-        "sec": "4(a)(11)", "s": "21(1)", "reg": "14A(1)(a)", "code": "5318(h)(1) or 200.9(a)", "art": "36(1)(a)",
-        "recital": "66", "rec": "9", "para": "3.70", "ch": "3", "sch": "1", "passage": "7", "p": "12#3",
-    }[unit]
+_EXAMPLES = {
+    "sec": "4(a)(11)", "s": "21(1)", "reg": "14A(1)(a)", "code": "5318(h)(1) or 200.9(a)", "art": "36(1)(a)",
+    "recital": "66", "rec": "9", "para": "3.70", "ch": "3", "sch": "1", "passage": "7", "p": "12#3", "title": "III",
+    "annex": "IV", "part": "A", "point": "3", "subpara": "2", "q": "12", "app": "1",
+}
 
 
 # --- the other way: a lawyer's full citation ------------------------------------------------------------------
@@ -589,32 +617,33 @@ def format_citation(doc_id: str, citation: str) -> str:
     >>> format_citation("UK-FSMA-2000-S21", "s.21(1)")
     'FSMA s.21(1)'
     >>> format_citation("UK-MLR-2017", "sch.1 para.2")
-    'MLR 2017 Sch.1 para.2'
+    'MLR 2017 Sch.1 para. 2'
+    >>> format_citation("EU-MICA-2023-1114", "annex.I part.A point.1")
+    'MiCA Annex I Part A point 1'
+    >>> format_citation("UK-FCA-CP25-14", "annex.1 q.3")
+    'CP25/14 Annex 1 Q3'
     >>> format_citation("US-CEA-2026-04-STABLECOIN-YIELD", "passage.2")
     'US-CEA-2026-04-STABLECOIN-YIELD passage 2'
     """
     aliases = load_aliases()
     name, code = _display_names(doc_id, aliases)
-    book = citation.split(" ", 1)[0]
-    if book.upper() in aliases.sourcebooks and re.match(r"^[A-Z]+ \d", citation):
-        return citation  # FCA Handbook provisions name their sourcebook: CASS 16.2.13R
-    if code and re.fullmatch(r"(?:" + _NUMBER["code"] + r")(?:\(.*)?", citation):
+    if _is_fca(citation, aliases):
+        return citation  # FCA Handbook provisions name their sourcebook: CASS 16.2.13R, Glossary …
+    if code and re.fullmatch(r"(?:" + UNITS["code"].number + r")(?:[(\[].*)?", citation):
         return f"{code} {citation}"
-    name = name or doc_id
-    m = re.fullmatch(r"(?P<unit>[a-z]+)\.(?P<rest>.+)", citation)
-    if not m:
-        return f"{name} {citation}"
-    unit, rest = m.group("unit"), m.group("rest")
-    if unit in ("s", "reg", "sch", "p"):
-        # UK legislation style, no space: FSMA s.21(1), MLR 2017 reg.14A, Sch.1 para.2; a page passage p.12#3
-        return f"{name} {'Sch' if unit == 'sch' else unit}.{rest}"
-    words = {
-        "sec": "§", "art": "Art.", "recital": "recital", "rec": "Recommendation", "para": "para.", "ch": "ch.",
-        "passage": "passage",
-    }
-    if unit not in words:
-        return f"{name} {citation}"
-    return f"{name} {words[unit]} {rest}"
+    parts = []
+    for component in citation.split(" "):
+        m = re.fullmatch(r"(?P<unit>[a-z]+)\.(?P<rest>.+)", component)
+        spec = UNITS.get(m.group("unit")) if m else None
+        parts.append(f"{spec.word}{spec.joiner}{m.group('rest')}" if spec else component)
+    return f"{name or doc_id} {' '.join(parts)}"
+
+
+def _is_fca(citation: str, aliases: _Aliases) -> bool:
+    book = citation.split(" ", 1)[0]
+    return citation.startswith("Glossary ") or (
+        book.upper() in aliases.sourcebooks and re.match(r"^[A-Z]+ \d", citation) is not None
+    )
 
 
 def display_citation(provision: "Provision") -> str:
@@ -638,18 +667,26 @@ def citation_ancestors(citation: str) -> list[str]:
     ['sch.1 para.2', 'sch.1']
     >>> citation_ancestors("recital.66")
     []
+    >>> citation_ancestors("annex.I part.A point.1")
+    ['annex.I part.A', 'annex.I']
+    >>> citation_ancestors("CASS 16 Annex 3.2G(1)")
+    ['CASS 16 Annex 3.2G', 'CASS 16 Annex 3', 'CASS 16']
     """
     out: list[str] = []
     current = citation
     while True:
-        if re.search(r"\([0-9A-Za-z]+\)$", current):
-            current = re.sub(r"\([0-9A-Za-z]+\)$", "", current)
-        elif " para." in current and current.startswith("sch."):
-            current = current.split(" para.", 1)[0]
-        elif m := re.fullmatch(r"([A-Z]+ \d+(?:\.\d+)*)\.\d+[A-Z]?", current):
+        if m := re.fullmatch(r"(.+?)(?:\([0-9A-Za-z]+\)|\[\d+\])", current):
+            current = m.group(1)  # the last sub-division
+        elif m := re.fullmatch(r"([A-Z]+ \d+ Annex \d+)\.\d+[A-Z]?", current):
+            current = m.group(1)  # an FCA annex paragraph: CASS 16 Annex 3.1G -> CASS 16 Annex 3
+        elif m := re.fullmatch(r"([A-Z]+ \d+) Annex \d+", current):
             current = m.group(1)
-        elif m := re.fullmatch(r"para\.(\d+)\.\d+.*", current):
-            current = f"ch.{m.group(1)}"
+        elif m := re.fullmatch(r"([A-Z]+ \d+(?:\.\d+)*)\.\d+[A-Z]?", current):
+            current = m.group(1)  # an FCA rule, then section: CASS 16.2.13R -> CASS 16.2 -> CASS 16
+        elif m := re.fullmatch(r"(.+) [a-z]+\.\S+", current):
+            current = m.group(1)  # the last component: annex.I part.A point.1 -> annex.I part.A
+        elif m := re.fullmatch(r"para\.(\d+)\.\d+", current):
+            current = f"ch.{m.group(1)}"  # a paper's paragraph 3.70 sits in chapter 3
         else:
             return out
         out.append(current)

@@ -113,10 +113,10 @@ class DenseIndex:
             nlist = max(1, min(nlist, n // 39 if n >= 39 else 1))
             opts["nlist"] = nlist
             quantizer = faiss.IndexFlatIP(dim)
-            index = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
+            index = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)  # keeps a ref
+            index.cp.min_points_per_centroid = max(1, min(39, n // nlist))  # no warning for small corpora
             if n:
                 index.train(vectors)
-            index._crosswalk_quantizer = quantizer  # the index points at it: keep it alive as long
         if n:
             index.add(vectors)
         return cls(index, vectors, np.asarray(row_prov, dtype=np.int64), index_type, opts)

@@ -1,8 +1,8 @@
 """Lexical search: BM25 (bm25s) over provisions, with a tokenizer that keeps legal tokens whole.
 
-One BM25 document per provision (the text the embedder sees, unwindowed: heading path, title, own text and
-folded context, see `index.passages`). The index is saved with bm25s' own `save()` — `.npy` arrays and JSON,
-never pickles — in `index/bm25/`; document `i` is provision `ids.json[i]`.
+One BM25 document per provision: its citation, then the text the embedder sees, unwindowed (heading path,
+title, own text and folded context; see `index.passages.lexical_texts`). The index is saved with bm25s' own
+`save()` — `.npy` arrays and JSON, never pickles — in `index/bm25/`; document `i` is provision `ids.json[i]`.
 
 The tokenizer (`tokenize`), used for both documents and queries so the two always agree:
 
@@ -11,7 +11,9 @@ The tokenizer (`tokenize`), used for both documents and queries so the two alway
    any parenthesised labels: `200.9`, `14a`, `5318(h)(1)`, `1010.100`, `16.2.13r`, `e-money`, `2023/1114`.
    Thousands separators are dropped (`1,000` → `1000`).
 3. A citation token also yields its shorter forms, so a query for the section finds its subsections:
-   `5318(h)(1)` → `5318(h)(1)`, `5318(h)`, `5318`; an FCA rule `16.2.13r` → `16.2.13r`, `16.2.13`.
+   `5318(h)(1)` → `5318(h)(1)`, `5318(h)`, `5318`; an FCA rule `16.2.13r` → `16.2.13r`, `16.2.13`; and a
+   citation with a short prefix yields the forms without it, so "section 4(a)" meets `sec.4(a)`:
+   `sec.4(a)` → `sec.4(a)`, `sec.4`, `4(a)`, `4`.
 4. A hyphenated word yields itself, its parts joined and its alphabetic parts: `crypto-assets` →
    `crypto-asset`, `cryptoasset`, `crypto`, `asset` (so UK "cryptoassets" meets EU "crypto-assets").
 5. Stop words (Lucene's 33 English stop words, bm25s' `STOPWORDS_EN`) and one-letter words are dropped;
@@ -46,6 +48,7 @@ STOPWORDS = frozenset(
 
 TOKEN_RE = re.compile(r"[^\W_]+(?:(?:[.\-]|(?<=\d)[/,](?=\d))[^\W_]+)*(?:\([^\W_]{1,8}\))*")
 _FCA_RULE = re.compile(r"\d+(?:\.\d+)+[a-z]")
+_PREFIXED = re.compile(r"[^\W\d_]{1,6}\.(\d.*)")  # sec.4(a), s.21(1), reg.14a, art.36, para.3.70
 _HYPHENS = str.maketrans({"\u2010": "-", "\u2011": "-"})
 
 
@@ -103,11 +106,17 @@ def tokenize(text: str) -> list[str]:
     Example:
         >>> tokenize("31 CFR 1010.100 and reg. 14A; £1,000")
         ['31', 'cfr', '1010.100', 'reg', '14a', '1000']
+        >>> tokenize("s.21(1)")
+        ['s.21(1)', 's.21', '21(1)', '21']
     """
     text = unicodedata.normalize("NFKC", text).translate(_HYPHENS).casefold()
     out: list[str] = []
     for m in TOKEN_RE.finditer(text):
-        out.extend(_expand(m.group()))
+        tok = m.group()
+        out.extend(_expand(tok))
+        prefixed = _PREFIXED.fullmatch(tok)
+        if prefixed:
+            out.extend(_expand(prefixed.group(1)))
     return out
 
 

@@ -63,6 +63,7 @@ FRONT_TITLES = frozenset({"contents", "table of contents", "content"})
 TERM_LABELS = ("DEFINED_TERM", "CRYPTO_ASSET", "LEGISLATION", "REGULATOR", "CITATION")
 MAX_SENTENCES = 60  # per provision, for the explanation; the first ones (a long provision's lead-in and rules)
 BLOCK_BYTES = 64 * 1024 * 1024  # size of one block of the similarity matrix
+QUERY_CHARS = 2_000  # the `search` method's queries: a provision's embedding text, cut to this length
 
 
 # --- which provisions take part -------------------------------------------------------------------------------
@@ -525,7 +526,8 @@ def _search_topk(
     depth = max(3 * k, k + 20)
     for n, pid in enumerate(left_ids, start=1):
         found: list[str] = []
-        results = searcher.search(texts[pid], k=depth, filters=filters)
+        # the model reads about 200 words: a longer query only costs time (and searchers cap query length)
+        results = searcher.search(texts[pid][:QUERY_CHARS], k=depth, filters=filters)
         for hit in results:
             if hit.provision_id != pid and hit.provision_id in eligible and hit.provision_id not in found:
                 found.append(hit.provision_id)

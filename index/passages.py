@@ -19,7 +19,7 @@ The rules (`PassageParams` holds the numbers):
    score is the best score of its windows.
 
 The context goes through `Provision.embedding_text(context=...)`, so the record decides the layout. The same
-per-provision text (rules 2 and 3, unwindowed) is the provision's BM25 document.
+per-provision text (rules 2 and 3, unwindowed), after the provision's citation, is its BM25 document.
 
 Example:
     >>> from ingest.models import Provision
@@ -111,6 +111,15 @@ def provision_texts(provisions: Sequence[Provision], params: PassageParams | Non
     """
     params = params or PassageParams()
     return [p.embedding_text(ctx) for p, ctx in zip(provisions, _contexts(provisions, params))]
+
+
+def lexical_texts(provisions: Sequence[Provision], params: PassageParams | None = None) -> list[str]:
+    """Each provision's BM25 document: its display citation, then its `provision_texts` text.
+
+    The citation lets a query such as "CASS 16.2.13R" or "reg. 14A" find the unit even when its own text does
+    not repeat its label.
+    """
+    return [f"{p.citation}\n{t}" for p, t in zip(provisions, provision_texts(provisions, params))]
 
 
 def windows(n_words: int, size: int, overlap: int) -> list[tuple[int, int]]:

@@ -511,3 +511,50 @@ def test_queue_rejects_a_mislabelled_item(store):
         write_queue(store, [item], "US", "UK")
     assert sqlite3.sqlite_version  # the queue table is created lazily; nothing was written
     assert read_queue(store) == []
+
+
+# --- the command line -----------------------------------------------------------------------------------------
+
+
+def test_cli_match_and_search_like(real_index):
+    import json
+
+    from click.testing import CliRunner
+
+    from crosswalk.cli import main
+
+    store, _ = real_index
+    ws = str(store.path.parent)
+    runner = CliRunner()
+    out = runner.invoke(main, ["match", "--from", "US", "--to", "UK", "--k", "2", "--workspace", ws])
+    assert out.exit_code == 0, out.output
+    assert out.output.strip().splitlines()[-1].startswith("US→UK: 4 provisions matched against 4 (k=2, vectors)")
+    like = runner.invoke(main, ["search", "--like", qid(US, "sec.4(a)(11)"), "--jurisdiction", "UK", "--k", "2",
+                                "--json", "--workspace", ws])
+    assert like.exit_code == 0, like.output
+    hits = json.loads(like.output)
+    assert [h["rank"] for h in hits] == [1, 2]
+    assert hits[0]["id"] == qid(UK, "CRYPTO 2.4.33R") and hits[0]["mutual"] is True
+    assert hits[0]["explanation"]["right"].startswith("A stablecoin issuer must not pay interest")
+    assert {"id", "doc_id", "citation", "jurisdiction", "heading_path", "score", "text"} <= hits[0].keys()
+    text = runner.invoke(main, ["search", "--like", qid(US, "sec.4(a)(11)"), "-j", "UK", "--k", "1", "-w", ws])
+    assert text.exit_code == 0 and "CRYPTO_2.4.33R" in text.output and "mutual" in text.output
+
+
+def test_cli_like_errors_are_one_line(real_index):
+    from click.testing import CliRunner
+
+    from crosswalk.cli import main
+
+    store, _ = real_index
+    ws = str(store.path.parent)
+    runner = CliRunner()
+    missing = runner.invoke(main, ["search", "--like", "US-TEST-ACT:sec.4(z)", "-j", "UK", "-w", ws])
+    assert missing.exit_code == 1
+    assert missing.output.strip() == (
+        "error: no provision 'US-TEST-ACT:sec.4(z)' in the store; did you mean 'US-TEST-ACT:sec.4'?"
+    )
+    both = runner.invoke(main, ["search", "custody", "--like", qid(US, "sec.5"), "-w", ws])
+    assert both.exit_code == 1 and "--like takes --jurisdiction, --k and --json only, not query" in both.output
+    same = runner.invoke(main, ["match", "--from", "UK", "--to", "uk", "-w", ws])
+    assert same.exit_code == 1 and same.output.startswith("error: --from and --to are both UK")

@@ -513,3 +513,14 @@ def test_synthetic_edge_cases():
     assert [c for c in units if c.startswith("title.")] == ["title.I"]
     assert units["art.2"].text.endswith("TITLE I\nINSERTED")
     assert units["art.3"].parent == "title.I"
+
+
+def test_two_standalone_articles_suffice_only_for_an_eu_source():
+    from ingest.models import Jurisdiction
+
+    doc = Extracted(text="Article 1\nScope\nThis applies.\nArticle 2\nDefinitions\nWords mean things.\n")
+    assert eu.detect(Source(id="t", jurisdiction=Jurisdiction.EU), doc)
+    assert eu.detect(Source(id="t", jurisdiction="eu"), doc)
+    assert not eu.detect(Source(id="t", jurisdiction="UK"), doc)
+    units = [u.citation for u in eu.split(doc).units]
+    assert units == ["art.1", "art.2"]

@@ -35,7 +35,7 @@ PRINT_JOB = re.compile(r"^\s*VerDate\b.*$|^\s*Jkt \d+.*$")
 # for the running-header test, and on too few pages of a consultation paper to recur often enough.
 INSTRUMENT_HEAD = re.compile(r"^\s*FCA 20[\dX]{2}/[\dY]{1,3}\s*$")
 DOT_LEADER = re.compile(r"(?:\.\s?){4,}\s*\d{1,4}\s*$|…{2,}\s*\d{1,4}\s*$")
-HYPHEN_END = re.compile(r"([A-Za-z]+)-$")
+HYPHEN_END = re.compile(r"([A-Za-z]+)(-| ?\u00ad)\s*$")  # a hyphen, or a soft hyphen (EUR-Lex)
 SMALL_CAPS = re.compile(r"\b([A-Z]) ([A-Z]{2,})\b")
 WORD = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)*")
 
@@ -173,8 +173,10 @@ def _repair(lines: list[str], vocab: Counter) -> list[str]:
             if lead and (lead.group(1)[0].islower() or upper):
                 head, tail_word, rest = m.group(1), lead.group(1), lead.group(2)
                 compound = f"{head}-{tail_word}".lower()
-                keep_hyphen = "-" in tail_word or (
-                    vocab.get(compound, 0) > 0 and vocab.get((head + tail_word).lower(), 0) == 0
+                soft = m.group(2) != "-"
+                keep_hyphen = not soft and (
+                    "-" in tail_word
+                    or (vocab.get(compound, 0) > 0 and vocab.get((head + tail_word).lower(), 0) == 0)
                 )
                 joined = line[: m.start()] + head + ("-" if keep_hyphen else "") + tail_word
                 # The rest of the next line keeps its own line, so line-based structure survives.

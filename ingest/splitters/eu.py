@@ -84,7 +84,8 @@ def detect(source: Source, extracted: Extracted) -> bool:
     text = extracted.text
     if any(ENACTING.match(ln.stripped) for ln in lines(text)):
         return True
-    is_eu = str(source.jurisdiction).upper() == Jurisdiction.EU.value
+    jurisdiction = getattr(source.jurisdiction, "value", source.jurisdiction)  # a str or a Jurisdiction
+    is_eu = str(jurisdiction).strip().upper() == Jurisdiction.EU.value
     return _article_run(text) >= (2 if is_eu else MIN_ARTICLES)
 
 

@@ -49,6 +49,7 @@ NAMED = {
 NAMED_HEADING = re.compile(r"^(Glossary|Executive [Ss]ummary|Foreword|Abbreviations|Acronyms|Preface)\s*\d*$")
 CONTENTS = re.compile(r"^(?:Table of )?Contents\s*$", re.I)
 FOOTNOTE = re.compile(r"^\d{1,2}\s{2,}\S")  # `5  For stablecoins …`: the number, two spaces, the note
+NOTES_FROM = 0.4  # footnotes start in the lower part of a page: past this share of its lines
 MIN_RECOMMENDATIONS = 3
 SHORT_LINE = 0.85  # a line shorter than this share of a full line can end a paragraph
 SUBHEADING_MAX = 70
@@ -92,20 +93,25 @@ def longest_run(candidates: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 def _footnote_lines(all_lines: list[Line], page_starts: tuple[int, ...]) -> set[int]:
-    """Indexes of footnote lines: on a paged text, from a page's first `N  text` line to the page's end."""
+    """Indexes of footnote lines: on a paged text, from a page's first `N  text` line in the lower part of
+    the page (past `NOTES_FROM` of its lines, so a table row high on the page is not taken for one) to the
+    page's end; on an unpaged text, the `N  text` lines alone."""
     if not page_starts:
         return {i for i, ln in enumerate(all_lines) if FOOTNOTE.match(ln.text)}
-    notes: set[int] = set()
+    pages: list[list[int]] = [[] for _ in page_starts]
     page = 0
-    in_notes = False
     for i, ln in enumerate(all_lines):
         while page + 1 < len(page_starts) and ln.start >= page_starts[page + 1]:
             page += 1
-            in_notes = False
-        if not in_notes and FOOTNOTE.match(ln.text):
-            in_notes = True
-        if in_notes:
-            notes.add(i)
+        pages[page].append(i)
+    notes: set[int] = set()
+    for indexes in pages:
+        lowest = int(len(indexes) * NOTES_FROM)
+        first = next(
+            (pos for pos, i in enumerate(indexes) if pos >= lowest and FOOTNOTE.match(all_lines[i].text)), None
+        )
+        if first is not None:
+            notes.update(indexes[first:])
     return notes
 
 

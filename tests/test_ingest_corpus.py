@@ -1,0 +1,87 @@
+"""The whole corpus through the real pipeline (readers, splitters, spaCy tagging, SQLite), once per session."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from click.testing import CliRunner
+
+from crosswalk.cli import main
+from ingest.pipeline import discover, ingest
+from ingest.store import Store
+
+
+def test_all_fifteen_documents_ingest_with_counts(corpus_ingest):
+    ws, report = corpus_ingest
+    assert len(report.results) == 15 and not report.failed
+    counts = {r.source.id: len(r.provisions) for r in report.results}
+    assert all(n > 0 for n in counts.values()), counts
+    assert counts["UK-FCA-CP25-14"] > 1000 and counts["EU-MICA-2023-1114"] > 1500
+    assert "15 ingested" in report.summary()
+
+
+def test_genius_act_sections_one_to_twenty_with_subsections(corpus_store):
+    provs = corpus_store.iter_provisions(doc_id="US-PL119-27-GENIUS")
+    sections = [p.citation for p in provs if p.parent_id is None and p.citation.startswith("sec.")]
+    assert sections == [f"sec.{n}" for n in range(1, 21)]
+    kids = {p.citation for p in corpus_store.children("US-PL119-27-GENIUS:sec.4")}
+    assert {"sec.4(a)", "sec.4(b)"} <= kids
+    p = corpus_store.get("US-PL119-27-GENIUS:sec.4(a)(11)")
+    assert p.title.lower() == "prohibition on interest"
+    assert p.page_start == p.page_end == 14
+
+
+def test_mica_recitals_and_149_articles(corpus_store):
+    provs = corpus_store.iter_provisions(doc_id="EU-MICA-2023-1114")
+    articles = [p.citation for p in provs if re.fullmatch(r"art\.\d+", p.citation)]
+    assert articles == [f"art.{n}" for n in range(1, 150)]
+    recitals = [int(p.citation.split(".")[1]) for p in provs if p.citation.startswith("recital.")]
+    assert recitals == list(range(1, len(recitals) + 1)) and len(recitals) > 100
+    assert corpus_store.get("EU-MICA-2023-1114:art.36(1)(a)").parent_id == "EU-MICA-2023-1114:art.36(1)"
+
+
+def test_cp25_14_paragraphs_and_rules_of_crypto2_cass16_cass17(corpus_store):
+    provs = corpus_store.iter_provisions(doc_id="UK-FCA-CP25-14")
+    cites = {p.citation for p in provs}
+    assert "para.3.70" in cites and "para.1.1" in cites
+    for book in ("CRYPTO 2.", "CASS 16.", "CASS 17."):
+        rules = [c for c in cites if c.startswith(book) and re.search(r"\d+\.\d+\.\d+[RGED]$", c)]
+        assert len(rules) >= 10, (book, len(rules))
+    rule = corpus_store.get("UK-FCA-CP25-14:CASS 16.2.13R")
+    assert rule.parent_id == "UK-FCA-CP25-14:CASS_16.2"
+    assert "not permitted to pay interest" in rule.text
+
+
+def test_provisions_are_tagged_with_entities_and_topics(corpus_store):
+    p = corpus_store.get("US-PL119-27-GENIUS:sec.4(a)(11)")
+    labels = {e.label for e in p.entities}
+    assert {"CRYPTO_ASSET", "OBLIGATION"} <= labels, labels
+    assert "stablecoin" in p.topics
+    for e in p.entities:
+        assert p.text[e.start : e.end] == e.text
+    n = corpus_store.count()
+    assert n["entities"] > n["provisions"]
+
+
+def test_reingesting_the_unchanged_corpus_does_no_work(corpus_workspace, corpus_dir):
+    with Store(corpus_workspace.db_path) as store:
+        before = store.corpus_hash()
+        report = ingest(discover(corpus_dir), store)
+        assert {r.status for r in report.results} == {"unchanged"}
+        assert store.corpus_hash() == before
+
+
+def test_show_prints_a_provision_with_its_context(corpus_workspace):
+    runner = CliRunner()
+    out = runner.invoke(main, ["show", "UK-FCA-CP25-14:CASS 16.2.13R", "-w", str(corpus_workspace)])
+    assert out.exit_code == 0, out.output
+    assert "UK-FCA-CP25-14:CASS_16.2.13R" in out.output and "parent   : UK-FCA-CP25-14:CASS_16.2" in out.output
+    assert "p. 167" in out.output
+    js = runner.invoke(main, ["show", "US-PL119-27-GENIUS:sec.4(a)", "--json", "-w", str(corpus_workspace)])
+    data = json.loads(js.output)
+    assert data["parent_id"] == "US-PL119-27-GENIUS:sec.4"
+    assert "US-PL119-27-GENIUS:sec.4(a)(11)" in data["children"]
+    assert data["document"]["official_url"].startswith("https://www.govinfo.gov/")
+    missing = runner.invoke(main, ["show", "US-PL119-27-GENIUS:sec.99", "-w", str(corpus_workspace)])
+    assert missing.exit_code == 1 and "no provision" in missing.output and "Traceback" not in missing.output
