@@ -25,14 +25,20 @@ text = c4.text_input("Contains", key="cw_text", placeholder="citation, note…")
 stale = c5.checkbox("Stale only", key="cw_stale", help="decisions made on a text that has changed since")
 rows = wb.decision_rows(rels, who, jurs, stale, text)
 if rows:
-    st.dataframe(
+    picked = st.dataframe(
         pd.DataFrame(rows).drop(columns=["focal_id", "reference_id"]),
         hide_index=True,
         width="stretch",
         column_config={"strength": st.column_config.NumberColumn(format="%d"),
                        "stale": st.column_config.CheckboxColumn("stale")},
+        on_select="rerun",
+        selection_mode="single-row",
+        key="cw_decisions",
     )
-    st.caption(f"{len(rows):,} current decisions (the latest per pair and reviewer)")
+    st.caption(f"{len(rows):,} current decisions (the latest per pair and reviewer) · select a row to review it")
+    if picked.selection.rows:
+        row = rows[picked.selection.rows[0]]
+        ui.open_review(row["focal_id"], row["reference_id"])
 else:
     st.caption("No decision matches." if (rels or who or jurs or stale or text) else
                "No decisions yet: review pairs on the Review page.")
@@ -102,4 +108,10 @@ if jur_options:
     st.caption(f"{total:,} {gap_jur} provisions with no counterpart marked (equal, subset-of, superset-of or "
                "intersects-with); headings and fragments left out" + (f"; the first {len(gaps):,} shown" if total > len(gaps) else ""))
     if gaps:
-        st.dataframe(pd.DataFrame(gaps), hide_index=True, width="stretch")
+        picked = st.dataframe(
+            pd.DataFrame(gaps, columns=["citation", "status", "document", "heading", "topics", "id"]),
+            hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key="cw_gaps",
+        )
+        st.caption("Select a row to look for its counterparts.")
+        if picked.selection.rows:
+            ui.open_review(gaps[picked.selection.rows[0]]["id"])

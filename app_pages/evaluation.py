@@ -1,4 +1,5 @@
-"""Evaluation: retrieval quality per retriever, from the results `crosswalk eval --json` saved in the workspace."""
+"""Evaluation: retrieval and matching quality per system, from the results `crosswalk eval` saved in the
+workspace (`eval/latest.json`), with 95% intervals, the gold problems found, and reviewer agreement."""
 
 from __future__ import annotations
 
@@ -20,22 +21,58 @@ except CrosswalkError as e:
 
 if results is None:
     st.info(
-        f"No evaluation results in this workspace yet. Produce them with\n\n"
-        f"```\ncrosswalk eval --queries evaluation/gold/queries.tsv --qrels evaluation/gold/qrels.txt --json "
-        f"> {wb.workspace.root / EVAL_FILE}\n```\n\nand reload this page: it shows nDCG@10, Recall@10, "
+        "No evaluation results in this workspace yet. Produce them with\n\n"
+        "```\ncrosswalk eval --queries evaluation/gold/queries.tsv --qrels evaluation/gold/qrels.txt "
+        f"--json > {wb.workspace.root / EVAL_FILE}\n```\n\nand reload this page: it shows nDCG@10, Recall@10, "
         "Recall@100, MRR@10 and MAP for each retriever."
     )
     st.stop()
 
-st.caption(f"From `{results.path}`")
-table = pd.DataFrame(results.rows).set_index("retriever")
-st.dataframe(table.style.format("{:.3f}"), width="stretch")
-long = table.reset_index().melt(id_vars="retriever", var_name="metric", value_name="value")
-chart = alt.Chart(long).mark_bar().encode(
-    x=alt.X("retriever:N", title=None, axis=alt.Axis(labelAngle=0)),
-    y=alt.Y("value:Q", title=None, scale=alt.Scale(domain=[0, 1])),
-    color=alt.Color("retriever:N", legend=None),
-    column=alt.Column("metric:N", title=None),
-    tooltip=["retriever", "metric", alt.Tooltip("value:Q", format=".3f")],
-)
-st.altair_chart(chart)
+when = f" · {results.generated_at}" if results.generated_at else ""
+commit = f" · commit {results.commit[:10]}" if results.commit else ""
+st.caption(f"From `{results.path}`{when}{commit}")
+
+frame = pd.DataFrame(results.rows).set_index("retriever")
+groups = [("Search (gold queries)", [r for r in frame.index if not r.startswith("pairs:")]),
+          ("Matching (gold pairs)", [r for r in frame.index if r.startswith("pairs:")])]
+for title, names in groups:
+    if not names:
+        continue
+    st.subheader(title)
+    table = frame.loc[names].dropna(axis=1, how="all")
+    shown = table.copy().astype(object)
+    for name in names:
+        for m in table.columns:
+            low_high = results.ci.get((name, m))
+            value = table.loc[name, m]
+            shown.loc[name, m] = "–" if pd.isna(value) else (
+                f"{value:.3f} [{low_high[0]:.2f}, {low_high[1]:.2f}]" if low_high else f"{value:.3f}")
+    st.dataframe(shown, width="stretch")
+    long = table.reset_index().melt(id_vars="retriever", var_name="metric", value_name="value").dropna()
+    long["system"] = long["retriever"].str.removeprefix("pairs:")
+    long["low"] = [results.ci.get((r, m), (v, v))[0] for r, m, v in zip(long.retriever, long.metric, long.value)]
+    long["high"] = [results.ci.get((r, m), (v, v))[1] for r, m, v in zip(long.retriever, long.metric, long.value)]
+    base = alt.Chart(long).encode(x=alt.X("system:N", title=None, axis=alt.Axis(labelAngle=0)))
+    bars = base.mark_bar().encode(
+        y=alt.Y("value:Q", title=None, scale=alt.Scale(domain=[0, 1])),
+        color=alt.Color("system:N", legend=None),
+        tooltip=["retriever", "metric", alt.Tooltip("value:Q", format=".3f"), alt.Tooltip("low:Q", format=".3f"),
+                 alt.Tooltip("high:Q", format=".3f")],
+    )
+    whiskers = base.mark_rule(color="#333").encode(y="low:Q", y2="high:Q")
+    st.altair_chart((bars + whiskers).properties(width=120, height=220).facet(
+        column=alt.Column("metric:N", title=None, sort=list(table.columns))))
+
+if results.warnings:
+    with st.expander(f"Gold problems found ({len(results.warnings)})"):
+        for w in results.warnings:
+            st.text(w)
+if results.agreement:
+    st.subheader("Reviewer agreement")
+    st.dataframe(
+        pd.DataFrame([{"level": a.get("level"), "reviewers": ", ".join(a.get("reviewers") or []),
+                       "pairs": a.get("items"), "pairs with 2+ labels": a.get("pairable"),
+                       "Krippendorff's alpha": a.get("alpha")} for a in results.agreement]),
+        hide_index=True, width="stretch")
+if results.report:
+    st.caption(f"The full report (intervals, significance tests, per-kind breakdown): `{results.report}`")

@@ -11,6 +11,7 @@ import streamlit as st
 
 from app_pages import ui
 from crosswalk.errors import CrosswalkError
+from review.highlight import escape_inline
 from review.workbench import RATIONALES, RELATIONSHIPS, other_jurisdiction
 
 REL_LABELS = {
@@ -59,7 +60,9 @@ def _open_typed() -> None:
 
 def _step(direction_key: str, position: int, step: int) -> None:
     direction = tuple(direction_key.split("-")) if direction_key else None
-    slot = wb.queue_at(direction, position, unreviewed_only=st.session_state.get("skip_reviewed", True), step=step)
+    # Next skips reviewed pairs (when asked); Previous goes back one, to the pair just saved if need be
+    skip = step > 0 and st.session_state.get("skip_reviewed", True)
+    slot = wb.queue_at(direction, position, unreviewed_only=skip, step=step)
     if slot is not None:
         st.query_params["pos"] = str(slot.position)
     if "right" in st.query_params:
@@ -91,7 +94,7 @@ def _save(left_id: str, right_id: str, form: str, advance: tuple | None = None) 
         return
     # record() has committed the row: only now is the reviewer told it is saved
     st.session_state["_review_saved"] = (
-        f"Saved: **{d.relationship}** by {d.reviewer} at {d.created_at[:19].replace('T', ' ')} UTC "
+        f"Saved: **{d.relationship}** by {escape_inline(d.reviewer)} at {d.created_at[:19].replace('T', ' ')} UTC "
         f"(decision #{d.seq})."
     )
     if advance:
@@ -122,7 +125,9 @@ if mode == "Review queue":
     else:
         c1.markdown(f"**{dir_key.replace('-', ' → ')}**")
     direction = tuple(dir_key.split("-"))
-    pos_param = qp.get("pos")
+    pos_param = qp.get("pos") if qp.get("dir") in (None, dir_key) else None  # a new direction starts afresh
+    if pos_param is None and "right" in qp:
+        del qp["right"]
     if pos_param is not None and pos_param.isdigit():
         slot = wb.queue_at(direction, int(pos_param))
     else:
@@ -131,14 +136,18 @@ if mode == "Review queue":
     c2.progress(reviewed / total if total else 0.0,
                 text=f"Reviewed {reviewed:,} of {total:,} queued pairs · pair {slot.position + 1:,} of {slot.total:,}")
     b1, b2, b3, _ = st.columns([1, 1, 2, 3])
-    b1.button("← Previous", on_click=_step, args=(dir_key, slot.position, -1), disabled=slot.position == 0)
-    b2.button("Next →", on_click=_step, args=(dir_key, slot.position, 1), disabled=slot.position >= slot.total - 1)
+    b1.button("← Previous", on_click=_step, args=(dir_key, slot.position, -1), disabled=slot.position == 0,
+              shortcut="Alt+P", help="The pair before this one (Alt+P)")
+    b2.button("Next →", on_click=_step, args=(dir_key, slot.position, 1), disabled=slot.position >= slot.total - 1,
+              shortcut="Alt+N", help="The next pair; skips reviewed pairs when ticked (Alt+N)")
     b3.checkbox("Skip reviewed pairs", value=True, key="skip_reviewed")
     qp["dir"], qp["pos"] = dir_key, str(slot.position)
     left_id, to_jur = slot.left_id, direction[1]
     right_id = qp.get("right") or slot.right_id
     queue_advance = (dir_key, slot.position, 1)
 else:
+    if qp.get("left") and st.session_state.get("_focal_seen") != qp.get("left"):
+        st.session_state["focal_input"] = st.session_state["_focal_seen"] = qp.get("left")
     c1, c2 = st.columns([3, 1])
     c1.text_input("Provision id or citation", key="focal_input", on_change=_open_typed,
                   placeholder="US-PL119-27-GENIUS:sec.4(a)(11) — or CASS 17.2.1R, MiCA Art. 36")
@@ -220,7 +229,8 @@ ui.show_html(pair.summary_html)
 st.subheader("Decision")
 if pair.stale:
     st.warning(
-        f"The latest decision ({pair.latest.relationship}, by {pair.latest.reviewer}) was made on an earlier text: "
+        f"The latest decision ({pair.latest.relationship}, by {escape_inline(pair.latest.reviewer)}) was made on an "
+        "earlier text: "
         "one of these provisions has changed since. Check it again and save a new decision.",
         icon=":material/history:",
     )
@@ -238,7 +248,8 @@ with st.form(form, border=True):
     st.text_area("Note", key=f"{form}-note", value=mine.note if mine else "", height=80,
                  placeholder="Why: what matches, what differs (scope, who bears the duty, thresholds)…")
     s1, s2, _ = st.columns([1, 1, 3])
-    s1.form_submit_button("Save decision", type="primary", on_click=_save, args=(left_id, right_id, form))
+    s1.form_submit_button("Save decision", type="primary", on_click=_save, args=(left_id, right_id, form),
+                          shortcut="Ctrl+Enter", help="Record the decision (Ctrl+Enter)")
     if queue_advance:
         s2.form_submit_button("Save and next", on_click=_save, args=(left_id, right_id, form, queue_advance))
 if not ui.reviewer():
@@ -246,7 +257,7 @@ if not ui.reviewer():
 
 st.markdown("**History of this pair**")
 if pair.history:
-    st.dataframe(
+    st.table(
         [
             {
                 "when (UTC)": d.created_at[:19].replace("T", " "),
@@ -260,7 +271,6 @@ if pair.history:
             for d in reversed(pair.history)
         ],
         hide_index=True,
-        width="stretch",
     )
 else:
     st.caption("No decision on this pair yet.")

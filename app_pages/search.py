@@ -45,6 +45,9 @@ if answer.note:
 else:
     cited = f" · {answer.cited} found by citation" if answer.cited else ""
     st.caption(f"{len(answer.hits)} results{cited}")
+    ui.show_html(answer.legend_html)
+if answer.notice:
+    st.info(answer.notice, icon=":material/hourglass_top:")
 for hit in answer.hits:
     with st.container(border=True):
         ui.show_html(hit.card_html)

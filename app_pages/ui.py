@@ -6,7 +6,6 @@ what to show; these helpers only lay it out.
 from __future__ import annotations
 
 import os
-import threading
 
 import streamlit as st
 
@@ -27,16 +26,8 @@ def _open(root: str):
     from review.workbench import Workbench
 
     wb = Workbench.open(root)
-    if wb.index_status() == "not loaded yet":
-        threading.Thread(target=_warm, args=(wb,), name="crosswalk-warm-up", daemon=True).start()
+    wb.start_warm_up()
     return wb
-
-
-def _warm(wb) -> None:
-    try:
-        wb.warm_up()
-    except CrosswalkError:
-        pass  # the same error reaches the page that needs the index, with its fix
 
 
 def workspace_root() -> str:

@@ -295,6 +295,7 @@ def search(query, workspace, jurisdiction, k, retriever, issuer, doc_type, topic
     ws = Workspace.resolve(workspace)
     with Store(ws.db_path, readonly=True) as store:
         searcher = load_searcher(store, ws.index_dir)
+        searcher.warm(retriever)  # the model loads once, outside the time shown
         t0 = time.perf_counter()
         results = searcher.search(query, k=k, filters=filters, retriever=retriever)
         print_results(store, results, query, as_json, time.perf_counter() - t0)
@@ -387,6 +388,194 @@ def match_command(workspace, from_jur, to_jur, k, boundary, no_explain, method):
     click.echo(report.summary())
 
 
+@main.command("app")
+@workspace_option
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on. The app has no login: keep it on 127.0.0.1 unless behind a proxy.")
+@click.option("--port", type=int, default=8501, show_default=True, help="Port to listen on.")
+@one_line_errors
+def app_command_cli(workspace, host, port):
+    """Open the review app (Streamlit) on the workspace: search, side-by-side review, crosswalk, evaluation.
+
+    The store and the saved index are loaded once; nothing is re-embedded. Stop it with Ctrl-C.
+
+    Example: crosswalk app --port 8501
+    """
+    import os
+
+    from review.workbench import LOOPBACK, app_command
+
+    ws = Workspace.resolve(workspace)
+    if not ws.db_path.exists():
+        raise CrosswalkError(f"no store at {ws.db_path}: run `crosswalk ingest` and `crosswalk index` first")
+    argv, env = app_command(ws, host, port)
+    if host not in LOOPBACK:
+        click.echo(f"warning: listening on {host}: anyone who can reach this address can read the corpus and "
+                   "record decisions (the app has no login)", err=True)
+    click.echo(f"Crosswalk app on http://{host}:{port} (workspace {ws.root}); Ctrl-C to stop", err=True)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # Streamlit takes this process's place, so Ctrl-C and `kill` reach the server itself
+    os.execve(argv[0], argv, {**os.environ, **env})
+
+
+@main.command("export")
+@workspace_option
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "json"]), default=None,
+              help="File format (default: from the extension of -o, else csv).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+              help="File to write (default: standard output, for csv and json).")
+@click.option("--reviewer", default=None, help="Only this reviewer's decisions.")
+@one_line_errors
+def export_command(workspace, fmt, output, reviewer):
+    """Write the crosswalk: the current decisions (latest per pair and reviewer) with OLIR-style columns.
+
+    Columns: focal element, focal text, relationship, reference element, reference text, rationale, strength,
+    comments, reviewer, date, and whether the decision is stale (a text changed since it was made).
+
+    Example: crosswalk export --format xlsx -o crosswalk.xlsx
+    """
+    import os
+
+    from ingest.store import Store
+    from review.decisions import DecisionStore
+    from review.export import export
+
+    ws = Workspace.resolve(workspace)
+    if not ws.db_path.exists():
+        raise CrosswalkError(f"no store at {ws.db_path}: run `crosswalk ingest` first")
+    suffix = Path(output).suffix.lower().lstrip(".") if output else ""
+    fmt = fmt or (suffix if suffix in ("csv", "xlsx", "json") else "csv")
+    if fmt == "xlsx" and not output:
+        raise CrosswalkError("an XLSX export needs a file: add -o crosswalk.xlsx")
+    with DecisionStore(ws.db_path) as ds, Store(ws.db_path, readonly=True) as store:
+        decisions = ds.current(reviewer)
+        data = export(store, decisions, fmt)
+    if not output:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return
+    path = Path(output)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+    click.echo(f"wrote {len(decisions):,} decisions to {path} ({fmt})", err=True)
+
+
+@main.command("eval")
+@workspace_option
+@click.option("--queries", "queries_path", type=click.Path(dir_okay=False), default=None,
+              help="Gold queries, qid<TAB>jurisdiction<TAB>text (default evaluation/gold/queries.tsv).")
+@click.option("--qrels", "qrels_path", type=click.Path(dir_okay=False), default=None,
+              help="Gold judgements, TREC 'qid 0 provision_id relevance' (default evaluation/gold/qrels.txt).")
+@click.option("--pairs", "pairs_path", is_flag=False, flag_value="", default=None, type=click.Path(dir_okay=False),
+              help="Also score cross-jurisdiction matching on these pairs (--pairs alone: evaluation/gold/pairs.csv).")
+@click.option("--retriever", "-r", "retrievers", multiple=True, type=click.Choice(["bm25", "dense", "hybrid"]),
+              help="Retriever to score (repeatable; default all three).")
+@click.option("--k", "-k", "k", type=int, default=100, show_default=True, help="Ranking depth (10 to 1,000).")
+@click.option("--split", type=click.Choice(["dev", "test", "all"]), default="all", show_default=True,
+              help="Score only the dev or test queries and pairs named in the split file.")
+@click.option("--split-file", "split_path", type=click.Path(dir_okay=False), default=None,
+              help="qid<TAB>dev|test (default evaluation/gold/split.tsv).")
+@click.option("--per-query", is_flag=True, help="Also print (or put in the JSON) each query's scores.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object {system: {metric: value, ...}}.")
+@click.option("--report", "report_dir", type=click.Path(file_okay=False), default=None,
+              help="Also write report.md, metrics.png and latest.json into this folder.")
+@click.option("--no-save", is_flag=True, help="Do not update WORKSPACE/eval/ (what the app's evaluation page shows).")
+@click.option("--no-citations", is_flag=True,
+              help="Score the bare retrievers: no citation lookup putting a cited provision first.")
+@click.option("--no-match", is_flag=True, help="With --pairs: skip the matching path (pairs:match).")
+@click.option("--with-decisions", is_flag=True, help="Add the reviewers' current decisions to the gold pairs.")
+@click.option("--resamples", type=int, default=1000, show_default=True, help="Bootstrap resamples per interval.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the bootstrap and the tests.")
+@click.option("--agreement", "show_agreement", is_flag=True,
+              help="Instead of scoring retrieval: reviewer agreement (Cohen's kappa, Krippendorff's alpha).")
+@click.option("--decisions-qrels", "decisions_qrels", type=click.Path(dir_okay=False), default=None,
+              help="Instead of scoring retrieval: write the current decisions as TREC qrels to this file.")
+@one_line_errors
+def eval_command(workspace, queries_path, qrels_path, pairs_path, retrievers, k, split, split_path, per_query,
+                 as_json, report_dir, no_save, no_citations, no_match, with_decisions, resamples, seed,
+                 show_agreement, decisions_qrels):
+    """Score the retrievers against the gold: nDCG@10, Recall@10, Recall@100, MRR@10 and MAP (ir-measures).
+
+    Each metric comes with a 95% bootstrap confidence interval over the queries, and retrievers are compared
+    with a paired randomisation test on nDCG@10. Hits inside a judged unit count for it (a hit on 200.9(a)
+    counts for gold 200.9). --pairs also scores cross-jurisdiction matching. Results are saved in
+    WORKSPACE/eval/ for the app (and in --report DIR). --agreement and --decisions-qrels work on the
+    reviewers' decisions instead and need no index.
+
+    Example: crosswalk eval --pairs --split test --report eval-report
+    """
+    from evaluation import report
+
+    ws = Workspace.resolve(workspace)
+    if show_agreement or decisions_qrels:
+        from evaluation.agreement import current_decisions, format_agreement, workspace_agreement
+        from review.decisions import latest_by_pair
+        from review.export import to_qrels
+
+        if decisions_qrels:
+            decisions = list(latest_by_pair(current_decisions(ws.db_path)).values())
+            path = Path(decisions_qrels)
+            text = to_qrels(decisions)
+            tmp = path.with_name(path.name + ".tmp")
+            tmp.write_text(text, encoding="utf-8")
+            tmp.replace(path)
+            click.echo(f"wrote {text.count(chr(10)):,} judgements from {len(decisions):,} decided pairs to {path}",
+                       err=True)
+        if show_agreement:
+            results = workspace_agreement(ws.db_path)
+            if as_json:
+                click.echo(json.dumps({a.level: a.to_dict() for a in results}, ensure_ascii=False, indent=2))
+            else:
+                click.echo(format_agreement(results))
+        return
+
+    from tqdm import tqdm
+
+    from evaluation.agreement import workspace_agreement
+    from evaluation.gold_io import PAIRS_FILE
+    from evaluation.run import evaluate_workspace
+
+    if not ws.db_path.exists():
+        raise CrosswalkError(f"no store at {ws.db_path}: run `crosswalk ingest` and `crosswalk index` first")
+    bar = tqdm(total=0, unit="query", file=sys.stderr, disable=None, dynamic_ncols=True, leave=False)
+    state = {"stage": None}
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if stage != state["stage"]:
+            state["stage"] = stage
+            bar.reset(total=total)
+            bar.set_description(stage)
+        bar.n = done
+        bar.refresh()
+
+    try:
+        result = evaluate_workspace(
+            ws, queries_path=queries_path, qrels_path=qrels_path,
+            pairs_path=(pairs_path or PAIRS_FILE) if pairs_path is not None else None, split_path=split_path,
+            with_decisions=with_decisions, retrievers=retrievers, k=k, split=split, citations=not no_citations,
+            match=not no_match, resamples=resamples, seed=seed, progress=progress,
+        )
+    finally:
+        bar.close()
+    for w in result.warnings:
+        click.echo(f"warning: {w}", err=True)
+    agreement = workspace_agreement(ws.db_path)
+    agreement = agreement if any(len(a.reviewers) >= 2 for a in agreement) else None
+    commit, generated = report.git_commit(), report.now()
+    folders = ([] if no_save else [ws.root / "eval"]) + ([Path(report_dir)] if report_dir else [])
+    saved = []
+    for folder in folders:
+        saved += report.write_report(result, folder, agreement=agreement, generated_at=generated, commit=commit,
+                                     per_query=per_query)
+    if as_json:
+        click.echo(json.dumps(report.to_json(result, per_query), ensure_ascii=False, indent=2))
+    else:
+        click.echo(report.format_text(result, per_query))
+    click.echo(report.summary(result, [p for p in saved if p.name == report.REPORT]), err=as_json)
+
+
 @main.group()
 def bench() -> None:
     """Benchmarks, run on demand; each prints a Markdown table for the README.
@@ -407,6 +596,22 @@ def bench_ingest(folder, workers):
     from bench.ingest import main as run
 
     click.echo(run(Path(folder) if folder else default_corpus(), workers))
+
+
+@bench.command("app")
+@workspace_option
+@click.option("--query", default="custody of client cryptoassets", show_default=True, help="The first search.")
+@click.option("--no-browser", is_flag=True, help="Only the library measurement (no Streamlit, no Chromium).")
+@one_line_errors
+def bench_app(workspace, query, no_browser):
+    """Seconds from start to the first answered search: in a fresh Python process, and with `streamlit run`
+    and a headless Chromium opening the search page. Needs a saved index (`crosswalk index`); never re-embeds.
+
+    Example: crosswalk bench app --workspace workspace
+    """
+    from bench.app_startup import main as run
+
+    click.echo(run(Workspace.resolve(workspace), query, browser=not no_browser))
 
 
 if __name__ == "__main__":

@@ -40,7 +40,7 @@ import numpy as np
 from crosswalk.errors import ConfigError, IndexStateError
 from index.dense import DenseIndex, index_options
 from index.embedder import ENV_MODEL, ModelSpec, get_embedder, resolve_model
-from index.lexical import TOKENIZER_VERSION, LexicalIndex
+from index.lexical import TOKENIZER_VERSION, LexicalIndex, citation_tokens, tokenize
 from index.passages import PassageParams, lexical_texts, make_passages
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -305,7 +305,7 @@ def build_index(
     dense = DenseIndex.build(vectors, row_prov, index_type, opts)
     dense.save(index_dir, DENSE, VECTORS)
     _write_json(index_dir / VECTORS_META, {"model": spec.fingerprint, "dim": dim, "rows": len(passages)})
-    lexical = LexicalIndex.build(texts, progress=False)
+    lexical = LexicalIndex.from_tokens([citation_tokens(p.citation) + tokenize(t) for p, t in zip(provisions, texts)])
     tmp_bm25 = index_dir / (BM25_DIR + ".tmp")
     shutil.rmtree(tmp_bm25, ignore_errors=True)
     lexical.save(tmp_bm25)
@@ -325,6 +325,7 @@ def build_index(
         "passages": {**pparams.to_dict(), "count": len(passages), "digest": passages_digest, "file": PASSAGES},
         "lexical": {"tokenizer": TOKENIZER_VERSION, **lexical.params(), "dir": BM25_DIR},
         "store": {"corpus_hash": corpus_hash, "provisions": len(ids), "path": str(store.path)},
+        "build": {"embedded": len(todo), "reused": reused, "seconds": round(time.perf_counter() - t0, 2)},
         "files": _file_sizes(index_dir),
     }
     _write_json(index_dir / PARAMS, params)

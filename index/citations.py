@@ -317,8 +317,8 @@ def _fields(citation: str) -> dict[str, str]:
     return fields
 
 
-def _resolve_doc(aliases: _Aliases, name: str) -> tuple[_DocAlias, bool]:
-    """The alias row a document name stands for, and whether `name` was an alias (True) or a literal doc id.
+def _resolve_doc(aliases: _Aliases, name: str) -> _DocAlias:
+    """The alias row a document name stands for; for a literal doc id, a row for just that id.
 
     A literal doc id takes the conventions of the row whose id (or id template) it matches: `UK-FSMA-2000-S21`
     is read as FSMA, `US-USC31-CH53-SUBCHII` as a code (bare section numbers). An id no row knows reads as a
@@ -326,16 +326,16 @@ def _resolve_doc(aliases: _Aliases, name: str) -> tuple[_DocAlias, bool]:
     """
     alias = aliases.by_name.get(name.lower())
     if alias is not None:
-        return alias, True
+        return alias
     for a in aliases.documents:
         for t in a.doc_ids:
             if _template_regex(t, re.IGNORECASE).match(name):
-                return _DocAlias((name,), (name,), a.section_form, a.default_unit, a.display), False
+                return _DocAlias((name,), (name,), a.section_form, a.default_unit, a.display)
     for row in aliases.codes:
         for t in row.doc_ids:
             if _template_regex(t, re.IGNORECASE).match(name):
-                return _DocAlias((name,), (name,), "", "section", name), False
-    return _DocAlias((name,), (name,), "sec", "section", name), False
+                return _DocAlias((name,), (name,), "", "section", name)
+    return _DocAlias((name,), (name,), "sec", "section", name)
 
 
 def _code_doc_ids(aliases: _Aliases, code: str, title: str, number: str) -> tuple[str, ...]:
@@ -380,8 +380,9 @@ def _parse_code(text: str, aliases: _Aliases) -> CitationQuery | None:
     return CitationQuery(_code_doc_ids(aliases, code, m.group("title"), number), citation)
 
 
-def _fca_pattern(aliases: _Aliases) -> re.Pattern:
-    books = "|".join(re.escape(b) for b in sorted(aliases.sourcebooks, key=lambda b: (-len(b), b)))
+@lru_cache(maxsize=4)
+def _fca_pattern(sourcebooks: tuple[str, ...]) -> re.Pattern:
+    books = "|".join(re.escape(b) for b in sorted(sourcebooks, key=lambda b: (-len(b), b)))
     return re.compile(
         r"^(?:FCA\s+(?:Handbook\s+)?)?(?P<book>" + books + r")\s+"
         r"(?P<number>\d{1,2}(?:\.\d{1,3}){0,2})(?:\s+Annex\s+(?P<annex>\d{1,2}(?:\.\d{1,3})?))?"
@@ -390,7 +391,11 @@ def _fca_pattern(aliases: _Aliases) -> re.Pattern:
     )
 
 
-_GLOSSARY = re.compile(r"^(?:FCA\s+(?:Handbook\s+)?)?Glossary\s*:?\s+(?P<term>\S.*)$", re.IGNORECASE)
+# An FCA Glossary definition: "FCA Glossary: backing asset pool" or "Glossary: …" (a bare "glossary of terms"
+# is a search, not a citation).
+_GLOSSARY = re.compile(
+    r"^(?:FCA\s+(?:Handbook\s+)?Glossary\s*:?|Glossary\s*:)\s*(?P<term>\S.*)$", re.IGNORECASE
+)
 
 
 def _parse_fca(text: str, aliases: _Aliases) -> CitationQuery | None:
@@ -401,7 +406,7 @@ def _parse_fca(text: str, aliases: _Aliases) -> CitationQuery | None:
         return CitationQuery((), f"Glossary {g.group('term')}")
     if not aliases.sourcebooks:
         return None
-    m = _fca_pattern(aliases).match(text)
+    m = _fca_pattern(aliases.sourcebooks).match(text)
     if not m:
         return None
     citation = _fca_form(m.group("book"), m.group("number"), m.group("annex"), m.group("status"), m.group("subs"))
@@ -442,7 +447,7 @@ def _components(rest: str, doc: _DocAlias | None, *, bare_numbers: bool) -> str 
 
 
 def _with_doc(doc_name: str, rest: str, aliases: _Aliases) -> CitationQuery | None:
-    alias, _ = _resolve_doc(aliases, doc_name)
+    alias = _resolve_doc(aliases, doc_name)
     fca = _parse_fca(rest, aliases)
     if fca:  # "CP25/14 CASS 16.2.13R": a sourcebook provision in a named document
         return CitationQuery(_template_ids(alias.doc_ids, {}), fca.citation)
@@ -627,8 +632,10 @@ def format_citation(doc_id: str, citation: str) -> str:
     """
     aliases = load_aliases()
     name, code = _display_names(doc_id, aliases)
+    if citation.startswith("Glossary "):
+        return f"FCA Glossary: {citation[len('Glossary '):]}"
     if _is_fca(citation, aliases):
-        return citation  # FCA Handbook provisions name their sourcebook: CASS 16.2.13R, Glossary …
+        return citation  # FCA Handbook provisions name their sourcebook: CASS 16.2.13R
     if code and re.fullmatch(r"(?:" + UNITS["code"].number + r")(?:[(\[].*)?", citation):
         return f"{code} {citation}"
     parts = []
@@ -641,9 +648,7 @@ def format_citation(doc_id: str, citation: str) -> str:
 
 def _is_fca(citation: str, aliases: _Aliases) -> bool:
     book = citation.split(" ", 1)[0]
-    return citation.startswith("Glossary ") or (
-        book.upper() in aliases.sourcebooks and re.match(r"^[A-Z]+ \d", citation) is not None
-    )
+    return book.upper() in aliases.sourcebooks and re.match(r"^[A-Z]+ \d", citation) is not None
 
 
 def display_citation(provision: "Provision") -> str:

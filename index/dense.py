@@ -115,6 +115,8 @@ class DenseIndex:
             quantizer = faiss.IndexFlatIP(dim)
             index = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)  # keeps a ref
             index.cp.min_points_per_centroid = max(1, min(39, n // nlist))  # no warning for small corpora
+            index.cp.max_points_per_centroid = 64  # k-means on ≤ 64·nlist sampled vectors: minutes, not hours
+            index.cp.niter = 10
             if n:
                 index.train(vectors)
         if n:

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import calendar
 import re
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass, fields
 from datetime import date
@@ -290,6 +291,7 @@ class FilterResolver:
         self.positions = {pid: i for i, pid in enumerate(self.ids)}
         self._cache: OrderedDict[Filters, "np.ndarray"] = OrderedDict()
         self._cache_size = cache_size
+        self._lock = threading.Lock()  # the app searches from several threads
 
     def mask(self, filters: Filters | None) -> "np.ndarray | None":
         """True for each allowed provision, in `ids` order; None when no filter is set."""
@@ -297,15 +299,16 @@ class FilterResolver:
 
         if not filters:
             return None
-        if filters in self._cache:
-            self._cache.move_to_end(filters)
-            return self._cache[filters]
+        with self._lock:
+            if filters in self._cache:
+                self._cache.move_to_end(filters)
+                return self._cache[filters]
         allowed = allowed_provision_ids(self.store, filters)
         m = np.zeros(len(self.ids), dtype=bool)
-        idx = [self.positions[pid] for pid in allowed if pid in self.positions]
-        m[idx] = True
+        m[[self.positions[pid] for pid in allowed if pid in self.positions]] = True
         m.setflags(write=False)
-        self._cache[filters] = m
-        if len(self._cache) > self._cache_size:
-            self._cache.popitem(last=False)
+        with self._lock:
+            self._cache[filters] = m
+            if len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
         return m

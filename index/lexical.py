@@ -1,7 +1,8 @@
 """Lexical search: BM25 (bm25s) over provisions, with a tokenizer that keeps legal tokens whole.
 
-One BM25 document per provision: its citation, then the text the embedder sees, unwindowed (heading path,
-title, own text and folded context; see `index.passages.lexical_texts`). The index is saved with bm25s' own
+One BM25 document per provision: its citation (`citation_tokens`: whole forms only, so "5318(h)" finds the
+unit cited 5318(h) rather than each of its children), then the text the embedder sees, unwindowed (heading
+path, title, own text and folded context; see `index.passages.lexical_texts`). The index is saved with bm25s' own
 `save()` — `.npy` arrays and JSON, never pickles — in `index/bm25/`; document `i` is provision `ids.json[i]`.
 
 The tokenizer (`tokenize`), used for both documents and queries so the two always agree:
@@ -48,7 +49,7 @@ STOPWORDS = frozenset(
 
 TOKEN_RE = re.compile(r"[^\W_]+(?:(?:[.\-]|(?<=\d)[/,](?=\d))[^\W_]+)*(?:\([^\W_]{1,8}\))*")
 _FCA_RULE = re.compile(r"\d+(?:\.\d+)+[a-z]")
-_PREFIXED = re.compile(r"[^\W\d_]{1,6}\.(\d.*)")  # sec.4(a), s.21(1), reg.14a, art.36, para.3.70
+_PREFIXED = re.compile(r"[^\W\d_]{1,8}\.(\d.*)")  # sec.4(a), s.21(1), reg.14a, art.36, para.3.70
 _HYPHENS = str.maketrans({"\u2010": "-", "\u2011": "-"})
 
 
@@ -120,6 +121,37 @@ def tokenize(text: str) -> list[str]:
     return out
 
 
+def citation_tokens(citation: str) -> list[str]:
+    """The tokens a provision's display citation adds to its BM25 document: each token's whole form only
+    (plus an FCA rule without its letter, and a prefixed citation without its prefix).
+
+    Example:
+        >>> citation_tokens("5318(h)(2)"), citation_tokens("CASS 16.2.13R"), citation_tokens("sec.4(a)(11)")
+        (['5318(h)(2)'], ['cass', '16.2.13r', '16.2.13'], ['sec.4(a)(11)', '4(a)(11)'])
+    """
+    text = unicodedata.normalize("NFKC", citation).translate(_HYPHENS).casefold()
+    out: list[str] = []
+    for m in TOKEN_RE.finditer(text):
+        tok = m.group()
+        forms = _expand(tok)
+        out.extend(forms[:2] if _FCA_RULE.fullmatch(tok) else forms[:1])
+        prefixed = _PREFIXED.fullmatch(tok)
+        if prefixed:
+            out.extend(_expand(prefixed.group(1))[:1])
+    return out
+
+
+def _bm25s():
+    """bm25s, imported on first use, with its logger quietened (bm25s sets it to DEBUG at import, which
+    prints "Building index from tokens" under any handler)."""
+    import logging
+
+    import bm25s
+
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    return bm25s
+
+
 class LexicalIndex:
     """A bm25s BM25 index over provisions (document `i` is the `i`-th provision of the index's `ids.json`).
 
@@ -145,8 +177,7 @@ class LexicalIndex:
         cls, corpus_tokens: Sequence[list[str]], *, k1: float = 1.5, b: float = 0.75, method: str = "lucene",
         progress: bool = False,
     ) -> "LexicalIndex":
-        import bm25s
-
+        bm25s = _bm25s()
         if not corpus_tokens:
             raise IndexStateError("cannot build a BM25 index over no provisions: run `crosswalk ingest` first")
         bm25 = bm25s.BM25(k1=k1, b=b, method=method)
@@ -191,8 +222,7 @@ class LexicalIndex:
 
     @classmethod
     def load(cls, directory: Path) -> "LexicalIndex":
-        import bm25s
-
+        bm25s = _bm25s()
         directory = Path(directory)
         try:
             meta = json.loads((directory / "crosswalk.json").read_text())

@@ -12,14 +12,15 @@ The rules (`PassageParams` holds the numbers):
    children (up to `fold_words`, 120, words), so "(a) the following persons:" is embedded with
    "(1) the issuer; (2) the custodian;" — the list it introduces. A tiny provision that has tiny children
    gets both: its children's text, then its parent's lead-in.
-4. **Windows for long provisions.** An embedding text longer than `window_words` (180) words — about the
-   256 word pieces all-MiniLM-L6-v2 reads — is cut into overlapping windows of its body (own text plus
-   context) with `overlap_words` (40) words shared between neighbours; each window is prefixed with the
-   heading path and title, and the last window is aligned to the end so none is a stub. A provision's dense
-   score is the best score of its windows.
+4. **Windows for long provisions.** An embedding text longer than `window_words` (160) words is cut into
+   overlapping windows of its body (own text plus context), `overlap_words` (40) shared between neighbours;
+   each window is prefixed with the heading path and title, and the last window is aligned to the end so
+   none is a stub. all-MiniLM-L6-v2 reads 256 word pieces: 160 words of this corpus's legal text fit in 96%
+   of windows (180 words in 87%); a window that does not fit loses its last words to truncation, which the
+   next window repeats (except after the last window). A provision's dense score is its best window's.
 
 The context goes through `Provision.embedding_text(context=...)`, so the record decides the layout. The same
-per-provision text (rules 2 and 3, unwindowed), after the provision's citation, is its BM25 document.
+per-provision text, unwindowed and without rule 2's lead-in, is its BM25 document (`lexical_texts`).
 
 Example:
     >>> from ingest.models import Provision
@@ -44,7 +45,7 @@ from ingest.models import Provision, content_hash
 class PassageParams:
     """The numbers behind the passage rules (see the module docstring). Saved in the index's params.json."""
 
-    window_words: int = 180
+    window_words: int = 160
     overlap_words: int = 40
     tiny_words: int = 12
     context_words: int = 60
@@ -54,7 +55,7 @@ class PassageParams:
         from crosswalk.errors import ConfigError
 
         if self.window_words < 20:
-            raise ConfigError(f"window_words is {self.window_words}; use 20 or more (180 suits a 256-token model)")
+            raise ConfigError(f"window_words is {self.window_words}; use 20 or more (160 suits a 256-token model)")
         if not 0 <= self.overlap_words < self.window_words // 2:
             raise ConfigError(
                 f"overlap_words is {self.overlap_words}; use 0 up to half the window ({self.window_words // 2 - 1})"
@@ -82,7 +83,7 @@ def _words(text: str) -> list[str]:
     return text.split()
 
 
-def _contexts(provisions: Sequence[Provision], params: PassageParams) -> list[str]:
+def _contexts(provisions: Sequence[Provision], params: PassageParams, lead_in: bool = True) -> list[str]:
     by_id = {p.id: p for p in provisions}
     tiny = {p.id for p in provisions if len(_words(p.text)) < params.tiny_words}
     folded: dict[str, list[str]] = {}
@@ -97,7 +98,7 @@ def _contexts(provisions: Sequence[Provision], params: PassageParams) -> list[st
             words = _words(" ".join(kids))
             parts.append(" ".join(words[: params.fold_words]))
         parent = by_id.get(p.parent_id) if p.parent_id else None
-        if p.id in tiny and parent is not None:
+        if lead_in and p.id in tiny and parent is not None:
             lead = " ".join(_words(parent.text)[-params.context_words :])
             parts.append("\n".join(x for x in (parent.title, lead) if x))
         out.append("\n".join(x for x in parts if x))
@@ -114,12 +115,22 @@ def provision_texts(provisions: Sequence[Provision], params: PassageParams | Non
 
 
 def lexical_texts(provisions: Sequence[Provision], params: PassageParams | None = None) -> list[str]:
-    """Each provision's BM25 document: its display citation, then its `provision_texts` text.
+    """Each provision's BM25 text: its embedding text with folded tiny children (rule 3) but without the
+    parent's lead-in (rule 2). The index adds the citation's tokens (`index.lexical.citation_tokens`).
 
-    The citation lets a query such as "CASS 16.2.13R" or "reg. 14A" find the unit even when its own text does
-    not repeat its label.
+    The lead-in is left out because BM25 favours short documents: a list item carrying its parent's lead-in
+    would outrank the parent itself on the lead-in's words.
+
+    Example:
+        >>> from ingest.models import Provision
+        >>> lead = Provision("d:s.1", "d", "US", "s.1", "The following persons must register:")
+        >>> item = Provision("d:s.1(a)", "d", "US", "s.1(a)", "(a) the issuer;", parent_id="d:s.1")
+        >>> lexical_texts([lead, item])
+        ['The following persons must register:\\n(a) the issuer;', '(a) the issuer;']
     """
-    return [f"{p.citation}\n{t}" for p, t in zip(provisions, provision_texts(provisions, params))]
+    params = params or PassageParams()
+    contexts = _contexts(provisions, params, lead_in=False)
+    return [p.embedding_text(ctx) for p, ctx in zip(provisions, contexts)]
 
 
 def windows(n_words: int, size: int, overlap: int) -> list[tuple[int, int]]:
@@ -152,7 +163,7 @@ def make_passages(provisions: Sequence[Provision], params: PassageParams | None 
         >>> from ingest.models import Provision
         >>> long = Provision("d:s.2", "d", "UK", "s.2", " ".join(["word"] * 400), heading_path=("Part 1",))
         >>> [(p.part, len(p.text.split())) for p in make_passages([long])]
-        [(0, 180), (1, 180), (2, 180)]
+        [(0, 160), (1, 160), (2, 160), (3, 160)]
     """
     params = params or PassageParams()
     out: list[Passage] = []

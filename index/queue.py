@@ -129,7 +129,10 @@ class QueueWrite:
     removed: int
 
     def summary(self) -> str:
-        return f"queue: {self.added} added, {self.updated} updated, {self.unchanged} unchanged, {self.removed} removed"
+        return (
+            f"queue: {self.added:,} added, {self.updated:,} updated, {self.unchanged:,} unchanged, "
+            f"{self.removed:,} removed"
+        )
 
 
 def ensure_queue(store: "Store") -> None:

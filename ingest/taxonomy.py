@@ -93,34 +93,39 @@ _LABELS = {
 _ORDER = {topic.value: i for i, topic in enumerate(Topic)}
 
 
+Phrase = tuple[tuple[str, ...], bool]  # (lower-case words, whether the last word is a prefix)
+
+
 @dataclass(frozen=True)
 class Lexicon:
-    """The compiled topic lexicon: one regex whose named groups are phrases, and each phrase's topic weights."""
+    """The compiled topic lexicon: phrases indexed by their first word, and each phrase's topic weights."""
 
-    pattern: re.Pattern
-    weights: dict[str, tuple[tuple[str, float], ...]]  # group name -> ((topic slug, weight), ...)
+    by_first: dict[str, tuple[Phrase, ...]]  # first word -> phrases starting with it
+    by_prefix: dict[str, tuple[Phrase, ...]]  # prefix -> one-word prefix phrases ("custod*")
+    prefix_lengths: tuple[int, ...]
+    weights: dict[Phrase, tuple[tuple[str, float], ...]]  # phrase -> ((topic slug, weight), ...)
+    cues: tuple[tuple[str, re.Pattern, float], ...]  # (topic slug, regex, weight): shapes words cannot catch
     threshold: float
     relative: float
     heading_weight: float
+    heading_decay: float
     max_count: int
 
 
-def phrase_regex(phrase: str) -> str:
-    """The regex for one lexicon phrase: whole words, case folded by the caller, flexible joins, `*` endings.
+WORD = re.compile(r"\w+")
 
-    >>> phrase_regex("custod*")
-    '(?<!\\\\w)custod\\\\w*'
-    >>> bool(re.fullmatch(phrase_regex("anti-money laundering"), "anti money laundering"))
-    True
-    >>> bool(re.fullmatch(phrase_regex("e-money token*"), "emoney tokens"))
-    True
+
+def phrase_words(phrase: str) -> Phrase:
+    """A lexicon phrase as lower-case words, and whether its last word is a prefix (a final `*`).
+
+    Words are runs of letters and digits, so a hyphen, a slash or a space joins words alike.
+
+    >>> phrase_words("Anti-money laundering")
+    (('anti', 'money', 'laundering'), False)
+    >>> phrase_words("custod*")
+    (('custod',), True)
     """
-    phrase = phrase.strip()
-    wildcard = phrase.endswith("*")
-    words = re.split(r"[\s\-]+", phrase.rstrip("*").strip())
-    body = r"[\s\-‐‑]?".join(re.escape(w) for w in words if w)
-    tail = r"\w*" if wildcard else r"(?!\w)"
-    return r"(?<!\w)" + body + tail
+    return tuple(WORD.findall(phrase.lower())), phrase.strip().endswith("*")
 
 
 def load_lexicon(path: Path = TOPICS_FILE) -> Lexicon:
@@ -138,33 +143,55 @@ def load_lexicon(path: Path = TOPICS_FILE) -> Lexicon:
     missing = sorted(set(_ORDER) - set(topics))
     if unknown or missing:
         raise ConfigError(
-            f"{path}: topics must be exactly the Topic slugs; unknown: {unknown or 'none'}, missing: {missing or 'none'}"
+            f"{path}: topics must be exactly the Topic slugs; "
+            f"unknown: {unknown or 'none'}, missing: {missing or 'none'}"
         )
-    by_phrase: dict[str, list[tuple[str, float]]] = {}
+    weights: dict[Phrase, list[tuple[str, float]]] = {}
     for slug in sorted(topics, key=_ORDER.__getitem__):
         terms = topics[slug].get("terms") if isinstance(topics[slug], dict) else None
         if not isinstance(terms, dict) or not terms:
             raise ConfigError(f"{path}: topic {slug!r} needs a non-empty 'terms' object of phrase: weight")
-        for phrase, weight in terms.items():
-            if not isinstance(weight, (int, float)) or weight <= 0 or not phrase.strip("* -"):
-                raise ConfigError(f"{path}: topic {slug!r}, phrase {phrase!r}: weight must be a positive number")
-            by_phrase.setdefault(phrase.strip().lower(), []).append((slug, float(weight)))
-    # Longest phrases first, so that at one position "client money" wins over "client".
-    phrases = sorted(by_phrase, key=lambda p: (-len(p), p))
-    groups = {f"p{i}": p for i, p in enumerate(phrases)}
-    pattern = re.compile("|".join(f"(?P<{g}>{phrase_regex(p)})" for g, p in groups.items()), re.IGNORECASE)
-    weights = {g: tuple(by_phrase[p]) for g, p in groups.items()}
+        for text, weight in terms.items():
+            phrase = phrase_words(text)
+            if not isinstance(weight, (int, float)) or isinstance(weight, bool) or weight <= 0 or not phrase[0]:
+                raise ConfigError(f"{path}: topic {slug!r}, phrase {text!r}: needs words and a positive weight")
+            weights.setdefault(phrase, []).append((slug, float(weight)))
+    cues = []
+    for slug, entries in (data.get("cues") or {}).items():
+        if slug not in _ORDER:
+            raise ConfigError(f"{path}: cues for unknown topic {slug!r}; use one of {', '.join(_ORDER)}")
+        for entry in entries:
+            try:
+                cues.append((slug, re.compile(entry["regex"]), float(entry["weight"])))
+            except (KeyError, TypeError, ValueError, re.error) as e:
+                raise ConfigError(
+                    f"{path}: cue {entry!r} of topic {slug!r} needs a valid 'regex' and a 'weight' ({e})"
+                ) from None
+    by_first: dict[str, list[Phrase]] = {}
+    by_prefix: dict[str, list[Phrase]] = {}
+    for phrase in sorted(weights):
+        words, wildcard = phrase
+        if wildcard and len(words) == 1:
+            by_prefix.setdefault(words[0], []).append(phrase)
+        else:
+            by_first.setdefault(words[0], []).append(phrase)
     try:
         return Lexicon(
-            pattern=pattern,
-            weights=weights,
+            by_first={k: tuple(v) for k, v in by_first.items()},
+            by_prefix={k: tuple(v) for k, v in by_prefix.items()},
+            prefix_lengths=tuple(sorted({len(k) for k in by_prefix})),
+            weights={k: tuple(v) for k, v in weights.items()},
+            cues=tuple(cues),
             threshold=float(data.get("threshold", 3.0)),
             relative=float(data.get("relative", 0.0)),
             heading_weight=float(data.get("heading_weight", 1.0)),
+            heading_decay=float(data.get("heading_decay", 1.0)),
             max_count=int(data.get("max_count", 3)),
         )
     except (TypeError, ValueError) as e:
-        raise ConfigError(f"{path}: threshold, relative, heading_weight and max_count must be numbers ({e})") from None
+        raise ConfigError(
+            f"{path}: threshold, relative, heading_weight, heading_decay and max_count must be numbers ({e})"
+        ) from None
 
 
 @lru_cache(maxsize=1)
@@ -173,31 +200,69 @@ def lexicon() -> Lexicon:
     return load_lexicon()
 
 
-def _phrase_counts(text: str, lex: Lexicon) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for m in lex.pattern.finditer(text):
-        counts[m.lastgroup] = counts.get(m.lastgroup, 0) + 1
+def _matches_at(words: list[str], i: int, phrase: Phrase) -> bool:
+    body, wildcard = phrase
+    n = len(body)
+    if i + n > len(words):
+        return False
+    if wildcard:
+        return words[i : i + n - 1] == list(body[:-1]) and words[i + n - 1].startswith(body[-1])
+    return words[i : i + n] == list(body)
+
+
+def phrase_counts(text: str, lex: Lexicon | None = None) -> dict[Phrase, int]:
+    """How often each lexicon phrase occurs in `text`; at each word the longest phrase wins and its words
+    are not counted again ("client money" is not also "money")."""
+    lex = lex or lexicon()
+    words = WORD.findall(text.lower())
+    counts: dict[Phrase, int] = {}
+    i, n = 0, len(words)
+    while i < n:
+        w = words[i]
+        candidates = list(lex.by_first.get(w, ()))
+        for k in lex.prefix_lengths:
+            if k > len(w):
+                break
+            candidates.extend(lex.by_prefix.get(w[:k], ()))
+        best = None
+        for phrase in candidates:
+            if (best is None or len(phrase[0]) > len(best[0])) and _matches_at(words, i, phrase):
+                best = phrase
+        if best is None:
+            i += 1
+            continue
+        counts[best] = counts.get(best, 0) + 1
+        i += len(best[0])
     return counts
 
 
 def topic_scores(text: str, heading_path: Sequence[str] = ()) -> dict[str, float]:
-    """Each topic's score for a text and its heading path (topics scoring 0 are left out).
+    """Each topic's score for a text and its heading path (topics scoring 0 are left out), in taxonomy order.
 
-    Score = sum of weight x min(count, max_count) over the phrases found in the text, plus
-    heading_weight x weight for each phrase found in the heading path.
+    Score = sum of weight x min(count, max_count) over the phrases found in the text, plus, for each phrase
+    found in the heading path, weight x heading_weight x heading_decay ** d, where d is the distance of the
+    nearest heading holding it (0 for the unit's own heading, 1 for its parent's, …), plus the weight of
+    each cue (a regex for a shape such as a quoted term followed by "means") found in the text.
 
     >>> topic_scores("Suspicious activity reports", ("Money laundering",))
     {'aml': 9.0, 'disclosure': 1.0}
     """
     lex = lexicon()
     scores: dict[str, float] = {}
-    for group, n in _phrase_counts(" ".join(text.split()), lex).items():
-        for slug, weight in lex.weights[group]:
+    for phrase, n in phrase_counts(text, lex).items():
+        for slug, weight in lex.weights[phrase]:
             scores[slug] = scores.get(slug, 0.0) + weight * min(n, lex.max_count)
-    heading = " ".join(" ".join(heading_path).split())
-    for group in _phrase_counts(heading, lex):
-        for slug, weight in lex.weights[group]:
-            scores[slug] = scores.get(slug, 0.0) + weight * lex.heading_weight
+    for slug, regex, weight in lex.cues:
+        if regex.search(text):
+            scores[slug] = scores.get(slug, 0.0) + weight
+    heading_factor: dict[Phrase, float] = {}
+    for distance, heading in enumerate(reversed(tuple(heading_path))):
+        factor = lex.heading_weight * lex.heading_decay**distance
+        for phrase in phrase_counts(heading, lex):
+            heading_factor[phrase] = max(heading_factor.get(phrase, 0.0), factor)
+    for phrase, factor in heading_factor.items():
+        for slug, weight in lex.weights[phrase]:
+            scores[slug] = scores.get(slug, 0.0) + weight * factor
     return {slug: round(score, 6) for slug, score in sorted(scores.items(), key=lambda kv: _ORDER[kv[0]])}
 
 
@@ -230,4 +295,4 @@ def label(slug: str) -> str:
     return Topic.parse(slug).label
 
 
-__all__ = ["Topic", "classify_topics", "topic_scores", "label", "load_lexicon", "phrase_regex"]
+__all__ = ["Topic", "classify_topics", "topic_scores", "phrase_counts", "phrase_words", "label", "load_lexicon"]

@@ -233,3 +233,21 @@ def snippet(text: str, spans: Sequence[Span], width: int = 360) -> str:
               for s in spans if s.start < end and s.end > start]
     body = render_inline(text[start:end], inside)
     return ("… " if start > 0 else "") + body + (" …" if end < len(text) else "")
+
+
+LEGEND = {
+    "query": "matches the query",
+    "entity": "tagged entity (regulator, legislation, defined term, cryptoasset, citation)",
+    "shared": "term both provisions use",
+    "aligned": "best-aligned sentences",
+}
+
+
+def legend(kinds: Sequence[str] = ("query", "entity")) -> str:
+    """A one-line key to the marks, each explained in its own style.
+
+    >>> "matches the query</mark>" in legend(("query",))
+    True
+    """
+    items = [f"{_open(Span(0, 1, k))}{escape(LEGEND[k])}</{_TAG[k]}>" for k in kinds]
+    return '<div style="color:#666;font-size:0.85em;">' + " &nbsp; ".join(items) + "</div>"

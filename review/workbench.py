@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import html
 import json
+import logging
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -31,16 +32,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 from urllib.parse import urlparse
 
-from crosswalk.errors import ConfigError, IndexStateError, NotFoundError, StoreError
+from crosswalk.errors import ConfigError, CrosswalkError, IndexStateError, NotFoundError, StoreError
 from crosswalk.workspace import Workspace
 from ingest.models import Provision
 from review import highlight as hl
-from review.decisions import Decision, DecisionStore, Rationale, Relationship, latest_by_pair
+from review.decisions import Decision, DecisionStore, Rationale, Relationship
 
 if TYPE_CHECKING:  # pragma: no cover
     from index.match import Candidate
     from index.retrievers import Searcher
     from ingest.store import Store
+
+log = logging.getLogger(__name__)
 
 # Entity labels worth marking in a search snippet (statistical labels such as DATE or CARDINAL add noise).
 SNIPPET_ENTITY_LABELS = ("REGULATOR", "LEGISLATION", "DEFINED_TERM", "CRYPTO_ASSET", "CITATION")
@@ -112,7 +115,10 @@ class SearchAnswer:
     query: str
     hits: tuple[SearchHit, ...]
     cited: int  # how many hits the citation lookup put first
-    note: str = ""
+    note: str = ""  # why there are no hits
+    retriever: str = "hybrid"  # the retriever that answered
+    notice: str = ""  # something the reader should know about these hits (e.g. BM25 while the model loads)
+    legend_html: str = hl.legend(("query", "entity"))
 
 
 @dataclass(frozen=True)
@@ -194,11 +200,24 @@ class QueueSlot:
 
 @dataclass(frozen=True)
 class EvalView:
-    """Evaluation results: `rows` is one dict per retriever (`retriever` plus one key per metric)."""
+    """Evaluation results read from `latest.json`.
+
+    `rows`: one dict per system (`retriever` plus one number per metric); systems scored on the pair gold are
+    named `pairs:…`. `ci`: `{(system, metric): (low, high)}` 95% intervals when the file has them. The rest
+    comes from `evaluation.report.write_report` when it wrote the file: when and at which commit, the gold
+    problems it found, reviewer agreement, and the report and chart beside it.
+    """
 
     path: str
     rows: tuple[dict, ...]
     metrics: tuple[str, ...]
+    ci: dict = field(default_factory=dict)
+    generated_at: str = ""
+    commit: str = ""
+    warnings: tuple[str, ...] = ()
+    agreement: tuple[dict, ...] = ()
+    report: str = ""  # report.md beside latest.json, if any
+    chart: str = ""  # metrics.png beside latest.json, if any
 
 
 @dataclass(frozen=True)
@@ -318,9 +337,13 @@ class Workbench:
         self.decisions = DecisionStore(workspace.db_path)  # creates the decisions table before the reader opens
         self.store: "Store" = Store(workspace.db_path, readonly=True)
         self._searcher: "Searcher | None" = None
-        self._searcher_error: IndexStateError | None = None
+        self._warming = False
+        self._warm_error: CrosswalkError | None = None
         self._live: OrderedDict[tuple, list["Candidate"]] = OrderedDict()
         self._docs: dict[str, dict] | None = None
+        self._facets: Facets | None = None
+        self._counts: dict[str, int] | None = None
+        self._gaps: OrderedDict[tuple, tuple[int, list[dict]]] = OrderedDict()
 
     @classmethod
     def open(cls, workspace: str | Path | Workspace | None = None) -> "Workbench":
@@ -345,17 +368,49 @@ class Workbench:
             return self._searcher
 
     def warm_up(self) -> None:
-        """Load the index and the embedding model now (the app calls it in a background thread at start)."""
-        searcher = self.searcher
-        with self._load_lock:
-            searcher.dense.embedder.encode_query("warm up")
+        """Load the index and the embedding model now (`start_warm_up` runs it in the background)."""
+        self._warming = True
+        try:
+            self.searcher.dense.embedder.encode_query("warm up")  # the embedder's own lock, not ours
+        finally:
+            self._warming = False
+
+    def start_warm_up(self) -> threading.Thread | None:
+        """Load the index and the model in a background thread, so the first search does not wait for them.
+
+        Until the model is in memory, a hybrid search answers with BM25 alone and says so (`SearchAnswer.notice`).
+        Errors are left for the search that needs the index, which reports them with the fix."""
+        if self.model_ready() or self._warming or self._warm_error is not None:
+            return None
+        if not (self.workspace.index_dir / "params.json").exists():
+            return None
+        self._warming = True
+
+        def run():
+            try:
+                self.warm_up()
+            except CrosswalkError as e:
+                # a stale index: the search shows the same error, with its fix; a model that cannot load:
+                # searches say so and answer with BM25
+                self._warm_error = e
+                log.warning("warm-up: %s", e)
+
+        thread = threading.Thread(target=run, name="crosswalk-warm-up", daemon=True)
+        thread.start()
+        return thread
+
+    def model_ready(self) -> bool:
+        """Whether the embedding model is in memory (dense and hybrid searches answer without loading it)."""
+        searcher = self._searcher
+        return searcher is not None and getattr(searcher.dense.embedder, "_model", None) is not None
 
     def index_status(self) -> str:
-        if self._searcher is not None:
+        """`ready`, `loading`, `loads on first search`, or what is missing and how to build it."""
+        if self.model_ready() or (self._searcher is not None and not self._warming):
             return "ready"
         if not (self.workspace.index_dir / "params.json").exists():
             return f"no index in {self.workspace.index_dir}: run `crosswalk index`"
-        return "not loaded yet"
+        return "loading" if self._warming else "loads on first search"
 
     # --- documents and facets -------------------------------------------------------------------------------
 
@@ -366,6 +421,12 @@ class Workbench:
 
     @_locked
     def facets(self) -> Facets:
+        """The filter values (read once: restart the app after `crosswalk ingest` adds documents)."""
+        if self._facets is None:
+            self._facets = self._read_facets()
+        return self._facets
+
+    def _read_facets(self) -> Facets:
         docs = self._documents().values()
         topics = [r[0] for r in self.store.conn.execute(
             "SELECT DISTINCT t.value FROM provisions p, json_each(p.topics) t ORDER BY 1")]
@@ -378,7 +439,9 @@ class Workbench:
 
     @_locked
     def status(self) -> Status:
-        counts = self.store.count()
+        if self._counts is None:
+            self._counts = self.store.count()
+        counts = self._counts
         queued = self.store.conn.execute(
             "SELECT COUNT(*) FROM sqlite_master WHERE type='table' AND name='review_queue'").fetchone()[0]
         if queued:
@@ -465,10 +528,13 @@ class Workbench:
     # --- search ---------------------------------------------------------------------------------------------
 
     def search(self, query: str, filters: SearchFilters | None = None, k: int = 10,
-               retriever: str = "hybrid") -> SearchAnswer:
+               retriever: str = "hybrid", *, wait_for_model: bool = False) -> SearchAnswer:
         """Hits for `query`, best first; a query that is a citation puts the cited provision (and its
         children) first. QueryError for an empty query or a filter value the store does not know;
-        IndexStateError (with the fix) when there is no usable index."""
+        IndexStateError (with the fix) when there is no usable index.
+
+        While the embedding model is still loading (the first seconds after start), a hybrid search answers
+        with BM25 alone and says so in `notice`, unless `wait_for_model`; a dense search waits."""
         from index.citations import lookup
         from index.filters import allowed_provision_ids
         from index.results import Results
@@ -477,6 +543,15 @@ class Workbench:
         query = check_query(query)
         f = (filters or SearchFilters()).to_filters()
         searcher = self.searcher  # outside the lock: the first load may take seconds
+        notice = ""
+        if retriever == "hybrid" and not wait_for_model and not self.model_ready():
+            self.start_warm_up()
+            retriever = "bm25"
+            if self._warm_error is not None:
+                notice = f"The embedding model could not be loaded ({self._warm_error}): these are BM25 results only."
+            else:
+                notice = ("The embedding model is still loading (the app has just started): these are BM25 "
+                          "results only. Search again in a few seconds for hybrid results.")
         with self._lock:
             cited = lookup(self.store, query)
             if cited and f:
@@ -488,7 +563,7 @@ class Workbench:
         note = ""
         if not hits:
             note = "No provision matches" + (f" with these filters ({f.describe()})" if f else "") + "."
-        return SearchAnswer(query, tuple(hits), min(len(cited), k), note)
+        return SearchAnswer(query, tuple(hits), min(len(cited), k), note, retriever, notice)
 
     def _hits(self, results, query: str, n_cited: int) -> list[SearchHit]:
         from index.citations import display_citation
@@ -681,18 +756,19 @@ class Workbench:
             rv = self._view(right, _terms_for_side(shared, "right"), explanation.get("right", ""))
             history = tuple(self.decisions.history(left_id, right_id))
         latest = history[-1] if history else None
-        bits = []
+        bits = []  # each already escaped
         if candidate:
-            bits.append(f"score {candidate.score:.2f} · rank {candidate.rank}"
-                        + (" · mutual best match" if candidate.mutual and candidate.rank == 1
-                           else " · mutual" if candidate.mutual else ""))
+            bits.append(hl.escape_inline(
+                f"score {candidate.score:.2f} · rank {candidate.rank}"
+                + (" · mutual best match" if candidate.mutual and candidate.rank == 1
+                   else " · mutual" if candidate.mutual else "")))
         if shared:
             terms = ", ".join(sorted({str(t.get("left") or t.get("term")) for t in shared}))
-            bits.append(f"shared terms: {hl.escape_inline(terms)}")
+            bits.append(f"shared terms: {hl.render_inline(terms, [hl.Span(0, len(terms), 'shared')])}")
         if explanation:
-            bits.append(f"best-aligned sentences (cosine {float(explanation.get('cosine', 0)):.2f}) are underlined")
-        summary = '<div style="color:#444;font-size:0.9em;">' + " · ".join(
-            b if b.startswith("shared terms") else hl.escape_inline(b) for b in bits) + "</div>" if bits else ""
+            label = f"best-aligned sentences (cosine {float(explanation.get('cosine', 0)):.2f})"
+            bits.append(hl.render_inline(label, [hl.Span(0, len(label), "aligned")]))
+        summary = ('<div style="color:#444;font-size:0.9em;">' + " · ".join(bits) + "</div>") if bits else ""
         return PairView(lv, rv, candidate, shared, explanation, history, latest, summary)
 
     # --- decisions ------------------------------------------------------------------------------------------
@@ -791,6 +867,11 @@ class Workbench:
         from index.citations import display_citation
         from index.match import skip_reason
 
+        # the same answer until a decision is recorded or the queue changes (it reads every provision)
+        queued = self.store.conn.execute("SELECT COUNT(*) FROM review_queue").fetchone()[0] if self._has_queue() else 0
+        key = (jurisdiction, topic, limit, self.decisions.count(), queued)
+        if key in self._gaps:
+            return self._gaps[key]
         where, args = ["p.jurisdiction = ?", "p.id NOT IN (SELECT id FROM cp)"], [jurisdiction]
         if topic and topic != NO_TOPIC:
             where.append("EXISTS (SELECT 1 FROM json_each(p.topics) t WHERE t.value = ?)")
@@ -818,6 +899,9 @@ class Workbench:
                 out.append({"citation": display_citation(p), "document": self._documents().get(p.doc_id, {}).get(
                     "title", p.doc_id), "heading": " › ".join(p.heading_path), "topics": ", ".join(p.topics),
                     "status": status, "id": p.id})
+        self._gaps[key] = (total, out)
+        while len(self._gaps) > 16:
+            self._gaps.popitem(last=False)
         return total, out
 
     # --- export ---------------------------------------------------------------------------------------------
@@ -832,35 +916,75 @@ class Workbench:
     # --- evaluation -----------------------------------------------------------------------------------------
 
     def evaluation(self) -> EvalView | None:
-        """Results of `crosswalk eval --json` saved as `workspace/eval/latest.json` (`{retriever: {metric: value}}`),
-        or None when there are none. A file of another shape is a ConfigError naming it."""
+        """Results saved by `crosswalk eval` as `workspace/eval/latest.json`, or None when there are none.
+
+        Reads both shapes: the bare `{system: {metric: value}}` that `crosswalk eval --json` prints, and the
+        report's `{"retrievers": {...}, "generated_at", "commit", "warnings", "agreement", …}`. A file of
+        another shape is a ConfigError naming it."""
         path = self.workspace.root / EVAL_FILE
         if not path.exists():
             return None
+        fix = "re-run `crosswalk eval` to write it again"
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as e:
-            raise ConfigError(f"cannot read evaluation results {path}: {e}; re-run `crosswalk eval --json`") from None
+            raise ConfigError(f"cannot read evaluation results {path}: {e}; {fix}") from None
+        meta = {}
         if isinstance(data, dict) and isinstance(data.get("retrievers"), dict):
-            data = data["retrievers"]
-        rows, metrics = [], []
+            meta, data = data, data["retrievers"]
         if not isinstance(data, dict) or not data:
-            raise ConfigError(f"{path} is not {{retriever: {{metric: value}}}}; re-run `crosswalk eval --json`")
+            raise ConfigError(f"{path} is not {{retriever: {{metric: value}}}}; {fix}")
+        rows, metrics, ci = [], [], {}
         for name, values in data.items():
             if not isinstance(values, dict):
-                raise ConfigError(f"{path}: results for {name!r} are not {{metric: value}}; re-run `crosswalk eval --json`")
+                raise ConfigError(f"{path}: results for {name!r} are not {{metric: value}}; {fix}")
             row = {"retriever": str(name)}
             for m, v in values.items():
                 if isinstance(v, (int, float)) and not isinstance(v, bool):
                     row[str(m)] = float(v)
                     if m not in metrics:
                         metrics.append(str(m))
+            for m in list(row)[1:]:
+                bounds = values.get(f"{m}_ci")
+                if isinstance(bounds, list) and len(bounds) == 2 and all(isinstance(b, (int, float)) for b in bounds):
+                    ci[(str(name), m)] = (float(bounds[0]), float(bounds[1]))
             rows.append(row)
-        return EvalView(str(path), tuple(rows), tuple(metrics))
+        folder = path.parent
+        agreement = meta.get("agreement") or ()
+        return EvalView(
+            str(path), tuple(rows), tuple(metrics), ci,
+            generated_at=str(meta.get("generated_at") or ""), commit=str(meta.get("commit") or ""),
+            warnings=tuple(str(w) for w in meta.get("warnings") or ()),
+            agreement=tuple(a for a in agreement if isinstance(a, dict)),
+            report=str(folder / "report.md") if (folder / "report.md").exists() else "",
+            chart=str(folder / "metrics.png") if (folder / "metrics.png").exists() else "",
+        )
 
 
-__all__ = [
-    "Workbench", "SearchFilters", "SearchHit", "SearchAnswer", "Facets", "ProvisionView", "CandidateView",
-    "PairView", "QueueSlot", "EvalView", "Status", "RELATIONSHIPS", "RATIONALES", "safe_url", "source_link",
-    "page_label", "other_jurisdiction",
-]
+# --- starting the app -----------------------------------------------------------------------------------------
+
+APP_SCRIPT = Path(__file__).resolve().parents[1] / "app.py"
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def app_command(workspace: Workspace, host: str = "127.0.0.1", port: int = 8501,
+                python: str | None = None) -> tuple[list[str], dict[str, str]]:
+    """(argv, extra environment) that start the app with Streamlit on `host:port` for `workspace`.
+
+    >>> argv, env = app_command(Workspace(Path("/tmp/ws")), port=8600, python="python")
+    >>> argv[:4], argv[argv.index("--server.address") + 1], env["CROSSWALK_WORKSPACE"]
+    (['python', '-m', 'streamlit', 'run'], '127.0.0.1', '/tmp/ws')
+    """
+    import sys
+
+    if not 1 <= int(port) <= 65535:
+        raise ConfigError(f"port {port} is out of range: use 1 to 65535 (8501 is Streamlit's usual one)")
+    argv = [
+        python or sys.executable, "-m", "streamlit", "run", str(APP_SCRIPT),
+        "--server.address", host, "--server.port", str(int(port)), "--server.headless", "true",
+        "--browser.gatherUsageStats", "false", "--client.toolbarMode", "viewer",
+        # no file watcher: the app's code does not change under a reviewer, and watching the checkout (with
+        # its workspace and venv) floods inotify and costs CPU
+        "--server.fileWatcherType", "none",
+    ]
+    return argv, {"CROSSWALK_WORKSPACE": str(workspace.root)}

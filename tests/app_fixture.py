@@ -46,8 +46,8 @@ US_ACT_UNITS = [
     ("sec.2", None, ("Test Payment Stablecoin Act",), "SEC. 2. DEFINITIONS. In this Act the following terms apply.",
      (DEFINITIONS,), 2, [], "section"),
     ("sec.2(1)", "sec.2", ("Test Payment Stablecoin Act", "SEC. 2 Definitions"),
-     "(1) The term payment stablecoin means a digital asset that is designed to be used as a means of payment "
-     "and that the issuer is obliged to redeem for a fixed amount of money.",
+     "(1) The term payment stablecoin means a digital asset intended for use in making payments that its "
+     "issuer must buy back at a fixed monetary value.",
      (DEFINITIONS, RESERVES), 2, [("DEFINED_TERM", "payment stablecoin"), ("CRYPTO_ASSET", "digital asset")], "paragraph"),
     ("sec.4", None, ("Test Payment Stablecoin Act",), "SEC. 4. REQUIREMENTS FOR ISSUING PAYMENT STABLECOINS.",
      (RESERVES,), 5, [], "section"),
@@ -60,9 +60,10 @@ US_ACT_UNITS = [
      "the amount and composition of the reserves, examined by a registered public accounting firm.",
      (RESERVES, DISCLOSURE), 6, [("DEFINED_TERM", "payment stablecoins")], "subsection"),
     ("sec.4(c)", "sec.4", ("Test Payment Stablecoin Act", "SEC. 4 Requirements for issuing"),
-     "(c) A permitted issuer shall not pay the holder of any payment stablecoin any form of interest or yield "
-     "solely in connection with holding the payment stablecoin.",
-     (RESERVES, "consumer protection & marketing"), 6, [("DEFINED_TERM", "payment stablecoin")], "subsection"),
+     "(c) A permitted issuer shall not give a holder of a payment stablecoin interest or yield of any kind "
+     "merely because the holder keeps the payment stablecoin.",
+     (RESERVES, "consumer protection & marketing"), 6,
+     [("DEFINED_TERM", "holder"), ("DEFINED_TERM", "payment stablecoin")], "subsection"),
     ("sec.5", None, ("Test Payment Stablecoin Act",),
      "SEC. 5. A person shall not issue a payment stablecoin in the United States unless that person is a "
      "permitted issuer approved by the primary federal regulator.",
@@ -120,7 +121,8 @@ UK_BOOK_UNITS = [
     ("CRYPTO 2.4.33R", None, ("CRYPTO 2 Stablecoin issuers", "2.4 Backing assets"),
      "CRYPTO 2.4.33R A firm must not pass on to the holders of a qualifying stablecoin any interest or other "
      "income earned on the backing assets.", (RESERVES,), 15,
-     [("DEFINED_TERM", "qualifying stablecoin"), ("DEFINED_TERM", "backing assets")], "rule"),
+     [("DEFINED_TERM", "holders"), ("DEFINED_TERM", "qualifying stablecoin"), ("DEFINED_TERM", "backing assets")],
+     "rule"),
     ("CASS 17.2.1R", None, ("CASS 17 Cryptoasset custody", "17.2 Holding client cryptoassets"),
      "CASS 17.2.1R A firm that safeguards qualifying cryptoassets for clients must hold them on trust for "
      "those clients and keep them segregated from the firm's own assets.",

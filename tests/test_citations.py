@@ -107,6 +107,7 @@ VARIANTS = [
     ("CASS 16 Annex 3.1G", (), "CASS 16 Annex 3.1G"),
     ("CASS 16 Annex 1", (), "CASS 16 Annex 1"),
     ("FCA Glossary: backing asset pool", (), "Glossary backing asset pool"),
+    ("Glossary: qualifying stablecoin", (), "Glossary qualifying stablecoin"),
     ("15 U.S.C. 78c(a)(80)[2]", ("US-USC15-78C-78O",), "78c(a)(80)[2]"),
 ]
 
@@ -126,6 +127,7 @@ def test_parse_variant(query, doc_ids, citation):
         "2023",
         "section 4 reserve requirements",
         "sections 4 and 5 of the GENIUS Act",
+        "glossary of terms",
         "CASS 16.2R",  # a status letter only on a rule's three-part number
         "",
         "   ",
@@ -233,7 +235,7 @@ DISPLAY = [
     (MICA, "title.III ch.1", "MiCA Title III ch. 1"),
     (CP, "annex.1 q.3", "CP25/14 Annex 1 Q3"),
     (CP, "CASS 16 Annex 3.1G", "CASS 16 Annex 3.1G"),
-    (CP, "Glossary backing asset pool", "Glossary backing asset pool"),
+    (CP, "Glossary backing asset pool", "FCA Glossary: backing asset pool"),
 ]
 
 

@@ -68,7 +68,7 @@ def test_index_is_plain_files_with_params(ws, store):
     assert params["model"]["name"] == "all-MiniLM-L6-v2" and params["model"]["dim"] == 384
     assert params["dense"]["index_type"] == "flat"
     assert params["store"]["corpus_hash"] == store.corpus_hash()
-    assert params["passages"]["window_words"] == 180
+    assert params["passages"]["window_words"] == 160
     assert json.loads((index / "ids.json").read_text()) == [p.id for p in store.iter_provisions()]
     rows = [json.loads(line) for line in (index / "passages.jsonl").read_text().splitlines()]
     assert len(rows) == params["dense"]["rows"] == np.load(index / "embeddings.npy").shape[0]

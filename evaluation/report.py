@@ -1,0 +1,370 @@
+"""Show an evaluation: terminal tables, a Markdown report with a bar chart, and `latest.json` for the app.
+
+`write_report(result, folder)` writes three files into `folder`:
+
+- `report.md`: metrics per system with 95% confidence intervals, significance tests, a breakdown per query
+  kind (`cite-`, `q-`, `xvocab-`), the pairs table, reviewer agreement when there is some, the gold problems
+  found, and how everything was computed; dated, with the git commit and the index's parameters.
+- `metrics.png`: grouped bars per metric and system with the confidence intervals as error bars (matplotlib,
+  drawn off-screen; no display needed).
+- `latest.json`: `latest_json(...)`, which the app's evaluation page reads:
+
+      {"retrievers": <what `crosswalk eval --json` prints: {system: {metric: value, …}, …}>,
+       "generated_at": "2025-…Z", "commit": "abc1234…" | null, "meta": {k, split, …, index: {…}},
+       "warnings": [...], "agreement": [{level, reviewers, alpha, kappas, …}] | null}
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Sequence
+
+from evaluation.metrics import METRICS, PRIMARY
+
+if TYPE_CHECKING:  # pragma: no cover
+    from evaluation.agreement import Agreement
+    from evaluation.run import EvalResult, Scores
+    from evaluation.stats import Comparison
+
+REPORT = "report.md"
+CHART = "metrics.png"
+LATEST = "latest.json"
+REPO = Path(__file__).resolve().parents[1]
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def git_commit(repo: Path = REPO) -> str | None:
+    """The checkout's HEAD commit, with `+dirty` when tracked files changed; None outside git."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True, timeout=10)
+        if head.returncode != 0:
+            return None
+        # --no-optional-locks: only read, never refresh the index (a commit may be running beside us)
+        dirty = subprocess.run(["git", "--no-optional-locks", "status", "--porcelain", "--untracked-files=no"],
+                               cwd=repo, capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return head.stdout.strip() + ("+dirty" if dirty.returncode == 0 and dirty.stdout.strip() else "")
+
+
+def _num(x: float | None, digits: int = 3) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "–"
+    return f"{x:.{digits}f}"
+
+
+def _p(p: float) -> str:
+    if math.isnan(p):
+        return "–"
+    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def cell(s: "Scores", metric: str) -> str:
+    """`0.512 [0.431, 0.598]`: the mean with its confidence interval."""
+    lo, hi = s.ci[metric]
+    return f"{_num(s.means[metric])} [{_num(lo)}, {_num(hi)}]"
+
+
+# --- terminal -----------------------------------------------------------------------------------------------------
+
+
+def _columns(rows: list[list[str]]) -> str:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows)
+
+
+def format_table(scores: dict[str, "Scores"], title: str) -> str:
+    """One row per system: each metric's mean and 95% interval, the queries scored and the time taken."""
+    if not scores:
+        return ""
+    rows = [[title, *METRICS, "queries", "s"]]
+    for name, s in scores.items():
+        rows.append([name, *(cell(s, m) for m in METRICS), str(len(s.per_query)), f"{s.seconds:.1f}"])
+    return _columns(rows)
+
+
+def format_comparisons(comparisons: Sequence["Comparison"]) -> str:
+    """`nDCG@10  hybrid − bm25  +0.052  p 0.031 (Holm 0.062)`, one line per test."""
+    if not comparisons:
+        return ""
+    lines = [f"{comparisons[0].metric}, {comparisons[0].test}, over {comparisons[0].n} queries:"]
+    for c in comparisons:
+        lines.append(f"  {c.a} − {c.b}: {c.diff:+.3f}  p {_p(c.p)} (Holm {_p(c.p_holm)})")
+    return "\n".join(lines)
+
+
+def format_per_query(scores: dict[str, "Scores"]) -> str:
+    """One row per query and system: its kind, every metric and the rank of its first relevant unit."""
+    rows = [["qid", "kind", "system", *METRICS, "first hit"]]
+    for name, s in scores.items():
+        for q in s.qids:
+            first = s.first_relevant.get(q)
+            rows.append([q, q.split("-", 1)[0] if not q.startswith("pair:") else "pair", name,
+                         *(_num(s.per_query[q][m]) for m in METRICS), "-" if first is None else str(first)])
+    return _columns(rows) if len(rows) > 1 else ""
+
+
+def format_text(result: "EvalResult", per_query: bool = False) -> str:
+    """Everything `crosswalk eval` prints without --json."""
+    parts = []
+    if result.queries:
+        parts.append(format_table(result.queries, f"queries ({result.meta.get('split', 'all')})"))
+        if result.comparisons:
+            parts.append(format_comparisons(result.comparisons))
+    if result.pairs:
+        parts.append(format_table(result.pairs, "pairs"))
+        if result.pair_comparisons:
+            parts.append(format_comparisons(result.pair_comparisons))
+    if per_query:
+        for scores in (result.queries, result.pairs):
+            if scores:
+                parts.append(format_per_query(scores))
+    return "\n\n".join(p for p in parts if p)
+
+
+def summary(result: "EvalResult", saved: Sequence[Path] = ()) -> str:
+    """The one line the command ends with."""
+    m = result.meta
+    what = []
+    if result.queries:
+        what.append(f"{m['queries']} queries")
+    if result.pairs:
+        what.append(f"{m['pair_queries']} pair queries ({m['pairs']} pairs)")
+    systems = ", ".join(dict.fromkeys([*result.queries, *result.pairs]))
+    line = f"evaluated {' and '.join(what)} (split {m['split']}) with {systems} at k={m['k']} in {m['seconds']:.1f} s"
+    if result.warnings:
+        line += f"; {len(result.warnings)} gold warning(s)"
+    if saved:
+        line += "; wrote " + ", ".join(str(p) for p in saved)
+    return line
+
+
+# --- JSON -------------------------------------------------------------------------------------------------------
+
+
+def _clean(obj):
+    """NaN → None, tuples → lists: strict JSON."""
+    if isinstance(obj, float):
+        return None if math.isnan(obj) or math.isinf(obj) else obj
+    if isinstance(obj, dict):
+        return {str(k): _clean(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_clean(v) for v in obj]
+    return obj
+
+
+def to_json(result: "EvalResult", per_query: bool = False) -> dict:
+    """What `crosswalk eval --json` prints (see `EvalResult.to_json`), as strict JSON (NaN as null)."""
+    return _clean(result.to_json(per_query))
+
+
+def latest_json(result: "EvalResult", *, generated_at: str | None = None, commit: str | None = None,
+                agreement: Sequence["Agreement"] | None = None, per_query: bool = False) -> dict:
+    """The saved form: `{"retrievers": to_json(result), "generated_at", "commit", "meta", "warnings", "agreement"}`."""
+    return _clean({
+        "retrievers": result.to_json(per_query),
+        "generated_at": generated_at or now(),
+        "commit": commit,
+        "meta": result.meta,
+        "warnings": list(result.warnings),
+        "agreement": [a.to_dict() for a in agreement] if agreement else None,
+    })
+
+
+# --- Markdown ---------------------------------------------------------------------------------------------------
+
+
+def _md_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "| " + " | ".join("---" for _ in header) + " |"]
+    lines += ["| " + " | ".join(str(c).replace("|", "\\|") for c in r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def _md_scores(scores: dict[str, "Scores"], first: str) -> str:
+    rows = [[f"`{n}`", *(cell(s, m) for m in METRICS), str(len(s.per_query)), f"{s.seconds:.1f}"]
+            for n, s in scores.items()]
+    return _md_table([first, *METRICS, "queries", "seconds"], rows)
+
+
+def _md_comparisons(comparisons: Sequence["Comparison"]) -> str:
+    if not comparisons:
+        return "_One system only: nothing to compare._"
+    c0 = comparisons[0]
+    rows = [[f"`{c.a}` − `{c.b}`", f"{c.diff:+.3f}", _p(c.p), _p(c.p_holm)] for c in comparisons]
+    return (f"{c0.metric} per query, {c0.test}, {c0.n} queries; p-values two-sided, then Holm-adjusted for the "
+            f"{len(comparisons)} comparison(s).\n\n" + _md_table(["comparison", f"Δ {c0.metric}", "p", "p (Holm)"], rows))
+
+
+def _md_kinds(scores: dict[str, "Scores"]) -> str:
+    kinds = sorted({k for s in scores.values() for k in s.by_kind})
+    rows = []
+    for kind in kinds:
+        for name, s in scores.items():
+            row = s.by_kind.get(kind)
+            if row:
+                rows.append([f"`{kind}`", f"`{name}`", str(int(row["queries"])), *(_num(row[m]) for m in METRICS)])
+    return _md_table(["kind", "system", "queries", *METRICS], rows)
+
+
+def _md_index(index: dict) -> str:
+    if not index:
+        return "not recorded"
+    parts = [f"{k} `{v}`" for k, v in index.items() if v not in (None, "")]
+    return ", ".join(parts)
+
+
+def render_markdown(result: "EvalResult", *, generated_at: str | None = None, commit: str | None = None,
+                    agreement: Sequence["Agreement"] | None = None, chart: str | None = CHART) -> str:
+    """The report as Markdown (see the module docstring for what it holds)."""
+    m = result.meta
+    boot = m.get("bootstrap", {})
+    sig = m.get("significance", {})
+    out = [
+        "# Crosswalk retrieval evaluation",
+        "",
+        f"- Generated: {generated_at or now()}",
+        f"- Commit: `{commit}`" if commit else "- Commit: not a git checkout",
+        f"- Split: `{m.get('split')}`; ranking depth k = {m.get('k')}; citation lookup "
+        f"{'on (as in the app)' if m.get('citation_lookup') else 'off (bare retrievers)'}",
+        f"- Gold: {m.get('queries', 0)} scored queries; {m.get('pairs', 0)} pairs as {m.get('pair_queries', 0)} "
+        "pair queries",
+        f"- Index: {_md_index(m.get('index', {}))}",
+        "",
+    ]
+    if chart:
+        out += [f"![metrics with 95% confidence intervals]({chart})", ""]
+    if result.queries:
+        out += ["## Queries", "",
+                f"Mean over queries, with the {boot.get('confidence', 0.95):.0%} percentile-bootstrap interval in "
+                f"brackets ({boot.get('resamples')} resamples of the queries, seed {boot.get('seed')}).", "",
+                _md_scores(result.queries, "retriever"), "",
+                "### Significance", "", _md_comparisons(result.comparisons), "",
+                "### By query kind", "",
+                "`cite-`: a citation as a lawyer writes it; `q-`: a question in the documents' own words; "
+                "`xvocab-`: the same kind of question in other words than the documents'.", "",
+                _md_kinds(result.queries), ""]
+    if result.pairs:
+        out += ["## Pairs (cross-jurisdiction matching)", "",
+                "Each gold pair's left provision asks for its counterparts in the right provision's jurisdiction; "
+                "relevance 2 for equal, subset-of and superset-of, 1 for intersects-with. `match` is the path "
+                "that fills the review queue (`crosswalk match`); the others are `like` searches.", "",
+                _md_scores(result.pairs, "system"), "",
+                "### Significance", "", _md_comparisons(result.pair_comparisons), ""]
+    else:
+        out += ["## Pairs (cross-jurisdiction matching)", "", "_Not evaluated (run with `--pairs`)._", ""]
+    if agreement:
+        out += ["## Reviewer agreement", ""]
+        for a in agreement:
+            if len(a.reviewers) < 2:
+                out += [f"- `{a.level}`: fewer than two reviewers have decided pairs."]
+                continue
+            out += [f"- `{a.level}`: Krippendorff's alpha (nominal) **{_num(a.alpha)}** — {len(a.reviewers)} reviewers, "
+                    f"{a.pairable} of {a.items} pairs decided by two or more"
+                    + (f", {a.stale} label(s) on changed texts" if a.stale else "")]
+            for k in a.kappas:
+                out += [f"  - {k.a} × {k.b}: Cohen's kappa {_num(k.kappa)} on {k.items} pairs (raw agreement "
+                        f"{k.observed:.0%})"]
+        out += [""]
+    if result.warnings:
+        out += ["## Gold warnings", ""] + [f"- {w}" for w in result.warnings] + [""]
+    out += [
+        "## Method", "",
+        "- Roll-up: a retrieved provision counts for a judged id when that id is the provision itself or one of "
+        "its ancestors (store `parent_id` chain; the citation's form for ids the store lacks); each query's "
+        "ranking is rolled up to its judged units, the nearest judged ancestor winning, and each unit keeps its "
+        "best rank (later hits of the same unit are dropped).",
+        "- Metrics by ir-measures (trec_eval definitions): nDCG@10 with linear gains (relevance 2 counts twice "
+        "relevance 1), Recall@10, Recall@100, MRR@10 (`RR@10`) and MAP (`AP` over the whole ranking); "
+        "relevance ≥ 1 is relevant. Queries whose judgements are all 0 are left out; a query with no hit "
+        "scores 0.",
+        f"- Significance: {sig.get('test', 'paired randomisation')} on per-query {sig.get('metric', PRIMARY)} "
+        f"(Smucker, Allan & Carterette 2007), exact when there are 13 queries or fewer, else "
+        f"{sig.get('permutations', 10000):,} random sign flips; Holm-adjusted over the comparisons.",
+        "- Unjudged provisions count as not relevant: the gold judges a few answers per query, so a system that "
+        "finds a real but unjudged answer is not credited for it (compare systems, not absolute values).",
+        "- Seconds: wall time spent retrieving, model loading excluded, on whatever else the machine was doing; "
+        "`hybrid` reuses the query vectors `dense` computed when the embedder caches them.",
+        "",
+    ]
+    return "\n".join(out)
+
+
+# --- chart ------------------------------------------------------------------------------------------------------
+
+
+def plot_metrics(result: "EvalResult", path: Path | str) -> Path:
+    """Grouped bars (one group per metric, one bar per system) with confidence-interval error bars; one panel
+    for the queries and one for the pairs when both were scored. Drawn with matplotlib's Agg canvas (no
+    pyplot, no display, no global backend switch)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    panels = [(title, s) for title, s in (("Queries", result.queries), ("Pairs", result.pairs)) if s]
+    fig = Figure(figsize=(10, 3.8 * max(1, len(panels))), dpi=110)
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(max(1, len(panels)), 1, squeeze=False)[:, 0]
+    colours = {"bm25": "#4c72b0", "dense": "#dd8452", "hybrid": "#55a868", "match": "#8172b3"}
+    for ax, (title, scores) in zip(axes, panels):
+        n = len(scores)
+        width = 0.8 / max(1, n)
+        for i, (name, s) in enumerate(scores.items()):
+            xs = [j + (i - (n - 1) / 2) * width for j in range(len(METRICS))]
+            ys = [0.0 if math.isnan(s.means[m]) else s.means[m] for m in METRICS]
+            lo = [max(0.0, y - s.ci[m][0]) if not math.isnan(s.ci[m][0]) else 0.0 for y, m in zip(ys, METRICS)]
+            hi = [max(0.0, s.ci[m][1] - y) if not math.isnan(s.ci[m][1]) else 0.0 for y, m in zip(ys, METRICS)]
+            ax.bar(xs, ys, width, yerr=[lo, hi], capsize=3, label=name, color=colours.get(name, None),
+                   error_kw={"elinewidth": 1, "ecolor": "#333"})
+        ax.set_xticks(range(len(METRICS)))
+        ax.set_xticklabels(METRICS)
+        ax.set_ylim(0, 1.05)
+        ax.set_ylabel("score")
+        count = len(next(iter(scores.values())).per_query)
+        ax.set_title(f"{title} ({count} {'queries' if title == 'Queries' else 'pair queries'}; "
+                     "bars: mean, whiskers: 95% bootstrap CI)", fontsize=10)
+        ax.grid(axis="y", alpha=0.3)
+        ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=8, frameon=False)
+    if not panels:
+        axes[0].text(0.5, 0.5, "nothing scored", ha="center", va="center")
+        axes[0].set_axis_off()
+    fig.tight_layout()
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp.png")
+    fig.savefig(tmp, format="png")
+    os.replace(tmp, path)
+    return path
+
+
+# --- files ------------------------------------------------------------------------------------------------------
+
+
+def _write_text(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def write_report(result: "EvalResult", folder: Path | str, *, agreement: Sequence["Agreement"] | None = None,
+                 generated_at: str | None = None, commit: str | None = None, per_query: bool = False) -> list[Path]:
+    """Write `report.md`, `metrics.png` and `latest.json` into `folder` (created if needed); each file is
+    replaced whole (written aside, then renamed), so a reader never sees half a report. Returns the paths.
+
+    Example: write_report(result, "workspace/eval")
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    generated_at = generated_at or now()
+    chart = plot_metrics(result, folder / CHART)
+    md = folder / REPORT
+    _write_text(md, render_markdown(result, generated_at=generated_at, commit=commit, agreement=agreement))
+    latest = folder / LATEST
+    data = latest_json(result, generated_at=generated_at, commit=commit, agreement=agreement, per_query=per_query)
+    _write_text(latest, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    return [md, chart, latest]
