@@ -198,6 +198,7 @@ class _VectorCache:
 
 
 def _sticky_model(model: str | None, old: dict | None) -> ModelSpec:
+    """`model`, else $CROSSWALK_MODEL, else the model the existing index was built with, else the default."""
     if model or os.environ.get(ENV_MODEL) or not old:
         return resolve_model(model)
     name = old["model"]["name"]

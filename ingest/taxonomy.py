@@ -280,6 +280,8 @@ def classify_topics(text: str, heading_path: Sequence[str] = ()) -> tuple[str, .
     """
     if not isinstance(text, str):
         raise TypeError(f"text must be a str, not {type(text).__name__}")
+    if isinstance(heading_path, str):
+        raise TypeError("heading_path must be a sequence of headings, not one string: pass (heading,)")
     lex = lexicon()
     scores = topic_scores(text, heading_path)
     if not scores:

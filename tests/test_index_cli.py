@@ -39,10 +39,10 @@ def test_index_on_an_unchanged_store_reports_in_one_line(runner, ws, tmp_path):
     w = copy_workspace(ws, tmp_path / "ws")
     result = run(runner, "index", "--workspace", str(w))
     assert result.exit_code == 0, result.output
-    assert result.stdout.strip().splitlines() == [
-        "indexed 37 provisions as 40 passages (flat, all-MiniLM-L6-v2): index already current, nothing embedded, "
-        + result.stdout.split("nothing embedded, ")[1].strip()
-    ]
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("indexed 37 provisions as 40 passages (flat, all-MiniLM-L6-v2): index already "
+                               "current, nothing embedded, in ")
 
 
 def test_search_json_gives_hits_best_first_with_the_provisions_details(runner, ws):
