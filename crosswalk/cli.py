@@ -268,7 +268,8 @@ def search(query, workspace, jurisdiction, k, retriever, issuer, doc_type, topic
     Filters are applied inside retrieval, so a filtered search still returns --k hits when that many match.
     With --like PROVISION_ID instead of QUERY, list that provision's likeliest counterparts in --jurisdiction
     (every other jurisdiction if none is given), each with its cosine score, whether the match is mutual, the
-    terms both share and the best-aligned sentence pair.
+    terms both share and the best-aligned sentence pair. --like ranks by the stored embeddings, or by
+    --retriever's own like-ranking when you give one.
 
     Example: crosswalk search "custody of client cryptoassets" --jurisdiction UK --k 5
     """
@@ -280,15 +281,17 @@ def search(query, workspace, jurisdiction, k, retriever, issuer, doc_type, topic
 
     if like is not None:
         ctx = click.get_current_context()
-        extra = [name for name in ("query", "retriever", "issuer", "doc_type", "topic", "entity", "date_from",
+        given = {name for name in ("query", "retriever", "issuer", "doc_type", "topic", "entity", "date_from",
                                    "date_to")
-                 if ctx.get_parameter_source(name) not in (None, click.core.ParameterSource.DEFAULT)]
+                 if ctx.get_parameter_source(name) not in (None, click.core.ParameterSource.DEFAULT)}
+        extra = sorted(given - {"retriever"})
         if extra:
             raise ConfigError(
-                f"--like takes --jurisdiction, --k and --json only, not {', '.join(extra).replace('_', '-')}: "
-                "it compares stored embeddings (crosswalk search --like ID --jurisdiction UK)"
+                f"--like takes --jurisdiction, --k, --retriever and --json only, not "
+                f"{', '.join(extra).replace('_', '-')} (crosswalk search --like ID --jurisdiction UK)"
             )
-        search_like(workspace, like, jurisdiction, check_k(k), as_json)
+        by = check_retriever(retriever) if "retriever" in given else None
+        search_like(workspace, like, jurisdiction, check_k(k), as_json, by)
         return
     query, k, retriever = check_query(query), check_k(k), check_retriever(retriever)
     filters = search_filters(jurisdiction, issuer, doc_type, topic, entity, date_from, date_to)
@@ -301,8 +304,9 @@ def search(query, workspace, jurisdiction, k, retriever, issuer, doc_type, topic
         print_results(store, results, query, as_json, time.perf_counter() - t0)
 
 
-def search_like(workspace, provision_id: str, jurisdictions, k: int, as_json: bool) -> None:
-    """`search --like`: a provision's counterparts (`index.match.counterparts`), as JSON or as text."""
+def search_like(workspace, provision_id: str, jurisdictions, k: int, as_json: bool, retriever: str | None) -> None:
+    """`search --like`: a provision's counterparts (`index.match.counterparts`), as JSON or as text; ranked by
+    the stored vectors, or by `retriever`'s like-ranking when one is given."""
     from index.build import load_searcher
     from index.match import counterparts
     from index.results import Results
@@ -312,7 +316,9 @@ def search_like(workspace, provision_id: str, jurisdictions, k: int, as_json: bo
     ws = Workspace.resolve(workspace)
     with Store(ws.db_path, readonly=True) as store:
         searcher = load_searcher(store, ws.index_dir)
-        found = counterparts(store, searcher, provision_id, list(jurisdictions) or None, k=k)
+        how = {"method": "like", "retriever": retriever} if retriever else {}
+        found = counterparts(store, searcher, provision_id, list(jurisdictions) or None, k=k,
+                             sentence_cache=ws.index_dir / "sentences", **how)
         focal = store.resolve_id(provision_id)
         records = hit_records(store, Results.ranked(focal, "like", [(c.right_id, c.score) for c in found]))
     for record, c in zip(records, found):
@@ -345,10 +351,13 @@ def search_like(workspace, provision_id: str, jurisdictions, k: int, as_json: bo
 @click.option("--boundary", type=float, default=None,
               help="Score at which a pair is as likely a counterpart as not (default: the run's median best score).")
 @click.option("--no-explain", is_flag=True, help="Skip the best-aligned sentence pairs (faster).")
-@click.option("--method", type=click.Choice(["auto", "vectors", "search"]), default="auto", show_default=True,
-              help="vectors: one matrix product over the stored embeddings; search: one search per provision.")
+@click.option("--method", type=click.Choice(["auto", "vectors", "like", "search"]), default="auto", show_default=True,
+              help="vectors: one matrix product over the stored embeddings; like: the searcher's like-ranking "
+                   "with --retriever; search: one text search per provision.")
+@click.option("--retriever", "-r", default="hybrid", show_default=True,
+              help="bm25, dense or hybrid: the ranking --method like uses.")
 @one_line_errors
-def match_command(workspace, from_jur, to_jur, k, boundary, no_explain, method):
+def match_command(workspace, from_jur, to_jur, k, boundary, no_explain, method, retriever):
     """Propose counterparts for every provision of one jurisdiction in another, into the review queue.
 
     Each provision of --from (headings, fragments under 8 words and front matter left out) gets its --k most
@@ -381,8 +390,9 @@ def match_command(workspace, from_jur, to_jur, k, boundary, no_explain, method):
     try:
         with Store(ws.db_path) as store:
             searcher = load_searcher(store, ws.index_dir)
-            report = match(store, searcher, from_jur, to_jur, k, method=method, boundary=boundary,
-                           explain=not no_explain, progress=progress)
+            report = match(store, searcher, from_jur, to_jur, k, method=method, retriever=retriever,
+                           boundary=boundary, explain=not no_explain, sentence_cache=ws.index_dir / "sentences",
+                           progress=progress)
     finally:
         bar.close()
     click.echo(report.summary())

@@ -18,6 +18,9 @@ the citation points to and the citation's normal form, the form the store keeps 
     FSB recommendation 9                 INTL-FSB-GSC-2023                                   rec.9
     FSMA s.21                            UK-FSMA-2000, UK-FSMA-2000-S21                      s.21
     MLR 2017 reg. 14A                    UK-MLR-2017                                         reg.14A
+    MiCA Annex I, Part A, point 3        EU-MICA-2023-1114                                   annex.I part.A point.3
+    CP25/14 Q12                          UK-FCA-CP25-14                                      q.12
+    FCA Glossary: backing asset pool     (every document holding it)                         Glossary backing asset pool
     5318(h), Article 36                  (every document)                                    5318(h), art.36
     UK-FCA-CP25-14:CASS_16.2.13R         UK-FCA-CP25-14                                      CASS 16.2.13R
     ===================================  =================================================  ==================
@@ -701,8 +704,8 @@ def _find(store: "Store", doc_ids: Sequence[str], citation: str) -> list[str]:
     """Ids of provisions cited `citation` in `doc_ids` (every document when empty), in document order.
 
     Tries the exact citation, then ignoring case (`5318a` for `5318A`), and for an FCA rule number given
-    without its status letter (`CASS 16.2.13`), any status. A citation repeated in a document (`para.3.70#2`)
-    comes after the first.
+    without its status letter (`CASS 16.2.13`), any status. A citation repeated in a document (the second
+    `78c(a)(80)` is stored as `78c(a)(80)[2]`) comes after the first.
     """
     where_doc = ""
     args: list[str] = []
@@ -710,7 +713,7 @@ def _find(store: "Store", doc_ids: Sequence[str], citation: str) -> list[str]:
         where_doc = f" AND doc_id IN ({','.join('?' * len(doc_ids))}) COLLATE NOCASE"
         args = list(doc_ids)
     attempts = [
-        ("(citation = ? OR citation GLOB ?)", [citation, _glob_escape(citation) + "#[0-9]*"]),
+        ("(citation = ? OR citation GLOB ?)", [citation, _glob_escape(citation) + "[[][0-9]*]"]),
         ("citation = ? COLLATE NOCASE", [citation]),
     ]
     if re.fullmatch(r"[A-Z]+ \d+\.\d+\.\d+", citation):

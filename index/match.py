@@ -19,10 +19,16 @@ Any two jurisdictions of the store work (US, UK, EU, INTL). For each candidate p
 How candidates are found (`method`):
 
 - `vectors` (the default when the searcher exposes its dense vectors): one matrix product of the two sides'
-  unit vectors, in blocks, instead of one search per provision; exact, and minutes faster on a whole corpus.
-- `search`: one search per provision with the searcher (hybrid, filtered to the other jurisdiction), its
-  embedding text as the query, and one more per candidate for the mutual check. Ranks are the searcher's;
-  scores are still cosines (of the provisions' embedding texts), so the queue's priorities mean the same thing.
+  unit vectors, in blocks, instead of one search per provision; exact, and a corpus-wide run takes seconds.
+- `like`: the searcher's own `like(provision_id)` ranking per provision (`retriever`: `hybrid` by default,
+  `bm25` or `dense`), filtered to the other jurisdiction, and one more per candidate for the mutual check.
+- `search`: one search per provision with its embedding text as the query, for searchers without `like`.
+
+With `like` and `search` the ranks are the searcher's, and scores are still the pair's cosine, so the queue's
+priorities mean the same thing whichever method filled it. On the 75 gold pairs of `evaluation/gold/pairs.csv`
+(corpus as ingested on 2026-11-24) `vectors` found the gold counterpart (or a descendant) in the top 5 for 31%
+of focal provisions and in the top 10 for 36%; `like` with `bm25` for 39% and 43%, with `hybrid` for 32% and
+43% (MRR@10: 0.18, 0.28, 0.24). Measure again with your corpus before changing the default.
 
 Which provisions take part (`skip_reason`): units a reviewer cannot map are left out, on both sides —
 headings (kinds such as chapter, part, title, annex, preamble, and any unit with no text of its own beyond its
@@ -36,10 +42,13 @@ from __future__ import annotations
 import hashlib
 import inspect
 import json
+import logging
+import os
 import re
 import statistics
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Protocol, Sequence
 
 from crosswalk.errors import ConfigError, IndexStateError, NotFoundError
@@ -52,6 +61,8 @@ if TYPE_CHECKING:
     from index.filters import Filters
     from index.results import Results
     from ingest.store import Store
+
+log = logging.getLogger(__name__)
 
 MIN_WORDS = 8
 HEADING_KINDS = frozenset(
@@ -78,7 +89,7 @@ _LABEL_PREFIX = re.compile(
 def own_words(p: Provision) -> int:
     """Words of a provision's own text, its printed label and its title left out.
 
-    >>> own_words(Provision("d:sec.4", "d", "US", "sec.4", "SEC. 4. REQUIREMENTS FOR ISSUING.", title="REQUIREMENTS FOR ISSUING."))
+    >>> own_words(Provision("d:sec.4", "d", "US", "sec.4", "SEC. 4. ISSUERS.", title="ISSUERS."))
     0
     >>> own_words(Provision("d:sec.4(a)", "d", "US", "sec.4(a)", "(a) An issuer shall maintain reserves."))
     5
@@ -182,18 +193,20 @@ _ABBREVIATIONS = frozenset(
     "u.s u.s.c c.f.r sec secs art arts no nos para paras reg regs e.g i.e etc cf s ss ch pp p inc ltd co corp "
     "v vs st mr ms dr jan feb mar apr jun jul aug sep sept oct nov dec fed stat pub l sch ibid al".split()
 )
-_BOUNDARY = re.compile(r"(?<=[.;:!?])\s+(?=[\"“‘'(]?[A-Z0-9(])")
+_BOUNDARY = re.compile(r"(?<=[.;:!?])\s+(?=[\"“‘'(]?[A-Z0-9(])|\s+(?=[•▪●◦] )")
 
 
 def split_sentences(text: str, *, min_words: int = 4, max_words: int = 60) -> list[str]:
-    """Sentences of a legal text: cut after `.`, `;`, `:` before a capital, digit or `(`; abbreviations
-    (`U.S.C.`, `sec.`, `e.g.`) are not ends. Fragments under `min_words` join their neighbour, and sentences
-    over `max_words` are cut into pieces of at most that many words.
+    """Sentences of a legal text: cut after `.`, `;`, `:` before a capital, digit or `(`, and before a bullet
+    (`•`); abbreviations (`U.S.C.`, `sec.`, `e.g.`) are not ends. Fragments under `min_words` join their
+    neighbour, and sentences over `max_words` are cut into pieces of at most that many words.
 
     >>> split_sentences("An issuer shall hold reserves. The reserves must be held at a bank under 31 U.S.C. 5318.")
     ['An issuer shall hold reserves.', 'The reserves must be held at a bank under 31 U.S.C. 5318.']
     >>> split_sentences("(a) A permitted issuer shall: (1) hold reserves backing them; (2) publish them monthly.")
     ['(a) A permitted issuer shall:', '(1) hold reserves backing them;', '(2) publish them monthly.']
+    >>> split_sentences("It may be liable for: • negligence of its own staff • fraud by a third party")
+    ['It may be liable for:', '• negligence of its own staff', '• fraud by a third party']
     >>> split_sentences("")
     []
     """
@@ -233,24 +246,76 @@ class Encoder(Protocol):
 
 
 class SentenceEmbeddings:
-    """Sentence embeddings, computed once per sentence and kept for the run.
+    """Sentence embeddings, computed once per sentence: kept for the run, and on disk when given a folder.
 
     `prefetch` embeds many sentences in one batched call (what `match` does before explaining every pair);
-    `of` returns the rows for some sentences, embedding only those not seen yet.
+    `of` returns the rows for some sentences, embedding only those not seen yet. With `cache_dir` (the CLI uses
+    `workspace/index/sentences/`) the vectors are also kept in `sentences.npy` with `sentences.json` (the
+    model's fingerprint and each row's text hash), so a second run embeds only new sentences. A cache made
+    with another model, or unreadable, is set aside and rebuilt; it is never the only copy of anything.
     """
 
-    def __init__(self, encoder: Encoder, *, progress: bool = False):
+    NPY, META = "sentences.npy", "sentences.json"
+
+    def __init__(self, encoder: Encoder, *, progress: bool = False, cache_dir: Path | str | None = None):
         self.encoder = encoder
         self.progress = progress
         self._cache: dict[str, "np.ndarray"] = {}
+        self._stored: dict[str, "np.ndarray"] = {}  # by text hash, from disk
+        spec = getattr(encoder, "spec", None)
+        self._model = getattr(spec, "fingerprint", None)
+        self.cache_dir = Path(cache_dir) if cache_dir is not None and self._model else None
+        if self.cache_dir is not None:
+            self._load()
 
     def __len__(self) -> int:
         return len(self._cache)
 
+    @staticmethod
+    def _key(sentence: str) -> str:
+        return hashlib.sha256(sentence.encode("utf-8")).hexdigest()[:20]
+
+    def _load(self) -> None:
+        import numpy as np
+
+        meta_path, npy_path = self.cache_dir / self.META, self.cache_dir / self.NPY
+        if not meta_path.exists():
+            return
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            matrix = np.load(npy_path, allow_pickle=False)
+        except (OSError, ValueError) as e:
+            log.warning("sentence cache %s unreadable (%s); it will be rebuilt", self.cache_dir, e)
+            return
+        hashes = meta.get("hashes", []) if isinstance(meta, dict) else []
+        if meta.get("model") != self._model or matrix.ndim != 2 or len(hashes) != len(matrix):
+            log.warning("sentence cache %s is for another model or incomplete; it will be rebuilt", self.cache_dir)
+            return
+        self._stored = dict(zip(hashes, np.asarray(matrix, dtype=np.float32)))
+
+    def _save(self) -> None:
+        import numpy as np
+
+        self.cache_dir.mkdir(parents=True, exist_ok=True)
+        hashes = sorted(self._stored)
+        tmp = self.cache_dir / (self.NPY + ".tmp.npy")
+        np.save(tmp, np.stack([self._stored[h] for h in hashes]), allow_pickle=False)
+        os.replace(tmp, self.cache_dir / self.NPY)
+        meta = {"model": self._model, "rows": len(hashes), "hashes": hashes}
+        tmp_meta = self.cache_dir / (self.META + ".tmp")
+        tmp_meta.write_text(json.dumps(meta), encoding="utf-8")
+        os.replace(tmp_meta, self.cache_dir / self.META)
+
     def prefetch(self, sentences: Iterable[str]) -> None:
         import numpy as np
 
-        todo = sorted({s for s in sentences if s not in self._cache})
+        todo = []
+        for sentence in sorted({s for s in sentences if s not in self._cache}):
+            stored = self._stored.get(self._key(sentence))
+            if stored is not None:
+                self._cache[sentence] = stored
+            else:
+                todo.append(sentence)
         if not todo:
             return
         if self.progress and "progress" in inspect.signature(self.encoder.encode).parameters:
@@ -260,8 +325,11 @@ class SentenceEmbeddings:
         vecs = np.asarray(vecs, dtype=np.float32)
         if vecs.shape[0] != len(todo):
             raise ConfigError(f"the encoder returned {vecs.shape[0]} embeddings for {len(todo)} sentences")
-        for s, v in zip(todo, vecs):
-            self._cache[s] = v
+        for sentence, v in zip(todo, vecs):
+            self._cache[sentence] = v
+            self._stored[self._key(sentence)] = v
+        if self.cache_dir is not None:
+            self._save()
 
     def of(self, sentences: Sequence[str]) -> "np.ndarray":
         import numpy as np
@@ -303,8 +371,9 @@ class Searcher(Protocol):
     """What matching needs from a searcher (`index.build.load_searcher` gives one).
 
     Required: `search(query, k, filters) -> Results`. Optional, used when present: the dense vectors
-    (`vector_table()` -> (provision id per row, unit vectors), or a `dense` attribute holding a
-    `DenseIndex` with an `ids` list) and an `embedder` with `encode(texts)`.
+    (`vector_table()` -> (provision id per row, unit vectors), or a `dense` retriever wrapping a `DenseIndex`
+    with the searcher's `ids`), `like(provision_id, k, filters, retriever) -> Results`, and an `embedder`
+    with `encode(texts)`.
     """
 
     def search(self, query: str, k: int = 10, filters: "Filters | None" = None) -> "Results": ...
@@ -322,9 +391,7 @@ class VectorTable:
         order given; ids without any vector are left out of `ids kept`."""
         import numpy as np
 
-        by_id: dict[str, list[int]] = {}
-        for row, pid in enumerate(self.row_ids):
-            by_id.setdefault(pid, []).append(row)
+        by_id = self.rows_by_id()
         rows: list[int] = []
         starts: list[int] = []
         kept: list[str] = []
@@ -336,6 +403,27 @@ class VectorTable:
             rows.extend(r)
             kept.append(pid)
         return np.asarray(rows, dtype=np.int64), np.asarray(starts, dtype=np.int64), kept
+
+    def rows_by_id(self) -> dict[str, list[int]]:
+        """Provision id -> its passage rows (computed once)."""
+        cached = self.__dict__.get("_rows_by_id")
+        if cached is None:
+            cached = {}
+            for row, pid in enumerate(self.row_ids):
+                cached.setdefault(pid, []).append(row)
+            object.__setattr__(self, "_rows_by_id", cached)
+        return cached
+
+    def cosine(self, a: str, b: str) -> float | None:
+        """The best passage-pair cosine of provisions `a` and `b`, or None if either has no vector."""
+        import numpy as np
+
+        by_id = self.rows_by_id()
+        ra, rb = by_id.get(a), by_id.get(b)
+        if not ra or not rb:
+            return None
+        sims = np.asarray(self.matrix[ra], dtype=np.float32) @ np.asarray(self.matrix[rb], dtype=np.float32).T
+        return round(float(sims.max()), 6)
 
 
 def vector_table(searcher) -> VectorTable | None:
@@ -507,9 +595,8 @@ def _grouped_topk(
     return out
 
 
-def _search_topk(
-    searcher: Searcher,
-    texts: dict[str, str],
+def _searcher_topk(
+    rank: Callable[[str, int, "Filters"], "Results"],
     left_ids: Sequence[str],
     jurisdictions: Sequence[str],
     k: int,
@@ -518,23 +605,23 @@ def _search_topk(
     progress: Progress | None = None,
     stage: str = "searching",
 ) -> dict[str, list[str]]:
-    """For each of `left_ids`, the `k` best eligible provisions of `jurisdictions` by the searcher's ranking."""
+    """For each of `left_ids`, the `k` best eligible provisions of `jurisdictions` as `rank(pid, depth, filters)`
+    orders them (a `like` or a `search` of the searcher); more are asked for than `k`, as headings and
+    fragments that matching leaves out are dropped from the answer."""
     from index.filters import Filters
 
     out: dict[str, list[str]] = {}
     filters = Filters(jurisdiction=tuple(jurisdictions))
-    depth = max(3 * k, k + 20)
+    depth = max(4 * k, k + 40)
     for n, pid in enumerate(left_ids, start=1):
         found: list[str] = []
-        # the model reads about 200 words: a longer query only costs time (and searchers cap query length)
-        results = searcher.search(texts[pid][:QUERY_CHARS], k=depth, filters=filters)
-        for hit in results:
+        for hit in rank(pid, depth, filters):
             if hit.provision_id != pid and hit.provision_id in eligible and hit.provision_id not in found:
                 found.append(hit.provision_id)
             if len(found) == k:
                 break
         out[pid] = found
-        if progress:
+        if progress and (n % 50 == 0 or n == len(left_ids)):
             progress(stage, n, len(left_ids))
     return out
 
@@ -592,6 +679,16 @@ class _Pairs:
     mutual: set[tuple[str, str]]
 
 
+METHODS = ("auto", "vectors", "like", "search")
+
+
+def _check_method(method: str, retriever: str) -> None:
+    if method not in METHODS:
+        raise ConfigError(f"unknown matching method {method!r}: use one of {', '.join(METHODS)}")
+    if retriever not in ("bm25", "dense", "hybrid"):
+        raise ConfigError(f"unknown retriever {retriever!r} for matching: use bm25, dense or hybrid")
+
+
 def _find_pairs(
     store: "Store",
     searcher: Searcher,
@@ -602,17 +699,23 @@ def _find_pairs(
     from_jur: str,
     k: int,
     method: str,
+    retriever: str,
     encoder: Encoder | None,
     progress: Progress | None,
 ) -> tuple[_Pairs, str, int]:
     """(pairs, method used, focal provisions without a vector)."""
-    table = vector_table(searcher) if method in ("auto", "vectors") else None
+    table = vector_table(searcher)
+    has_like = callable(getattr(searcher, "like", None))
+    if method == "auto":
+        method = "vectors" if table is not None else "like" if has_like else "search"
     if method == "vectors" and table is None:
-        raise ConfigError("method 'vectors' needs a searcher that exposes its dense vectors; use method 'search'")
+        raise ConfigError("method 'vectors' needs a searcher that exposes its dense vectors; use 'like' or 'search'")
+    if method == "like" and not has_like:
+        raise ConfigError("method 'like' needs a searcher with a like(provision_id, k, filters) call; use 'search'")
     focal_ids = [p.id for p in focal]
     target_ids = [p.id for p in targets]
     pool_ids = [p.id for p in from_pool]
-    if table is not None:
+    if method == "vectors":
         forward = _grouped_topk(table, focal_ids, target_ids, k, progress=progress, stage="scoring")
         not_indexed = len(focal_ids) - len(forward)
         cands = sorted({c for hits in forward.values() for c, _ in hits})
@@ -620,15 +723,31 @@ def _find_pairs(
         back = {c: {x for x, _ in hits} for c, hits in reverse.items()}
         mutual = {(f, c) for f, hits in forward.items() for c, _ in hits if f in back.get(c, ())}
         return _Pairs(forward, mutual), "vectors", not_indexed
-    texts = _embedding_texts(store, [*focal, *targets, *from_pool])
-    target_set, pool_set = set(target_ids), set(pool_ids)
-    fwd_ids = _search_topk(searcher, texts, focal_ids, to_jurs, k, target_set, progress=progress)
+    if method == "like":
+        def rank(pid, depth, filters):
+            return searcher.like(pid, k=depth, filters=filters, retriever=retriever)  # type: ignore[attr-defined]
+    else:
+        texts = _embedding_texts(store, [*focal, *targets, *from_pool])
+
+        def rank(pid, depth, filters):
+            # the model reads about 200 words: a longer query only costs time (and searchers cap its length)
+            return searcher.search(texts[pid][:QUERY_CHARS], k=depth, filters=filters)
+    fwd_ids = _searcher_topk(rank, focal_ids, to_jurs, k, set(target_ids), progress=progress)
     cands = sorted({c for hits in fwd_ids.values() for c in hits})
-    rev_ids = _search_topk(searcher, texts, cands, [from_jur], k, pool_set, progress=progress, stage="mutual check")
-    cos = _cosines(_encoder_of(searcher, encoder), texts, [(f, c) for f, hits in fwd_ids.items() for c in hits])
+    rev_ids = _searcher_topk(rank, cands, [from_jur], k, set(pool_ids), progress=progress, stage="mutual check")
+    pairs = [(f, c) for f, hits in fwd_ids.items() for c in hits]
+    # Scores are cosines whichever way candidates were ranked, so the queue's priorities mean one thing.
+    if table is not None:
+        cos = {pair: table.cosine(*pair) for pair in pairs}
+        missing = [pair for pair, value in cos.items() if value is None]
+    else:
+        cos, missing = {}, pairs
+    if missing:
+        texts = _embedding_texts(store, [*focal, *targets])
+        cos.update(_cosines(_encoder_of(searcher, encoder), texts, missing))
     forward = {f: [(c, cos[(f, c)]) for c in hits] for f, hits in fwd_ids.items()}
     mutual = {(f, c) for f, hits in fwd_ids.items() for c in hits if f in rev_ids.get(c, [])}
-    return _Pairs(forward, mutual), "search", 0
+    return _Pairs(forward, mutual), f"{method}:{retriever}" if method == "like" else method, 0
 
 
 def _candidates(
@@ -681,19 +800,23 @@ def match(
     k: int = 5,
     *,
     method: str = "auto",
+    retriever: str = "hybrid",
     boundary: float | None = None,
     width: float = DEFAULT_WIDTH,
     explain: bool = True,
     write: bool = True,
     encoder: Encoder | None = None,
+    sentence_cache: Path | str | None = None,
     progress: Progress | None = None,
 ) -> MatchReport:
     """Match every provision of `from_jur` against `to_jur` and fill the review queue (see the module docstring).
 
-    `method`: `auto` (vectors when the searcher exposes them, else search), `vectors` or `search`.
+    `method`: `vectors`, `like` (the searcher's `like`, ranked by `retriever`: hybrid, bm25 or dense) or
+    `search`; `auto` takes the first the searcher supports.
     `boundary`: the score a pair is as likely a counterpart as not, for the queue's priorities
     (`index.queue.priority`); default: the median of the focal provisions' best scores in this run.
-    `explain=False` skips the sentence alignment (faster). `write=False` leaves the queue untouched.
+    `explain=False` skips the sentence alignment (faster); `sentence_cache` is a folder that keeps sentence
+    embeddings between runs (`SentenceEmbeddings`). `write=False` leaves the queue untouched.
     `progress(stage, done, total)` is called as work advances.
 
     Example: match(store, load_searcher(store, ws.index_dir), "US", "UK", k=5).summary()
@@ -704,19 +827,24 @@ def match(
         raise ConfigError(f"--from and --to are both {from_jur}: matching pairs two different jurisdictions")
     if not 1 <= k <= 100:
         raise ConfigError(f"k is {k}; use 1 to 100 candidates per provision (5 is usual)")
-    if method not in ("auto", "vectors", "search"):
-        raise ConfigError(f"unknown matching method {method!r}: use auto, vectors or search")
+    _check_method(method, retriever)
     focal, skipped_from = _side(store, from_jur)
     targets, skipped_to = _side(store, to_jur)
     for jur, side, skipped in ((from_jur, focal, skipped_from), (to_jur, targets, skipped_to)):
         if not side and not skipped:
-            raise NotFoundError(f"the store holds no {jur} provisions; ingest {jur} documents first (`crosswalk ingest`)")
+            raise NotFoundError(
+                f"the store holds no {jur} provisions; ingest {jur} documents first (`crosswalk ingest`)"
+            )
     skipped = {r: skipped_from.get(r, 0) + skipped_to.get(r, 0) for r in {*skipped_from, *skipped_to}}
     pairs, used, not_indexed = _find_pairs(
-        store, searcher, focal, targets, focal, [to_jur], from_jur, k, method, encoder, progress
+        store, searcher, focal, targets, focal, [to_jur], from_jur, k, method, retriever, encoder, progress
     )
     by_id = {p.id: p for p in [*focal, *targets]}
-    sentences = SentenceEmbeddings(_encoder_of(searcher, encoder), progress=progress is not None) if explain else None
+    sentences = None
+    if explain:
+        sentences = SentenceEmbeddings(
+            _encoder_of(searcher, encoder), progress=progress is not None, cache_dir=sentence_cache
+        )
     candidates = _candidates(pairs, by_id, explain, sentences, progress)
     best = [hits[0][1] for hits in pairs.forward.values() if hits]
     if boundary is None:
@@ -776,8 +904,10 @@ def counterparts(
     k: int = 5,
     *,
     method: str = "auto",
+    retriever: str = "hybrid",
     explain: bool = True,
     encoder: Encoder | None = None,
+    sentence_cache: Path | str | None = None,
 ) -> list[Candidate]:
     """The `k` likeliest counterparts of one provision in `to_jur` — one jurisdiction, several, or (None)
     every jurisdiction but the provision's own.
@@ -790,8 +920,7 @@ def counterparts(
     """
     if not 1 <= k <= 100:
         raise ConfigError(f"k is {k}; use 1 to 100 candidates (5 is usual)")
-    if method not in ("auto", "vectors", "search"):
-        raise ConfigError(f"unknown matching method {method!r}: use auto, vectors or search")
+    _check_method(method, retriever)
     focal = _get_or_hint(store, provision_id)
     from_jur = focal.jurisdiction
     if not to_jur:
@@ -806,13 +935,15 @@ def counterparts(
     pool, _ = _side(store, from_jur)
     if focal.id not in {p.id for p in pool}:
         pool = sorted([*pool, focal], key=lambda p: p.id)
-    pairs, _, not_indexed = _find_pairs(store, searcher, [focal], targets, pool, to_jurs, from_jur, k, method, encoder, None)
+    pairs, _, not_indexed = _find_pairs(
+        store, searcher, [focal], targets, pool, to_jurs, from_jur, k, method, retriever, encoder, None
+    )
     if not_indexed:
         raise IndexStateError(
             f"{focal.id} has no vector in the index (added after the last `crosswalk index`?); run `crosswalk index`"
         )
     by_id = {p.id: p for p in [focal, *targets]}
-    sentences = SentenceEmbeddings(_encoder_of(searcher, encoder)) if explain else None
+    sentences = SentenceEmbeddings(_encoder_of(searcher, encoder), cache_dir=sentence_cache) if explain else None
     return _candidates(pairs, by_id, explain, sentences, None)
 
 

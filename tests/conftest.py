@@ -55,3 +55,22 @@ def corpus_store(corpus_workspace):
     store = Store(corpus_workspace.db_path, readonly=True)
     yield store
     store.close()
+
+
+@pytest.fixture(scope="session")
+def corpus_index(corpus_workspace):
+    """The corpus workspace with its dense + BM25 index built (real model, real FAISS), once per session."""
+    from index.build import build_index
+    from ingest.store import Store
+
+    with Store(corpus_workspace.db_path) as store:
+        report = build_index(store, corpus_workspace.index_dir, progress=False)
+    return corpus_workspace, report
+
+
+@pytest.fixture(scope="session")
+def corpus_searcher(corpus_index, corpus_store):
+    from index.build import load_searcher
+
+    ws, _ = corpus_index
+    return load_searcher(corpus_store, ws.index_dir)

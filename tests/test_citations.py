@@ -263,27 +263,35 @@ _eu_subs = st.lists(st.one_of(_sub_digit, _sub_lower), max_size=3).map(lambda xs
 _fca_book = st.sampled_from(["CASS", "CRYPTO", "COBS", "SYSC", "PRIN"])
 
 
+def _cite(doc_ids, pattern: str, *parts):
+    """(doc id, citation) pairs: `pattern` formatted with one draw from each strategy in `parts`."""
+    docs = st.sampled_from(doc_ids) if isinstance(doc_ids, list) else st.just(doc_ids)
+    return st.tuples(docs, st.tuples(*parts).map(lambda xs: pattern.format(*xs)))
+
+
 def _forms():
-    n = st.integers(1, 150).map(str)
+    n = st.integers(1, 150)
+    pick = st.sampled_from
     return st.one_of(
-        st.tuples(st.sampled_from([GENIUS, "US-EO14067", "US-EO14178"]), st.builds(lambda a, b, s: f"sec.{a}{b}{s}", n, st.sampled_from(["", "A"]), _us_subs)),
-        st.tuples(st.just(BSA), st.builds(lambda a, s: f"53{a:02d}{s}", st.integers(11, 36), _us_subs)),
-        st.tuples(st.just("US-USC15-77B-77E"), st.builds(lambda a, s: f"77{a}{s}", st.sampled_from("bde"), _us_subs)),
-        st.tuples(st.just("US-USC15-78C-78O"), st.builds(lambda a, s: f"78{a}{s}", st.sampled_from("cefo"), _us_subs)),
-        st.tuples(st.just("US-USC7-CEA"), st.builds(lambda a, s: f"{a}{s}", st.sampled_from(["1a", "2", "6", "6d"]), _us_subs)),
-        st.tuples(st.just("US-USC18-1956-1960"), st.builds(lambda a, s: f"{a}{s}", st.sampled_from(["1956", "1960"]), _us_subs)),
-        st.tuples(st.just("US-NYCRR-23-200"), st.builds(lambda a, s: f"200.{a}{s}", st.integers(1, 22), _us_subs)),
-        st.tuples(st.just(MICA), st.builds(lambda a, s: f"art.{a}{s}", n, _eu_subs)),
-        st.tuples(st.just(MICA), n.map(lambda a: f"recital.{a}")),
-        st.tuples(st.sampled_from([CP, "UK-FCA-DP23-4"]), st.builds(lambda a, b: f"para.{a}.{b}", st.integers(1, 9), st.integers(1, 120))),
-        st.tuples(st.sampled_from([CP, "UK-FCA-DP23-4"]), st.integers(1, 9).map(lambda a: f"ch.{a}")),
-        st.tuples(st.just("INTL-FSB-GSC-2023"), st.integers(1, 10).map(lambda a: f"rec.{a}")),
-        st.tuples(st.just("UK-MLR-2017"), st.builds(lambda a, b, s: f"reg.{a}{b}{s}", n, st.sampled_from(["", "A", "ZA"]), _eu_subs)),
-        st.tuples(st.just("UK-MLR-2017"), st.builds(lambda a, b: f"sch.{a} para.{b}", st.integers(1, 9), st.integers(1, 30))),
-        st.tuples(st.sampled_from(["UK-FSMA-2000-S19", "UK-FSMA-2000-S21"]), st.builds(lambda a, s: f"s.{a}{s}", st.sampled_from(["19", "21"]), _eu_subs)),
-        st.tuples(st.just(MICA), st.builds(lambda a, p, n, s: f"annex.{a}{p} point.{n}{s}", st.sampled_from(["I", "II", "VI"]), st.sampled_from(["", " part.A", " part.D"]), st.integers(1, 40), _eu_subs)),
-        st.tuples(st.just(MICA), st.builds(lambda a, s, n: f"art.{a}{s} subpara.{n}", n, _eu_subs, st.integers(2, 4))),
-        st.tuples(st.sampled_from([CP, "UK-FCA-DP23-4"]), st.builds(lambda a, n: f"{a}q.{n}", st.sampled_from(["", "annex.1 "]), st.integers(1, 60))),
+        _cite([GENIUS, "US-EO14067", "US-EO14178"], "sec.{}{}{}", n, pick(["", "A"]), _us_subs),
+        _cite(BSA, "53{:02d}{}", st.integers(11, 36), _us_subs),
+        _cite("US-USC15-77B-77E", "77{}{}", pick("bde"), _us_subs),
+        _cite("US-USC15-78C-78O", "78{}{}", pick("cefo"), _us_subs),
+        _cite("US-USC7-CEA", "{}{}", pick(["1a", "2", "6", "6d"]), _us_subs),
+        _cite("US-USC18-1956-1960", "{}{}", pick(["1956", "1960"]), _us_subs),
+        _cite("US-NYCRR-23-200", "200.{}{}", st.integers(1, 22), _us_subs),
+        _cite(MICA, "art.{}{}", n, _eu_subs),
+        _cite(MICA, "recital.{}", n),
+        _cite([CP, "UK-FCA-DP23-4"], "para.{}.{}", st.integers(1, 9), st.integers(1, 120)),
+        _cite([CP, "UK-FCA-DP23-4"], "ch.{}", st.integers(1, 9)),
+        _cite("INTL-FSB-GSC-2023", "rec.{}", st.integers(1, 10)),
+        _cite("UK-MLR-2017", "reg.{}{}{}", n, pick(["", "A", "ZA"]), _eu_subs),
+        _cite("UK-MLR-2017", "sch.{} para.{}", st.integers(1, 9), st.integers(1, 30)),
+        _cite(["UK-FSMA-2000-S19", "UK-FSMA-2000-S21"], "s.{}{}", pick(["19", "21"]), _eu_subs),
+        _cite(MICA, "annex.{}{} point.{}{}", pick(["I", "II", "VI"]), pick(["", " part.A", " part.D"]),
+              st.integers(1, 40), _eu_subs),
+        _cite(MICA, "art.{}{} subpara.{}", n, _eu_subs, st.integers(2, 4)),
+        _cite([CP, "UK-FCA-DP23-4"], "{}q.{}", pick(["", "annex.1 "]), st.integers(1, 60)),
     )
 
 
@@ -382,7 +390,7 @@ def store(tmp_path):
         ("sec.4(a)(11)(A)", "sec.4(a)(11)"), ("sec.4(a)(12)", "sec.4(a)"), ("sec.5", None),
     ])
     _put(s, CP, "UK", [
-        ("ch.3", None), ("para.3.70", "ch.3"), ("para.3.71", "ch.3"), ("para.3.70#2", "ch.3"),
+        ("ch.3", None), ("para.3.70", "ch.3"), ("para.3.71", "ch.3"), ("para.3.70[2]", "ch.3"),
         ("CASS 17.2", None), ("CASS 17.2.1R", "CASS 17.2"), ("CASS 17.2.2G", "CASS 17.2"), ("CASS 17.3", None),
         ("CASS 16.2.13R", None),
     ])
@@ -413,7 +421,7 @@ def test_lookup_falls_back_to_the_nearest_stored_ancestor(store):
 
 
 def test_lookup_a_repeated_paragraph_keeps_both(store):
-    assert lookup(store, "CP25/14 para 3.70") == [f"{CP}:para.3.70", f"{CP}:para.3.70#2"]
+    assert lookup(store, "CP25/14 para 3.70") == [f"{CP}:para.3.70", f"{CP}:para.3.70[2]"]
 
 
 def test_lookup_us_code_and_case(store):

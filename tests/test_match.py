@@ -264,6 +264,30 @@ def test_best_sentence_pair_and_the_sentence_cache():
     assert best_sentence_pair("", INTEREST_UK, cache) is None
 
 
+def test_sentence_cache_on_disk(tmp_path, caplog):
+    from types import SimpleNamespace
+
+    enc = WordEncoder()
+    enc.spec = SimpleNamespace(fingerprint="words@1")
+    first = SentenceEmbeddings(enc, cache_dir=tmp_path / "sentences")
+    first.prefetch(split_sentences(INTEREST_US + " " + INTEREST_UK))
+    assert len(enc.encoded) == 4
+    again = SentenceEmbeddings(enc, cache_dir=tmp_path / "sentences")
+    ex = best_sentence_pair(INTEREST_US, INTEREST_UK, again)
+    assert len(enc.encoded) == 4 and ex.right.startswith("A stablecoin issuer must not pay interest")  # all read back
+    assert best_sentence_pair(INTEREST_US, PUBLISH_UK, again) is not None and len(enc.encoded) == 6
+    other = WordEncoder()
+    other.spec = SimpleNamespace(fingerprint="words@2")
+    with caplog.at_level("WARNING"):
+        SentenceEmbeddings(other, cache_dir=tmp_path / "sentences").prefetch(split_sentences(INTEREST_US))
+    assert len(other.encoded) == 2 and "another model" in caplog.text  # another model: embedded afresh
+    (tmp_path / "sentences" / "sentences.npy").write_bytes(b"not numpy")
+    third = WordEncoder()
+    third.spec = SimpleNamespace(fingerprint="words@2")
+    SentenceEmbeddings(third, cache_dir=tmp_path / "sentences").prefetch(split_sentences(INTEREST_US))
+    assert len(third.encoded) == 2  # unreadable: rebuilt, not trusted
+
+
 # --- match ----------------------------------------------------------------------------------------------------
 
 
@@ -414,10 +438,12 @@ def test_match_errors(store, searcher, tmp_path):
         match(store, searcher, "US", "FR")
     with pytest.raises(ConfigError, match="k is 0"):
         match(store, searcher, "US", "UK", k=0)
-    with pytest.raises(ConfigError, match="unknown matching method 'fast'"):
+    with pytest.raises(ConfigError, match="unknown matching method 'fast': use one of auto, vectors, like, search"):
         match(store, searcher, "US", "UK", method="fast")
     with pytest.raises(ConfigError, match="exposes its dense vectors"):
         match(store, SearchOnly(searcher), "US", "UK", method="vectors")
+    with pytest.raises(ConfigError, match="needs a searcher with a like"):
+        match(store, SearchOnly(searcher), "US", "UK", method="like")
     with pytest.raises(NotFoundError, match="no INTL provisions"):
         match(store, searcher, "US", "INTL")
     match(store, searcher, "US", "UK", k=1, explain=False)
@@ -489,6 +515,25 @@ def test_real_index_end_to_end(real_index):
     assert [c.score for c in like] == pytest.approx([h.score for h in hybrid], abs=1e-5)
 
 
+def test_like_method_ranks_with_the_searcher_and_scores_with_vectors(real_index):
+    store, searcher = real_index
+    by_vectors = match(store, searcher, "US", "UK", k=2, explain=False, write=False)
+    for retriever in ("bm25", "hybrid"):
+        report = match(store, searcher, "US", "UK", k=2, method="like", retriever=retriever, explain=False,
+                       write=False)
+        assert report.method == f"like:{retriever}"
+        top = {c.left_id: c.right_id for c in report.candidates if c.rank == 1}
+        assert top[qid(US, "sec.4(a)(11)")] == qid(UK, "CRYPTO 2.4.33R")
+        table = match_mod.vector_table(searcher)
+        for c in report.candidates:  # the same cosine whichever way the pair was found
+            assert c.score == table.cosine(c.left_id, c.right_id)
+    assert {c.left_id for c in by_vectors.candidates} == {c.left_id for c in report.candidates}
+    found = counterparts(store, searcher, qid(US, "sec.4(a)(11)"), "UK", k=2, method="like", retriever="bm25")
+    assert found[0].right_id == qid(UK, "CRYPTO 2.4.33R") and found[0].mutual
+    with pytest.raises(ConfigError, match="unknown retriever 'colbert'"):
+        match(store, searcher, "US", "UK", method="like", retriever="colbert")
+
+
 def _uk():
     from index.filters import Filters
 
@@ -537,6 +582,9 @@ def test_cli_match_and_search_like(real_index):
     assert hits[0]["id"] == qid(UK, "CRYPTO 2.4.33R") and hits[0]["mutual"] is True
     assert hits[0]["explanation"]["right"].startswith("A stablecoin issuer must not pay interest")
     assert {"id", "doc_id", "citation", "jurisdiction", "heading_path", "score", "text"} <= hits[0].keys()
+    bm25 = runner.invoke(main, ["search", "--like", qid(US, "sec.4(a)(11)"), "-j", "UK", "-r", "bm25", "--json",
+                                "-w", ws])
+    assert bm25.exit_code == 0 and json.loads(bm25.output)[0]["id"] == qid(UK, "CRYPTO 2.4.33R")
     text = runner.invoke(main, ["search", "--like", qid(US, "sec.4(a)(11)"), "-j", "UK", "--k", "1", "-w", ws])
     assert text.exit_code == 0 and "CRYPTO_2.4.33R" in text.output and "mutual" in text.output
 
@@ -555,6 +603,7 @@ def test_cli_like_errors_are_one_line(real_index):
         "error: no provision 'US-TEST-ACT:sec.4(z)' in the store; did you mean 'US-TEST-ACT:sec.4'?"
     )
     both = runner.invoke(main, ["search", "custody", "--like", qid(US, "sec.5"), "-w", ws])
-    assert both.exit_code == 1 and "--like takes --jurisdiction, --k and --json only, not query" in both.output
+    assert both.exit_code == 1
+    assert "--like takes --jurisdiction, --k, --retriever and --json only, not query" in both.output
     same = runner.invoke(main, ["match", "--from", "UK", "--to", "uk", "-w", ws])
     assert same.exit_code == 1 and same.output.startswith("error: --from and --to are both UK")
