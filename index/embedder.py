@@ -158,13 +158,9 @@ class Embedder:
         os.environ["TRANSFORMERS_OFFLINE"] = "1"
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
 
-        try:
-            from transformers.utils import logging as hf_logging
-
-            hf_logging.disable_progress_bar()  # "Loading weights" bars on every load
-        except ImportError:  # pragma: no cover - transformers always comes with sentence-transformers
-            pass
+        hf_logging.disable_progress_bar()  # no "Loading weights" bar on every load
         try:
             model = SentenceTransformer(self.spec.path, device="cpu")
         except (OSError, ValueError) as e:

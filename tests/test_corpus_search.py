@@ -30,7 +30,7 @@ def like(ws, provision_id, jur, k=5):
 
 @pytest.fixture(scope="module")
 def ws(corpus_index):
-    return corpus_index[0]
+    return corpus_index[0].root
 
 
 def test_genius_interest_ban_finds_cp25_14_interest_on_backing_assets(ws):

@@ -74,6 +74,7 @@ def test_reingesting_the_unchanged_corpus_does_no_work(corpus_workspace, corpus_
 
 def test_show_prints_a_provision_with_its_context(corpus_workspace):
     runner = CliRunner()
+    corpus_workspace = corpus_workspace.root
     out = runner.invoke(main, ["show", "UK-FCA-CP25-14:CASS 16.2.13R", "-w", str(corpus_workspace)])
     assert out.exit_code == 0, out.output
     assert "UK-FCA-CP25-14:CASS_16.2.13R" in out.output and "parent   : UK-FCA-CP25-14:CASS_16.2" in out.output
