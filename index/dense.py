@@ -15,8 +15,8 @@ returns provision numbers with each provision's best passage score (max over its
 deeper until `k` distinct provisions are found or the allowed rows run out.
 
 Filters arrive as a boolean mask over provisions. When at most `EXACT_SUBSET_MAX` rows are allowed, the
-allowed rows are scored exactly with NumPy (faster than any index for a small subset, and exact even for
-`hnsw`/`ivf`); above that, FAISS searches with an `IDSelectorBitmap`, so the filter is applied inside the
+allowed rows are scored exactly (`faiss.knn` over them: faster than any index for a small subset, and exact
+even for `hnsw`/`ivf`); above that, FAISS searches with an `IDSelectorBitmap`, so the filter is applied inside the
 index search, not after truncation.
 """
 
@@ -181,36 +181,29 @@ class DenseIndex:
     def _search_rows(self, q: np.ndarray, depth: int, row_mask: np.ndarray | None, allowed: np.ndarray | None):
         """(scores, rows) of the `depth` best allowed rows for each query; rows of -1 pad short answers."""
         faiss = _faiss()
-        if row_mask is not None and len(allowed) <= EXACT_SUBSET_MAX:
-            sims = np.asarray(self.vectors[allowed], dtype=np.float32) @ q.T  # (m, nq)
-            depth = min(depth, len(allowed))
-            D = np.empty((len(q), depth), dtype=np.float32)
-            I = np.empty((len(q), depth), dtype=np.int64)
-            for j in range(len(q)):
-                col = sims[:, j]
-                top = np.argpartition(-col, depth - 1)[:depth] if depth < len(col) else np.arange(len(col))
-                top = top[np.lexsort((allowed[top], -col[top]))]
-                D[j], I[j] = col[top], allowed[top]
-            return D, I
-        params = None
-        if row_mask is not None:
-            bits = np.packbits(row_mask, bitorder="little")
-            sel = faiss.IDSelectorBitmap(bits)
-            if self.index_type == "hnsw":
-                params = faiss.SearchParametersHNSW(sel=sel, efSearch=max(int(self.options["ef_search"]), depth))
-            elif self.index_type == "ivf":
-                params = faiss.SearchParametersIVF(sel=sel, nprobe=int(self.options["nprobe"]))
-            else:
-                params = faiss.SearchParameters(sel=sel)
-        elif self.index_type == "hnsw" and depth > self.index.hnsw.efSearch:
-            params = faiss.SearchParametersHNSW(efSearch=depth)
         threads = faiss.omp_get_max_threads()
         faiss.omp_set_num_threads(1 if len(q) < 4 else (os.cpu_count() or 1))  # one query: threads only cost
         try:
-            D, I = self.index.search(q, depth, params=params)
+            if row_mask is not None and len(allowed) <= EXACT_SUBSET_MAX:
+                # exact search over the allowed rows only (faiss.knn: 0.1 ms for 2,000 rows, where NumPy's
+                # BLAS matrix product took 8 ms here)
+                subset = np.ascontiguousarray(self.vectors[allowed], dtype=np.float32)
+                D, I = faiss.knn(q, subset, min(depth, len(allowed)), metric=faiss.METRIC_INNER_PRODUCT)
+                return D, np.where(I >= 0, allowed[np.maximum(I, 0)], -1)
+            params = None
+            if row_mask is not None:
+                sel = faiss.IDSelectorBitmap(np.packbits(row_mask, bitorder="little"))
+                if self.index_type == "hnsw":
+                    params = faiss.SearchParametersHNSW(sel=sel, efSearch=max(int(self.options["ef_search"]), depth))
+                elif self.index_type == "ivf":
+                    params = faiss.SearchParametersIVF(sel=sel, nprobe=int(self.options["nprobe"]))
+                else:
+                    params = faiss.SearchParameters(sel=sel)
+            elif self.index_type == "hnsw" and depth > self.index.hnsw.efSearch:
+                params = faiss.SearchParametersHNSW(efSearch=depth)
+            return self.index.search(q, depth, params=params)
         finally:
             faiss.omp_set_num_threads(threads)
-        return D, I
 
     def search(self, queries: np.ndarray, k: int, mask: np.ndarray | None = None) -> list[list[tuple[int, float]]]:
         """For each query vector, the `k` best `(provision number, score)`, score = best passage's inner product.
