@@ -228,7 +228,9 @@ def bench_ann(n: int, nq: int = 200, hnsw: dict | None = None, kind: str = "clus
     rows.append([f"{n:,} {kind}", "flat", "exact", built, 1.0, pct_ms(lat, 50), pct_ms(lat, 95), rss_mib()[0]])
     del flat
 
-    opts = {"M": 32, "ef_construction": 200, **(hnsw or {})}
+    from index.dense import DEFAULT_OPTIONS
+
+    opts = {**DEFAULT_OPTIONS["hnsw"], **(hnsw or {})}
     t0 = time.perf_counter()
     idx = DenseIndex.build(xb, row_prov, "hnsw", opts)
     built = time.perf_counter() - t0

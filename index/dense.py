@@ -2,13 +2,18 @@
 
 Index types (`INDEX_TYPES`):
 
-- `flat` (default): `IndexFlatIP`, exact. Right for the US and UK corpora (10^4–10^5 passages: ~2 ms a query).
-- `hnsw`: `IndexHNSWFlat` with inner product; approximate, for 10^6 passages and more. Options `M` (graph
-  degree), `ef_construction`, `ef_search`.
+- `flat` (default): `IndexFlatIP`, exact. Right for the US and UK corpora: one query, one thread, takes
+  0.1 ms over 3·10^3 passages, 12 ms over 10^5, 80–95 ms over 10^6.
+- `hnsw`: `IndexHNSWFlat` with inner product; approximate, for 10^6 passages. Options `M` (graph degree, 32),
+  `ef_construction` (100), `ef_search` (128).
 - `ivf`: `IndexIVFFlat` over an inner-product coarse quantiser; approximate, cheaper to build than HNSW.
-  Options `nlist` (default 4·√n, at most n/39) and `nprobe`.
+  Options `nlist` (default 4·√n, at most n/39) and `nprobe` (32).
 
-`bench/bench_index.py` reports the recall@10 of `hnsw` and `ivf` against `flat` at 10^5 and 10^6 vectors.
+Measured by `bench/bench_index.py` on 10^6 synthetic vectors spread around this corpus's real embeddings
+(2 cores): `hnsw` builds in 5 min and answers in 0.36 ms at recall@10 0.994 against `flat` (0.28 ms at
+0.986 with `ef_search` 64); `ivf` builds in 2.7 min and answers in 1.2 ms at recall 1.0. On an isotropic
+Gaussian mixture (harder than real embeddings) recall drops to 0.6–0.7 (`hnsw`, M=16) and 0.4 (`ivf`):
+check recall on your own vectors before trusting an approximate index.
 
 Rows are passages; `row_prov[row]` is the provision number (the position in the index's `ids.json`). A search
 returns provision numbers with each provision's best passage score (max over its passages), and fetches
@@ -16,8 +21,8 @@ deeper until `k` distinct provisions are found or the allowed rows run out.
 
 Filters arrive as a boolean mask over provisions. When at most `EXACT_SUBSET_MAX` rows are allowed, the
 allowed rows are scored exactly (`faiss.knn` over them: faster than any index for a small subset, and exact
-even for `hnsw`/`ivf`); above that, FAISS searches with an `IDSelectorBitmap`, so the filter is applied inside the
-index search, not after truncation.
+even for `hnsw`/`ivf`); above that, FAISS searches with an `IDSelectorBitmap`, so the filter is applied
+inside the index search, not after truncation.
 """
 
 from __future__ import annotations
@@ -34,7 +39,7 @@ from crosswalk.errors import ConfigError, IndexStateError
 INDEX_TYPES = ("flat", "hnsw", "ivf")
 DEFAULT_OPTIONS: dict[str, dict] = {
     "flat": {},
-    "hnsw": {"M": 32, "ef_construction": 200, "ef_search": 128},
+    "hnsw": {"M": 32, "ef_construction": 100, "ef_search": 128},
     "ivf": {"nlist": None, "nprobe": 32},
 }
 EXACT_SUBSET_MAX = 65_536
@@ -45,7 +50,7 @@ def index_options(index_type: str, options: dict | None = None) -> dict:
 
     Example:
         >>> index_options("hnsw", {"ef_search": 64})
-        {'M': 32, 'ef_construction': 200, 'ef_search': 64}
+        {'M': 32, 'ef_construction': 100, 'ef_search': 64}
     """
     if index_type not in INDEX_TYPES:
         raise ConfigError(f"unknown index type {index_type!r}: use one of {', '.join(INDEX_TYPES)}")
@@ -192,7 +197,8 @@ class DenseIndex:
                 return D, np.where(I >= 0, allowed[np.maximum(I, 0)], -1)
             params = None
             if row_mask is not None:
-                sel = faiss.IDSelectorBitmap(np.packbits(row_mask, bitorder="little"))
+                bits = np.packbits(row_mask, bitorder="little")  # must outlive the search: FAISS keeps a pointer
+                sel = faiss.IDSelectorBitmap(bits)
                 if self.index_type == "hnsw":
                     params = faiss.SearchParametersHNSW(sel=sel, efSearch=max(int(self.options["ef_search"]), depth))
                 elif self.index_type == "ivf":
