@@ -239,8 +239,9 @@ def bench_ann(n: int, nq: int = 200, hnsw: dict | None = None, kind: str = "clus
         idx._apply_search_options()
         lat, found = _latency(idx, xq)
         recall = np.mean([len(set(f) & set(t)) / len(t) for f, t in zip(found, truth)])
-        rows.append([f"{n:,} {kind}", "hnsw", f"M={opts['M']} efC={opts['ef_construction']} efSearch={ef}", built, float(recall),
-                     pct_ms(lat, 50), pct_ms(lat, 95), rss_mib()[0]])
+        settings = f"M={opts['M']} efC={opts['ef_construction']} efSearch={ef}"
+        rows.append([f"{n:,} {kind}", "hnsw", settings, built, float(recall), pct_ms(lat, 50), pct_ms(lat, 95),
+                     rss_mib()[0]])
         built = ""
     del idx
 

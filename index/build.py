@@ -3,14 +3,14 @@
 `build_index` embeds the store's provisions as passages (`index.passages`) and writes, in the index folder
 (`workspace/index/`), plain files only — no pickles:
 
-| file | what |
-| --- | --- |
-| `params.json` | model (name, path, version, dimension), index type and options, passage rules, tokenizer, BM25 parameters, the store's `corpus_hash`, a digest of the passages, file sizes; written last |
-| `ids.json` | every provision id, in store order: provision number `i` in the indexes is `ids[i]` |
-| `passages.jsonl` | one line per FAISS row: provision id, provision number, window number, text hash |
-| `embeddings.npy` + `embeddings.json` | the passage vectors (float32) and the model that made them |
-| `dense.faiss` | the FAISS index (`faiss.write_index`) |
-| `bm25/` | the BM25 index (`bm25s` `save()`: `.npy` arrays and JSON) |
+- `params.json`: the model (name, path, version, dimension), index type and options, passage rules,
+  tokenizer, BM25 parameters, the store's `corpus_hash`, a digest of the passages, the last build's counts,
+  file sizes. Written last: without it the folder is an incomplete index.
+- `ids.json`: every provision id, in store order; provision number `i` in the indexes is `ids[i]`.
+- `passages.jsonl`: one line per FAISS row: provision id, provision number, window number, text hash.
+- `embeddings.npy` and `embeddings.json`: the passage vectors (float32) and the model that made them.
+- `dense.faiss`: the FAISS index (`faiss.write_index`).
+- `bm25/`: the BM25 index (bm25s' `save()`: `.npy` arrays and JSON).
 
 Re-running reuses every stored vector whose passage text (hash) is unchanged and embeds only new or changed
 passages; vectors are checkpointed to `pending/` while embedding, so an interrupted run resumes. With an

@@ -21,8 +21,9 @@ The tokenizer (`tokenize`), used for both documents and queries so the two alway
    legal modals (shall, must, may) are kept.
 6. Light stemming of alphabetic words: Harman's S-stemmer ("How effective is suffixing?", JASIS 1991),
    which only folds plurals (`-ies` → `-y`, `-es` → `-e`, `-s` → ``; words ending `-us`, `-ss`, `-aes`,
-   `-ees`, `-oes`, `-eies`, `-aies` stay as they are), as Lucene's EnglishMinimalStemmer does. It never touches tokens with digits, so citations stay exact, and it is
-   predictable for lawyers where Porter's stemmer conflates "regulated" with "regulation".
+   `-ees`, `-oes`, `-eies`, `-aies` stay as they are), as Lucene's EnglishMinimalStemmer does. It never
+   touches tokens with digits, so citations stay exact, and it is predictable for lawyers where Porter's
+   stemmer conflates "regulated" with "regulation".
 
 Example:
     >>> tokenize("Section 5318(h) of the e-money rules in CASS 16.2.13R")
