@@ -594,6 +594,28 @@ def bench() -> None:
     """
 
 
+@bench.command("index")
+@workspace_option
+@click.option("--ann", default="", help="Synthetic vector-set sizes for exact vs approximate FAISS, e.g. 100000,1000000.")
+@click.option("--kinds", default="clustered", show_default=True,
+              help="Synthetic distributions: clustered, anchored (around the workspace's real embeddings), uniform.")
+@click.option("--queries", "n_queries", type=int, default=200, show_default=True, help="Generated queries.")
+@one_line_errors
+def bench_index(workspace, ann, kinds, n_queries):
+    """Embedding throughput vs plain encode, index build time, query latency p50/p95 per retriever, exact vs
+    approximate FAISS with recall@10, and peak memory.
+
+    Example: crosswalk bench index --ann 100000,1000000 --kinds anchored
+    """
+    from bench.bench_index import main as run
+
+    ws = Workspace.resolve(workspace)
+    sizes = [int(x) for x in ann.split(",") if x.strip()]
+    kind_list = tuple(k.strip() for k in kinds.split(",") if k.strip())
+    anchors = str(ws.index_dir / "embeddings.npy") if "anchored" in kind_list else None
+    click.echo(run(str(ws.root), sizes, n_queries, kinds=kind_list, anchors=anchors))
+
+
 @bench.command("ingest")
 @click.argument("folder", required=False, type=click.Path(file_okay=False, exists=True))
 @click.option("--workers", type=int, default=None, help="Parallel documents (default: one per core).")

@@ -1,0 +1,158 @@
+"""Query expansion across jurisdictions: a US "payment stablecoin" is a UK "qualifying stablecoin" and an EU
+"e-money token".
+
+The equivalences are data, in `index/vocabulary.json`: groups of terms, each term listed under the jurisdiction
+that uses it (US, UK, EU, INTL). A query that contains a term of a group gets the group's other terms added —
+those of the jurisdictions searched, or every jurisdiction's when the search is not filtered by one. Terms match
+on whole words, ignoring case and plurals (the S-stemmer of `index.lexical`); where terms overlap, the longest
+wins ("permitted payment stablecoin issuer" is the issuer group, not also the stablecoin group).
+
+The retrievers use it at query time only (`BM25Retriever(expand=True)`, see `index.retrievers`): the index is
+not touched, so turning expansion on or off needs no `crosswalk index`.
+
+Example:
+    >>> expansions("payment stablecoin reserves", ["UK"])
+    ['qualifying stablecoin', 'backing assets', 'backing asset pool']
+    >>> expand("custody of client assets", ["EU"])
+    'custody of client assets; custody and administration; safekeeping'
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from crosswalk.errors import ConfigError
+from index.lexical import s_stem
+
+VOCABULARY_PATH = Path(__file__).with_name("vocabulary.json")
+JURISDICTIONS = ("US", "UK", "EU", "INTL")
+
+_WORD = re.compile(r"[^\W_]+(?:-[^\W_]+)*")
+_HYPHENS = str.maketrans({"\u2010": "-", "\u2011": "-"})
+
+
+def words(text: str) -> tuple[str, ...]:
+    """The words terms are matched on: case folded, hyphenated words kept whole, plurals folded.
+
+    Example:
+        >>> words("Crypto-Assets held by Custodians")
+        ('crypto-asset', 'held', 'by', 'custodian')
+    """
+    text = unicodedata.normalize("NFKC", text).translate(_HYPHENS).casefold()
+    return tuple("-".join(s_stem(p) for p in w.split("-")) for w in _WORD.findall(text))
+
+
+@dataclass(frozen=True)
+class Group:
+    """Equivalent terms: `terms` maps a jurisdiction to the terms it uses, as written in vocabulary.json."""
+
+    name: str
+    terms: dict[str, tuple[str, ...]]
+
+    def all_terms(self) -> list[str]:
+        out: list[str] = []
+        for j in JURISDICTIONS:
+            out.extend(t for t in self.terms.get(j, ()) if t not in out)
+        return out
+
+    def terms_for(self, jurisdictions: Sequence[str]) -> list[str]:
+        """The group's terms used in `jurisdictions` (every jurisdiction's when none is given)."""
+        if not jurisdictions:
+            return self.all_terms()
+        out: list[str] = []
+        for j in jurisdictions:
+            out.extend(t for t in self.terms.get(j.upper(), ()) if t not in out)
+        return out
+
+
+@lru_cache(maxsize=4)
+def load_vocabulary(path: Path | str = VOCABULARY_PATH) -> tuple[Group, ...]:
+    """The groups of `path` (index/vocabulary.json by default), read once; errors name the file and the group."""
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: vocabulary file is missing; restore index/vocabulary.json") from None
+    except json.JSONDecodeError as e:
+        raise ConfigError(f"{path}: not valid JSON at line {e.lineno} ({e.msg}); fix the file") from None
+    groups = data.get("groups") if isinstance(data, dict) else None
+    if not isinstance(groups, list):
+        raise ConfigError(f'{path}: expected an object with a "groups" list; see the "_about" notes in the file')
+    out = []
+    for n, g in enumerate(groups, start=1):
+        name = g.get("name") if isinstance(g, dict) else None
+        if not isinstance(name, str) or not name:
+            raise ConfigError(f"{path}: group {n} has no name; give each group a \"name\"")
+        unknown = sorted(set(g) - {"name", *JURISDICTIONS})
+        if unknown:
+            raise ConfigError(f"{path}: group {name!r} has unknown key(s) {', '.join(unknown)}; "
+                              f"use name and {', '.join(JURISDICTIONS)}")
+        terms: dict[str, tuple[str, ...]] = {}
+        for j in JURISDICTIONS:
+            listed = g.get(j, [])
+            if not isinstance(listed, list) or not all(isinstance(t, str) and words(t) for t in listed):
+                raise ConfigError(f"{path}: group {name!r}, {j}: expected a list of terms (non-empty strings)")
+            terms[j] = tuple(listed)
+        if sum(len(t) for t in terms.values()) < 2:
+            raise ConfigError(f"{path}: group {name!r} has fewer than two terms; a group needs something to add")
+        out.append(Group(name, terms))
+    return tuple(out)
+
+
+def _find(seq: tuple[str, ...], sub: tuple[str, ...]) -> list[int]:
+    n = len(sub)
+    return [i for i in range(len(seq) - n + 1) if seq[i : i + n] == sub]
+
+
+def expansions(
+    query: str, jurisdictions: Iterable[str] = (), vocabulary: Sequence[Group] | None = None
+) -> list[str]:
+    """The terms to add to `query`: for each group the query names, its terms in `jurisdictions` (all when
+    empty) that the query does not already contain. Groups in vocabulary order, each term once.
+
+    Example:
+        >>> expansions("safeguarding client cryptoassets", ["US"])
+        ['custody', 'custodian', 'custodial', 'digital asset']
+        >>> expansions("the weather in Paris")
+        []
+    """
+    vocab = load_vocabulary() if vocabulary is None else vocabulary
+    jur = [j.upper() for j in jurisdictions]
+    q = words(query)
+    # every occurrence of every term, then the longest first where they overlap
+    found = []
+    for gi, g in enumerate(vocab):
+        for term in g.all_terms():
+            tw = words(term)
+            found.extend((len(tw), start, gi) for start in _find(q, tw))
+    taken: set[int] = set()
+    groups: set[int] = set()
+    for length, start, gi in sorted(found, key=lambda f: (-f[0], f[1])):
+        span = set(range(start, start + length))
+        if span & taken:
+            continue
+        taken |= span
+        groups.add(gi)
+    out: list[str] = []
+    for gi in sorted(groups):
+        for term in vocab[gi].terms_for(jur):
+            if term not in out and not _find(q, words(term)):
+                out.append(term)
+    return out
+
+
+def expand(query: str, jurisdictions: Iterable[str] = (), vocabulary: Sequence[Group] | None = None) -> str:
+    """`query` with its `expansions` appended (separated by "; "), or `query` itself when there are none.
+
+    Example:
+        >>> expand("own funds for issuers", ["US"])
+        'own funds for issuers; capital requirements; capital'
+    """
+    extra = expansions(query, jurisdictions, vocabulary)
+    return "; ".join([query, *extra]) if extra else query
