@@ -5,7 +5,8 @@ The equivalences are data, in `index/vocabulary.json`: groups of terms, each ter
 that uses it (US, UK, EU, INTL). A query that contains a term of a group gets the group's other terms added —
 those of the jurisdictions searched, or every jurisdiction's when the search is not filtered by one. Terms match
 on whole words, ignoring case and plurals (the S-stemmer of `index.lexical`); where terms overlap, the longest
-wins ("permitted payment stablecoin issuer" is the issuer group, not also the stablecoin group).
+wins ("permitted payment stablecoin issuer" is the issuer group, not also the stablecoin group). A group the
+query already names in a searched jurisdiction's own words is left alone (`translate_only`).
 
 The retrievers use it at query time only (`BM25Retriever(expand=True)`, see `index.retrievers`): the index is
 not touched, so turning expansion on or off needs no `crosswalk index`.
@@ -13,8 +14,10 @@ not touched, so turning expansion on or off needs no `crosswalk index`.
 Example:
     >>> expansions("payment stablecoin reserves", ["UK"])
     ['qualifying stablecoin', 'backing assets', 'backing asset pool']
-    >>> expand("custody of client assets", ["EU"])
-    'custody of client assets; custody and administration; safekeeping'
+    >>> expand("safeguarding client cryptoassets", ["EU"])
+    'safeguarding client cryptoassets; crypto-asset; custody and administration; safekeeping; custody'
+    >>> expand("custody of client assets", ["EU"])  # already in EU words: nothing to translate
+    'custody of client assets'
 """
 
 from __future__ import annotations
@@ -111,14 +114,20 @@ def _find(seq: tuple[str, ...], sub: tuple[str, ...]) -> list[int]:
 
 
 def expansions(
-    query: str, jurisdictions: Iterable[str] = (), vocabulary: Sequence[Group] | None = None
+    query: str, jurisdictions: Iterable[str] = (), vocabulary: Sequence[Group] | None = None,
+    translate_only: bool = True,
 ) -> list[str]:
     """The terms to add to `query`: for each group the query names, its terms in `jurisdictions` (all when
     empty) that the query does not already contain. Groups in vocabulary order, each term once.
 
+    With `translate_only` (the default), a group the query already names in a searched jurisdiction's own
+    words adds nothing: the user is speaking that jurisdiction's language, and expanding only adds noise.
+
     Example:
         >>> expansions("safeguarding client cryptoassets", ["US"])
-        ['custody', 'custodian', 'custodial', 'digital asset']
+        ['digital asset', 'custody', 'custodian', 'custodial']
+        >>> expansions("custody and reserve assets", ["US"])  # US words already
+        []
         >>> expansions("the weather in Paris")
         []
     """
@@ -133,14 +142,17 @@ def expansions(
             found.extend((len(tw), start, gi) for start in _find(q, tw))
     taken: set[int] = set()
     groups: set[int] = set()
+    native: set[int] = set()  # groups the query already names in a searched jurisdiction's own words
     for length, start, gi in sorted(found, key=lambda f: (-f[0], f[1])):
         span = set(range(start, start + length))
         if span & taken:
             continue
         taken |= span
         groups.add(gi)
+        if jur and any(_find(q, words(t)) for t in vocab[gi].terms_for(jur)):
+            native.add(gi)
     out: list[str] = []
-    for gi in sorted(groups):
+    for gi in sorted(groups - native if translate_only else groups):
         for term in vocab[gi].terms_for(jur):
             if term not in out and not _find(q, words(term)):
                 out.append(term)

@@ -198,15 +198,21 @@ class LexicalIndex:
         weight = None if mask is None else np.asarray(mask, dtype=np.float32)
         return self.bm25.get_scores(known, weight_mask=weight)
 
-    def search(self, query_tokens: Sequence[str], k: int, mask=None) -> list[tuple[int, float]]:
+    def search(
+        self, query_tokens: Sequence[str], k: int, mask=None, extra_tokens: Sequence[str] = (),
+        extra_weight: float = 1.0,
+    ) -> list[tuple[int, float]]:
         """The `k` best `(document number, score)` pairs with a score above 0, best first.
 
         Documents that share no token with the query are not returned (their score is 0). Ties are broken by
-        document number, i.e. document order.
+        document number, i.e. document order. `extra_tokens` (query expansion, see `index.expansion`) add their
+        own BM25 score times `extra_weight`, so added terms count for less than the words the user typed.
         """
         import numpy as np
 
         s = self.scores(query_tokens, mask)
+        if extra_tokens and extra_weight > 0:
+            s = s + np.float32(extra_weight) * self.scores(extra_tokens, mask)
         cand = np.flatnonzero(s > 0)
         if len(cand) > k:
             part = np.argpartition(-s[cand], k - 1)[:k]
