@@ -390,7 +390,7 @@ def test_hybrid_fuses_both_retrievers(searcher):
     hits = searcher.search(QUERIES[0], 5)
     assert hits.retriever == "hybrid"
     assert set(hits[0].scores) == {"bm25", "dense"}
-    assert hits[0].score == pytest.approx(sum(1 / (60 + r) for r in hits[0].ranks.values()))
+    assert hits[0].score == pytest.approx(sum(1 / (searcher.hybrid.rrf_k + r) for r in hits[0].ranks.values()))
 
 
 def test_bm25_keeps_citations_whole(searcher):
