@@ -37,6 +37,24 @@ def one_line_errors(fn):
     return wrapper
 
 
+def staged_bar(unit: str, leave: bool = True):
+    """A progress bar on stderr and its `progress(stage, done, total)` callback: a new stage resets the bar."""
+    from tqdm import tqdm
+
+    bar = tqdm(total=0, unit=unit, file=sys.stderr, disable=None, dynamic_ncols=True, leave=leave)
+    state = {"stage": None}
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if stage != state["stage"]:
+            state["stage"] = stage
+            bar.reset(total=total)
+            bar.set_description(stage)
+        bar.n = done
+        bar.refresh()
+
+    return bar, progress
+
+
 workspace_option = click.option(
     "--workspace",
     "-w",
@@ -367,8 +385,6 @@ def match_command(workspace, from_jur, to_jur, k, boundary, no_explain, method, 
 
     Example: crosswalk match --from US --to UK --k 5
     """
-    from tqdm import tqdm
-
     from index.build import load_searcher
     from index.match import match
     from ingest.store import Store
@@ -376,16 +392,7 @@ def match_command(workspace, from_jur, to_jur, k, boundary, no_explain, method, 
     ws = Workspace.resolve(workspace)
     if not ws.db_path.exists():
         raise CrosswalkError(f"no store at {ws.db_path}: run `crosswalk ingest` first")
-    bar = tqdm(total=0, unit="prov", file=sys.stderr, disable=None, dynamic_ncols=True)
-    state = {"stage": None}
-
-    def progress(stage: str, done: int, total: int) -> None:
-        if stage != state["stage"]:
-            state["stage"] = stage
-            bar.reset(total=total)
-            bar.set_description(stage)
-        bar.n = done
-        bar.refresh()
+    bar, progress = staged_bar("prov")
 
     try:
         with Store(ws.db_path) as store:
@@ -541,24 +548,13 @@ def eval_command(workspace, queries_path, qrels_path, pairs_path, retrievers, k,
                 click.echo(format_agreement(results))
         return
 
-    from tqdm import tqdm
-
     from evaluation.agreement import workspace_agreement
     from evaluation.gold_io import PAIRS_FILE
     from evaluation.run import evaluate_workspace
 
     if not ws.db_path.exists():
         raise CrosswalkError(f"no store at {ws.db_path}: run `crosswalk ingest` and `crosswalk index` first")
-    bar = tqdm(total=0, unit="query", file=sys.stderr, disable=None, dynamic_ncols=True, leave=False)
-    state = {"stage": None}
-
-    def progress(stage: str, done: int, total: int) -> None:
-        if stage != state["stage"]:
-            state["stage"] = stage
-            bar.reset(total=total)
-            bar.set_description(stage)
-        bar.n = done
-        bar.refresh()
+    bar, progress = staged_bar("query", leave=False)
 
     try:
         result = evaluate_workspace(
