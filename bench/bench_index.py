@@ -2,17 +2,22 @@
 
 Run on demand, never in the tests; each part prints a Markdown table.
 
-- **corpus** (needs a workspace with a store and an index, `crosswalk index`): passages/s of our embedder
-  against plain `SentenceTransformer.encode` on the same texts, one-query encoding time, index rebuild times
-  from stored vectors (flat, hnsw, ivf; nothing re-embedded), and query latency p50/p95 of `bm25`, `dense`
-  and `hybrid` over generated queries (windows of 4–9 words from random provisions), with and without a
-  jurisdiction filter. Targets: hybrid p50 ≤ 30 ms, p95 ≤ 80 ms.
+- **corpus** (needs a workspace with a store and an index, `crosswalk index`): passages/s of plain
+  `SentenceTransformer.encode`, our torch embedder and our onnx-int8 embedder on the same texts (best of
+  interleaved rounds), their one-query encoding time, index rebuild times from stored vectors (flat, hnsw, ivf;
+  nothing re-embedded), and query latency p50/p95 of `bm25`, `dense` and `hybrid` over generated queries
+  (windows of 4–9 words from random provisions), with and without a jurisdiction filter. Targets: hybrid
+  p50 ≤ 30 ms, p95 ≤ 80 ms.
+- **backends** (with `onnx`, the default; needs `onnxruntime` and `onnx`): the retrieval quality of the torch
+  and onnx-int8 backends, each with a whole index of the store (the workspace's own, and one built by the other
+  backend under a temporary folder, timed): nDCG@10 and Recall@10 with 95% bootstrap intervals over the gold
+  queries and pairs (`evaluation.run.evaluate`, as `crosswalk eval` computes them, split `all`), the paired
+  difference with its interval and randomisation-test p, and the overlap of the two backends' dense top-10.
+  The onnx-int8 export is kept in the workspace's `cache/models/` (built there on first use).
 - **ann**: synthetic unit vectors (384-d, clustered: a Gaussian mixture on the sphere) at the sizes given;
   build time, recall@10 of `hnsw` and `ivf` against exact `flat` search, p50/p95 per query through
   `index.dense.DenseIndex` (one query per call, as the searcher runs), and resident memory. Target at 10^6:
   p50 ≤ 20 ms at recall@10 ≥ 0.95.
-- **onnx** (optional): sentence-transformers' ONNX backend (and its int8 dynamic quantisation), when
-  `optimum` and `onnxruntime` are installed; exported locally from the packaged weights, never downloaded.
 
 Example:
     python -m bench.bench_index --workspace /tmp/ws-index --queries 200
@@ -81,35 +86,68 @@ def make_queries(store, n: int, seed: int = 7) -> list[tuple[str, str]]:
     return out
 
 
-def bench_embedding(store, sample: int = 256, seed: int = 3) -> list[list]:
-    """Passages/s of `Embedder.encode` and of plain `SentenceTransformer.encode` on the same passages."""
+def onnx_available() -> bool:
+    import importlib.util
+
+    return all(importlib.util.find_spec(m) is not None for m in ("onnxruntime", "onnx"))
+
+
+def _query_p50(emb, n: int = 30) -> float:
+    lat = []
+    for i in range(n):
+        emb._queries.clear()
+        t0 = time.perf_counter()
+        emb.encode_query(f"custody of client cryptoassets held on trust {i}")
+        lat.append(time.perf_counter() - t0)
+    return pct_ms(lat, 50)
+
+
+def bench_embedding(store, model_cache: Path, sample: int = 256, seed: int = 3, rounds: int = 3,
+                    onnx: bool = True) -> tuple[list[list], str]:
+    """Passages/s of plain `SentenceTransformer.encode` (batch 32), our torch `Embedder.encode` and our onnx-int8
+    embedder on the same passages: the best of `rounds` interleaved rounds (other processes share the
+    machine), CPU ms per passage, cosine to the plain vectors, and one uncached query's p50."""
+    from bench.onnx_backend import timed
     from index.embedder import get_embedder
     from index.passages import make_passages
 
     passages = make_passages(store.iter_provisions())
     texts = [p.text for p in random.Random(seed).sample(passages, min(sample, len(passages)))]
-    emb = get_embedder()
-    emb.encode(texts[:8])  # load and warm up
-    rows = []
-    t0 = time.perf_counter()
-    ours = emb.encode(texts)
-    t_ours = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    plain = emb.model.encode(texts, batch_size=32, normalize_embeddings=True, convert_to_numpy=True,
-                             show_progress_bar=False)
-    t_plain = time.perf_counter() - t0
-    agree = float(np.min(np.sum(ours * plain, axis=1)))
     words = float(np.mean([len(t.split()) for t in texts]))
-    rows.append(["Embedder.encode (ours)", len(texts), words, t_ours, len(texts) / t_ours])
-    rows.append(["SentenceTransformer.encode", len(texts), words, t_plain, len(texts) / t_plain])
-    lat = []
-    for i in range(30):
-        emb._queries.clear()
+    torch_emb = get_embedder(backend="torch")
+    st = torch_emb.model
+    plain_name, torch_name, int8_name = ("SentenceTransformer.encode (plain)", "Embedder.encode, torch (ours)",
+                                         "Embedder.encode, onnx-int8 (ours)")
+    encoders = {
+        plain_name: lambda xs: st.encode(xs, batch_size=32, normalize_embeddings=True, convert_to_numpy=True,
+                                         show_progress_bar=False),
+        torch_name: torch_emb.encode,
+    }
+    note = ""
+    if onnx:
+        int8 = get_embedder(backend="onnx-int8", cache_dir=model_cache)
+        fresh = not (int8.folder / "manifest.json").exists()
         t0 = time.perf_counter()
-        emb.encode_query(f"custody of client cryptoassets held on trust {i}")
-        lat.append(time.perf_counter() - t0)
-    rows.append(["one query (encode_query, uncached)", 30, 7.0, sum(lat), 30 / sum(lat)])
-    return rows, agree, pct_ms(lat, 50)
+        int8.encode(texts[:1])  # exports on first use
+        if fresh:
+            note = (f"The onnx-int8 model was exported and quantised from the packaged weights in "
+                    f"{time.perf_counter() - t0:.1f} s ({int8.model_path.stat().st_size / 2**20:.1f} MiB, "
+                    f"{int8.folder}). ")
+        encoders[int8_name] = int8.encode
+    vectors, wall, cpu = timed(encoders, texts, rounds)
+    ref = vectors[plain_name]
+    latency = {torch_name: _query_p50(torch_emb)}
+    if onnx:
+        latency[int8_name] = _query_p50(int8)
+    rows = []
+    for name in encoders:
+        cos = np.sum(vectors[name] * ref, axis=1)
+        rows.append([name, len(texts), words, len(texts) / wall[name], 1000 * cpu[name] / len(texts),
+                     f"{cos.mean():.4f} / {cos.min():.4f}", latency.get(name, "")])
+    if not onnx:
+        note += "onnx-int8: skipped (`pip install -e '.[onnx]'` for onnxruntime and onnx). "
+    return rows, note + f"Best of {rounds} interleaved rounds; load average {os.getloadavg()[0]:.1f} on " \
+                        f"{os.cpu_count()} cores."
 
 
 def bench_build(store, index_dir: Path) -> list[list]:
@@ -260,66 +298,94 @@ def bench_ann(n: int, nq: int = 200, hnsw: dict | None = None, kind: str = "clus
     return rows
 
 
-# --- optional ONNX backend -------------------------------------------------------------------------------------
+# --- retrieval quality per embedding backend ---------------------------------------------------------------------
 
 
-def bench_onnx(store, sample: int = 128) -> str:
-    import importlib.util
+def _overlap(a: dict[str, list[str]], b: dict[str, list[str]], k: int = 10) -> float:
+    """Mean share of common ids in two runs' top `k`, over the queries of `a`.
 
-    if not (importlib.util.find_spec("onnxruntime") and importlib.util.find_spec("optimum")):
-        return "ONNX backend: skipped (`optimum` and `onnxruntime` are not installed)."
-    from sentence_transformers import SentenceTransformer
+    >>> _overlap({"q": ["x", "y"]}, {"q": ["y", "z"]}, k=2)
+    0.5
+    """
+    return float(np.mean([len(set(a[q][:k]) & set(b.get(q, [])[:k])) / k for q in a])) if a else float("nan")
 
-    from index.embedder import get_embedder
-    from index.passages import make_passages
 
-    passages = make_passages(store.iter_provisions())
-    texts = [p.text for p in random.Random(5).sample(passages, min(sample, len(passages)))]
-    ref = get_embedder().encode(texts)
+def bench_backends(store, ws, model_cache: Path, generated: list[tuple[str, str]]) -> str:
+    """Retrieval quality of the torch and onnx-int8 backends, each with a whole index of the store: the
+    workspace's own for its backend, one built under a temporary folder for the other (timed)."""
+    from evaluation import gold_io, stats
+    from evaluation.metrics import column
+    from evaluation.run import evaluate, search_run
+    from index.build import build_index, load_searcher, read_params
+
+    built_with = read_params(ws.index_dir)["model"].get("backend", "torch")
+    queries, qrels, pairs = gold_io.load_queries(), gold_io.load_qrels(), gold_io.load_pairs()
+    results, runs, generated_runs, notes = {}, {}, {}, []
+    with tempfile.TemporaryDirectory(prefix="crosswalk-bench-") as d:
+        for backend in ("torch", "onnx-int8"):
+            if backend == built_with:
+                index_dir = ws.index_dir
+            else:
+                index_dir = Path(d) / backend / "index"
+                print(f"backends: building a whole index with {backend} under {index_dir} …", file=sys.stderr,
+                      flush=True)
+                report = build_index(store, index_dir, backend=backend, progress=True, model_cache=model_cache)
+                notes.append(f"Index built with {backend} under a temporary folder: {report.summary()}.")
+            searcher = load_searcher(store, index_dir, backend=backend, model_cache=model_cache)
+            results[backend] = evaluate(store, searcher, queries, qrels, pairs=pairs, retrievers=("dense", "hybrid"),
+                                        match=False)
+            runs[backend] = search_run(searcher, queries, "dense", 10, citations=False)
+            generated_runs[backend] = search_run(
+                searcher, [gold_io.Query(f"g{i}", q) for i, (q, _) in enumerate(generated)], "dense", 10,
+                citations=False)
+
     rows = []
-    with tempfile.TemporaryDirectory() as d:
-        src = Path(get_embedder().spec.path)
-        local = Path(d) / "model"
-        shutil.copytree(src, local)
-        model = SentenceTransformer(str(local), backend="onnx", device="cpu")
-        variants = [("onnx fp32", model)]
-        try:
-            from sentence_transformers import export_dynamic_quantized_onnx_model
-
-            export_dynamic_quantized_onnx_model(model, "avx2", str(local))
-            variants.append(("onnx int8 (avx2)", SentenceTransformer(
-                str(local), backend="onnx", device="cpu", model_kwargs={"file_name": "onnx/model_qint8_avx2.onnx"})))
-        except Exception as e:  # noqa: BLE001 - optional measurement: report why it was skipped
-            rows.append([f"onnx int8: skipped ({type(e).__name__}: {str(e)[:80]})", "", "", ""])
-        for name, m in variants:
-            m.encode(texts[:8])
-            t0 = time.perf_counter()
-            v = m.encode(texts, batch_size=32, normalize_embeddings=True, show_progress_bar=False)
-            secs = time.perf_counter() - t0
-            rows.append([name, len(texts), len(texts) / secs, float(np.mean(np.sum(v * ref, axis=1)))])
-    return table(["backend", "passages", "passages/s", "mean cosine to torch fp32"], rows)
+    for gold in ("queries", "pairs"):
+        for retriever in ("dense", "hybrid"):
+            a, b = (getattr(results[be], gold)[retriever] for be in ("torch", "onnx-int8"))
+            qids = sorted(set(a.per_query) & set(b.per_query))
+            row = [gold, retriever, len(qids)]
+            for metric in ("nDCG@10", "Recall@10"):
+                for s in (a, b):
+                    lo, hi = s.ci[metric]
+                    row.append(f"{s.means[metric]:.3f} [{lo:.3f}, {hi:.3f}]")
+            xa, xb = column(a.per_query, "nDCG@10", qids), column(b.per_query, "nDCG@10", qids)
+            diff = [y - x for x, y in zip(xa, xb)]
+            lo, hi = stats.bootstrap_ci(diff)
+            row += [f"{np.mean(diff):+.3f} [{lo:+.3f}, {hi:+.3f}]", stats.randomisation_test(xb, xa)]
+            rows.append(row)
+    header = ["gold", "retriever", "queries", "nDCG@10 torch", "nDCG@10 int8", "Recall@10 torch", "Recall@10 int8",
+              "Δ nDCG@10 (int8 − torch)", "p (paired randomisation)"]
+    overlap = (f"Dense top-10 overlap between the backends: {_overlap(runs['torch'], runs['onnx-int8']):.3f} over the "
+               f"{len(queries)} gold queries, {_overlap(generated_runs['torch'], generated_runs['onnx-int8']):.3f} over "
+               f"{len(generated)} generated ones (unfiltered).")
+    return "\n".join([table(header, rows), "", overlap, *notes])
 
 
 # --- main ------------------------------------------------------------------------------------------------------
 
 
-def main(workspace: str | None = None, ann_sizes: list[int] = (), n_queries: int = 200, onnx: bool = False,
+def main(workspace: str | None = None, ann_sizes: list[int] = (), n_queries: int = 200, onnx: bool = True,
          hnsw: dict | None = None, kinds: tuple[str, ...] = ("clustered",), anchors: str | None = None) -> str:
     out = []
     if workspace:
         from crosswalk.workspace import Workspace
         from index.build import load_searcher
+        from index.embedder import model_cache_for
         from ingest.store import Store
 
         ws = Workspace.resolve(workspace)
+        onnx = onnx and onnx_available()
+        model_cache = model_cache_for(ws.index_dir)
         with Store(ws.db_path, readonly=True) as store:
             searcher = load_searcher(store, ws.index_dir)
             n_prov, n_pass = len(searcher.ids), searcher.dense.dense.n_rows
             out.append(f"### Corpus: {n_prov:,} provisions, {n_pass:,} passages ({ws.root})\n")
-            rows, agree, q50 = bench_embedding(store)
-            out.append(table(["embedding", "passages", "mean words", "seconds", "passages/s"], rows))
-            out.append(f"\nLowest cosine between our and plain embeddings of the same passage: {agree:.6f}; "
-                       f"one uncached query encodes in {q50:.1f} ms (p50).\n")
+            rows, note = bench_embedding(store, model_cache, onnx=onnx)
+            out.append(table(["embedding", "passages", "mean words", "passages/s", "CPU ms/passage",
+                              "mean / min cosine to plain", "one query p50 ms"], rows))
+            out.append(f"\n{note}\n")
+            print(out[-2], file=sys.stderr, flush=True)
             out.append(table(["build", "index", "embedded", "reused", "seconds"], bench_build(store, ws.index_dir)))
             out.append("")
             searcher = load_searcher(store, ws.index_dir)
@@ -330,7 +396,8 @@ def main(workspace: str | None = None, ann_sizes: list[int] = (), n_queries: int
                              bench_queries(searcher, queries)))
             out.append("")
             if onnx:
-                out.append(bench_onnx(store))
+                out.append("### Retrieval quality per embedding backend (gold, split all)\n")
+                out.append(bench_backends(store, ws, model_cache, queries))
                 out.append("")
     for n in ann_sizes:
         for kind in kinds:
@@ -353,7 +420,8 @@ if __name__ == "__main__":
     ap.add_argument("--hnsw", default="{}", help='HNSW options as JSON, e.g. \'{"M": 16, "ef_construction": 100}\'')
     ap.add_argument("--kinds", default="clustered", help="synthetic distributions: clustered, anchored, uniform")
     ap.add_argument("--anchors", default=None, help="real embeddings (.npy) for --kinds anchored")
-    ap.add_argument("--onnx", action="store_true", help="also try the ONNX backend (needs optimum, onnxruntime)")
+    ap.add_argument("--no-onnx", dest="onnx", action="store_false",
+                    help="skip the onnx-int8 backend (its throughput, and its index and quality)")
     a = ap.parse_args()
     sizes = [int(x) for x in a.ann.split(",") if x.strip()]
     kinds = tuple(k.strip() for k in a.kinds.split(",") if k.strip())

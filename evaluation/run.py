@@ -365,6 +365,7 @@ def _index_meta(searcher) -> dict:
         "built_at": params.get("built_at"),
         "fusion": getattr(getattr(searcher, "hybrid", None), "fusion", None),
         "rrf_k": getattr(getattr(searcher, "hybrid", None), "rrf_k", None),
+        "weights": dict(getattr(getattr(searcher, "hybrid", None), "weights", None) or {}) or None,
     }
 
 

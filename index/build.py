@@ -14,11 +14,15 @@
 
 Re-running reuses every stored vector whose passage text (hash) is unchanged and embeds only new or changed
 passages; vectors are checkpointed to `pending/` while embedding, so an interrupted run resumes. With an
-unchanged store and settings nothing is embedded or written. The model and index type are sticky: without
-`model` (or `$CROSSWALK_MODEL`) and `index_type`, a rebuild keeps the ones the index was built with.
+unchanged store and settings nothing is embedded or written. The model, its backend and the index type are
+sticky: without `model` (or `$CROSSWALK_MODEL`), `backend` (or `$CROSSWALK_BACKEND`) and `index_type`, a rebuild
+keeps the ones the index was built with. The backend is part of the model's fingerprint, so changing it
+re-embeds every passage. The ONNX backends keep their export in `<workspace>/cache/models/` (the index
+folder's sibling `cache/`; see `index.onnx_backend`).
 
 `load_searcher` checks `params.json` against the files, the store and the model, and raises IndexStateError
-with the fix (run `crosswalk index`) when anything is missing, corrupt or stale; it never re-embeds.
+with the fix (run `crosswalk index`) when anything is missing, corrupt or stale; it never re-embeds. Queries
+are embedded by the model and backend the index was built with.
 """
 
 from __future__ import annotations
@@ -39,7 +43,16 @@ import numpy as np
 
 from crosswalk.errors import ConfigError, IndexStateError
 from index.dense import DenseIndex, index_options
-from index.embedder import ENV_MODEL, ModelSpec, get_embedder, resolve_model
+from index.embedder import (
+    DEFAULT_BACKEND,
+    ENV_BACKEND,
+    ENV_MODEL,
+    ModelSpec,
+    get_embedder,
+    model_cache_for,
+    resolve_backend,
+    resolve_model,
+)
 from index.lexical import TOKENIZER_VERSION, LexicalIndex, citation_tokens, tokenize
 from index.passages import PassageParams, lexical_texts, make_passages
 
@@ -75,10 +88,13 @@ class BuildReport:
     seconds: float
     unchanged: bool
     index_dir: str = ""
+    backend: str = DEFAULT_BACKEND
 
     def summary(self) -> str:
-        """One line, e.g. `indexed 1,204 provisions as 1,391 passages (flat, all-MiniLM-L6-v2): embedded 12, …`."""
-        head = f"indexed {self.provisions:,} provisions as {self.passages:,} passages ({self.index_type}, {self.model})"
+        """One line, e.g. `indexed 1,204 provisions as 1,391 passages (flat, all-MiniLM-L6-v2): embedded 12, …`;
+        a backend other than torch is named after the model (`all-MiniLM-L6-v2, onnx-int8`)."""
+        model = self.model if self.backend == DEFAULT_BACKEND else f"{self.model}, {self.backend}"
+        head = f"indexed {self.provisions:,} provisions as {self.passages:,} passages ({self.index_type}, {model})"
         if self.unchanged:
             return f"{head}: index already current, nothing embedded, in {self.seconds:.1f} s"
         empty = f"; {self.empty:,} with no text to embed (BM25 only)" if self.empty else ""
@@ -197,13 +213,27 @@ class _VectorCache:
 # --- build ---------------------------------------------------------------------------------------------------
 
 
-def _sticky_model(model: str | None, old: dict | None) -> ModelSpec:
-    """`model`, else $CROSSWALK_MODEL, else the model the existing index was built with, else the default."""
+def _sticky_backend(backend: str | None, old: dict | None) -> str:
+    """`backend`, else $CROSSWALK_BACKEND, else the backend the existing index was built with, else torch."""
+    if backend or os.environ.get(ENV_BACKEND) or not old:
+        return resolve_backend(backend)
+    built = old["model"].get("backend", DEFAULT_BACKEND)
+    try:
+        return resolve_backend(built)
+    except ConfigError as e:
+        raise ConfigError(f"the index was built with the {built} backend: {e}; or pass --backend torch to "
+                          "re-embed with torch") from None
+
+
+def _sticky_model(model: str | None, old: dict | None, backend: str | None = None) -> ModelSpec:
+    """`model`, else $CROSSWALK_MODEL, else the model the existing index was built with, else the default; run by
+    the backend `_sticky_backend` picks."""
+    chosen_backend = _sticky_backend(backend, old)
     if model or os.environ.get(ENV_MODEL) or not old:
-        return resolve_model(model)
+        return resolve_model(model, chosen_backend)
     name = old["model"]["name"]
     try:
-        return resolve_model(name)
+        return resolve_model(name, chosen_backend)
     except ConfigError as e:
         raise ConfigError(f"the index was built with model {name!r}, which cannot be found now ({e}); "
                           "pass --model to choose another") from None
@@ -218,12 +248,17 @@ def build_index(
     *,
     options: dict | None = None,
     passage_params: PassageParams | None = None,
+    backend: str | None = None,
+    model_cache: Path | str | None = None,
 ) -> BuildReport:
     """Embed the store's provisions and write the dense and BM25 indexes into `index_dir`.
 
-    `model`: a model name or folder (default: the index's current model, else `$CROSSWALK_MODEL`, else
-    all-MiniLM-L6-v2). `index_type`: `flat`, `hnsw` or `ivf` (default: the index's current type, else `flat`),
-    with `options` for it (see `index.dense`). Only passages whose text changed are embedded.
+    `model`: a model name or folder (default: `$CROSSWALK_MODEL`, else the index's current model, else
+    all-MiniLM-L6-v2). `backend`: `torch`, `onnx` or `onnx-int8` (default: `$CROSSWALK_BACKEND`, else the
+    index's current backend, else torch); `model_cache`: where an ONNX backend keeps its export (default
+    `<workspace>/cache/models`, beside `index_dir`). `index_type`: `flat`, `hnsw` or `ivf` (default: the index's
+    current type, else `flat`), with `options` for it (see `index.dense`). Only passages whose text changed
+    are embedded.
 
     Example: build_index(Store(ws.db_path), ws.index_dir).summary()
     """
@@ -234,7 +269,7 @@ def build_index(
         old = read_params(index_dir)
     except IndexStateError:
         old = None
-    spec = _sticky_model(model, old)
+    spec = _sticky_model(model, old, backend)
     index_type = index_type or (old["dense"]["index_type"] if old else "flat")
     opts = index_options(index_type, options)
     pparams = passage_params or PassageParams()
@@ -267,14 +302,14 @@ def build_index(
             _write_json(index_dir / PARAMS, old)
         shutil.rmtree(index_dir / PENDING, ignore_errors=True)
         return BuildReport(len(ids), len(passages), 0, len(passages), empty, index_type, spec.name,
-                           time.perf_counter() - t0, True, str(index_dir))
+                           time.perf_counter() - t0, True, str(index_dir), spec.backend)
 
     cache = _VectorCache(index_dir, spec.fingerprint)
     todo: dict[str, str] = {}
     for p, h in zip(passages, hashes):
         if h not in cache.vectors and h not in todo:
             todo[h] = p.text
-    embedder = get_embedder(spec)
+    embedder = get_embedder(spec, cache_dir=model_cache or model_cache_for(index_dir))
     if todo:
         todo_hashes = list(todo)
 
@@ -316,11 +351,16 @@ def build_index(
     import faiss
     import sentence_transformers
 
+    model_info = {**spec.to_dict(), "dim": dim, "sentence_transformers": sentence_transformers.__version__}
+    if spec.backend != DEFAULT_BACKEND:
+        import onnxruntime
+
+        model_info["onnxruntime"] = onnxruntime.__version__
     params = {
         "format": FORMAT,
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "settings": settings,
-        "model": {**spec.to_dict(), "dim": dim, "sentence_transformers": sentence_transformers.__version__},
+        "model": model_info,
         "dense": {"index_type": index_type, "options": dense.options, "rows": len(passages), "dim": dim,
                   "faiss": faiss.__version__, "file": DENSE, "vectors": VECTORS},
         "passages": {**pparams.to_dict(), "count": len(passages), "digest": passages_digest, "file": PASSAGES},
@@ -333,7 +373,7 @@ def build_index(
     shutil.rmtree(index_dir / PENDING, ignore_errors=True)
     _LOADED.clear()
     return BuildReport(len(ids), len(passages), len(todo), reused, empty, index_type, spec.name,
-                       time.perf_counter() - t0, False, str(index_dir))
+                       time.perf_counter() - t0, False, str(index_dir), spec.backend)
 
 
 # --- load ----------------------------------------------------------------------------------------------------
@@ -392,13 +432,15 @@ def _intact(index_dir: Path, params: dict) -> bool:
 
 def load_searcher(
     store: "Store", index_dir: Path | str, model: str | None = None, *, fusion: str = "rrf",
-    weights: dict[str, float] | None = None,
+    weights: dict[str, float] | None = None, backend: str | None = None, model_cache: Path | str | None = None,
 ) -> "Searcher":
     """A `Searcher` over the index in `index_dir` for `store`; index files load once per process.
 
     Raises IndexStateError (with the fix, `crosswalk index`) when the index is missing, incomplete, corrupt,
-    built from a different store state, or built with a different model than `model` / `$CROSSWALK_MODEL`.
-    The embedding model loads on the first dense or hybrid query, not here.
+    built from a different store state, or built with a different model than `model` / `$CROSSWALK_MODEL` or
+    a different backend than `backend` / `$CROSSWALK_BACKEND`; with neither set, queries are embedded by the
+    model and backend the index was built with (an ONNX export from `model_cache`, default
+    `<workspace>/cache/models`). The embedding model loads on the first dense or hybrid query, not here.
 
     Example: load_searcher(store, ws.index_dir).search("custody of client assets", k=5)
     """
@@ -422,12 +464,17 @@ def load_searcher(
         raise IndexStateError(f"the index was built with tokenizer {tokenizer!r}, this Crosswalk uses "
                               f"{TOKENIZER_VERSION!r}; {FIX}")
     requested = model or os.environ.get(ENV_MODEL)
-    spec = resolve_model(requested or built_model["name"])
+    requested_backend = backend or os.environ.get(ENV_BACKEND)
+    spec = resolve_model(requested or built_model["name"],
+                         requested_backend or built_model.get("backend", DEFAULT_BACKEND))
     if spec.fingerprint != built_model.get("fingerprint"):
-        how = f"{spec.fingerprint} is configured" if requested else f"{spec.fingerprint} is installed now"
+        how = (f"{spec.fingerprint} is configured" if requested or requested_backend
+               else f"{spec.fingerprint} is installed now")
+        unset = [var for var, given, arg in ((ENV_MODEL, requested, model), (ENV_BACKEND, requested_backend, backend))
+                 if given and not arg]
         raise IndexStateError(
             f"the index was built with model {built_model.get('fingerprint')} but {how}; run `crosswalk index` "
-            f"to re-embed with it{' (or unset CROSSWALK_MODEL)' if requested and not model else ''}"
+            f"to re-embed with it{' (or unset ' + ' and '.join(unset) + ')' if unset else ''}"
         )
     st = (index_dir / PARAMS).stat()
     key = (str(index_dir), st.st_mtime_ns, st.st_size)
@@ -440,5 +487,6 @@ def load_searcher(
                 _LOADED.popitem(last=False)
         else:
             _LOADED.move_to_end(key)
-    return Searcher(store, loaded.ids, loaded.lexical, loaded.dense, get_embedder(spec), params,
-                    fusion=fusion, weights=weights)
+    embedder = get_embedder(spec, cache_dir=model_cache or model_cache_for(index_dir))
+    return Searcher(store, loaded.ids, loaded.lexical, loaded.dense, embedder, params, fusion=fusion,
+                    weights=weights)

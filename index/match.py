@@ -18,17 +18,20 @@ Any two jurisdictions of the store work (US, UK, EU, INTL). For each candidate p
 
 How candidates are found (`method`):
 
-- `vectors` (the default when the searcher exposes its dense vectors): one matrix product of the two sides'
-  unit vectors, in blocks, instead of one search per provision; exact, and a corpus-wide run takes seconds.
-- `like`: the searcher's own `like(provision_id)` ranking per provision (`retriever`: `hybrid` by default,
-  `bm25` or `dense`), filtered to the other jurisdiction, and one more per candidate for the mutual check.
-- `search`: one search per provision with its embedding text as the query, for searchers without `like`.
+- `like` (the default when the searcher has one): the searcher's own `like(provision_id)` ranking per provision
+  (`retriever`: `hybrid` by default, `bm25` or `dense`), filtered to the other jurisdiction, and one more per
+  candidate for the mutual check. BM25's `like` queries with the key terms of the provision and everything
+  under it, translated into the other jurisdiction's words (`index.retrievers.BM25Retriever.like`).
+- `vectors` (the default for a searcher without `like` that exposes its dense vectors): one matrix product of
+  the two sides' unit vectors, in blocks, instead of one search per provision; exact, and a corpus-wide run
+  takes seconds.
+- `search`: one search per provision with its embedding text as the query, for searchers without either.
 
 With `like` and `search` the ranks are the searcher's, and scores are still the pair's cosine, so the queue's
-priorities mean the same thing whichever method filled it. On the 75 gold pairs of `evaluation/gold/pairs.csv`
-(corpus as ingested on 2026-11-24) `vectors` found the gold counterpart (or a descendant) in the top 5 for 31%
-of focal provisions and in the top 10 for 36%; `like` with `bm25` for 39% and 43%, with `hybrid` for 32% and
-43% (MRR@10: 0.18, 0.28, 0.24). Measure again with your corpus before changing the default.
+priorities mean the same thing whichever method filled it. On the dev half of the gold pairs
+(`evaluation/gold/pairs.csv`, `crosswalk eval --pairs --split dev`), Recall@10 was 0.382 for `vectors` and
+0.632 for `like` with `hybrid` (0.574 with `bm25`, 0.397 with `dense`); nDCG@10 0.246 and 0.443. Measure
+again with your corpus before changing the default.
 
 Which provisions take part (`skip_reason`): units a reviewer cannot map are left out, on both sides —
 headings (kinds such as chapter, part, title, annex, preamble, and any unit with no text of its own beyond its
@@ -707,7 +710,7 @@ def _find_pairs(
     table = vector_table(searcher)
     has_like = callable(getattr(searcher, "like", None))
     if method == "auto":
-        method = "vectors" if table is not None else "like" if has_like else "search"
+        method = "like" if has_like else "vectors" if table is not None else "search"
     if method == "vectors" and table is None:
         raise ConfigError("method 'vectors' needs a searcher that exposes its dense vectors; use 'like' or 'search'")
     if method == "like" and not has_like:

@@ -292,7 +292,7 @@ def test_sentence_cache_on_disk(tmp_path, caplog):
 
 
 def test_match_pairs_each_provision_with_its_counterpart(store, searcher):
-    report = match(store, searcher, "US", "UK", k=2)
+    report = match(store, searcher, "US", "UK", k=2, method="vectors")
     assert report.method == "vectors" and searcher.searches == 0  # one matrix product, no searches
     top = {c.left_id: c for c in report.candidates if c.rank == 1}
     assert top[qid(US, "sec.4(a)(11)")].right_id == qid(UK, "CRYPTO 2.4.33R")
@@ -503,13 +503,13 @@ def real_index(tmp_path_factory):
 def test_real_index_end_to_end(real_index):
     store, searcher = real_index
     assert match_mod.vector_table(searcher) is not None
-    report = match(store, searcher, "US", "UK", k=2)
+    report = match(store, searcher, "US", "UK", k=2, method="vectors")
     assert report.method == "vectors"
     top = {c.left_id: c for c in report.candidates if c.rank == 1}
     assert top[qid(US, "sec.4(a)(11)")].right_id == qid(UK, "CRYPTO 2.4.33R")
     assert top[qid(US, "sec.4(a)(11)")].mutual
     assert top[qid(US, "sec.4(a)(1)")].right_id == qid(UK, "CRYPTO 2.3.1R")
-    like = counterparts(store, searcher, qid(US, "sec.4(a)(11)"), "UK", k=2)
+    like = counterparts(store, searcher, qid(US, "sec.4(a)(11)"), "UK", k=2, method="vectors")
     hybrid = searcher.like(qid(US, "sec.4(a)(11)"), k=2, retriever="dense", filters=_uk())
     assert [c.right_id for c in like] == hybrid.ids()  # the dense retriever's own `like` agrees
     assert [c.score for c in like] == pytest.approx([h.score for h in hybrid], abs=1e-5)
@@ -517,7 +517,9 @@ def test_real_index_end_to_end(real_index):
 
 def test_like_method_ranks_with_the_searcher_and_scores_with_vectors(real_index):
     store, searcher = real_index
-    by_vectors = match(store, searcher, "US", "UK", k=2, explain=False, write=False)
+    by_vectors = match(store, searcher, "US", "UK", k=2, method="vectors", explain=False, write=False)
+    by_default = match(store, searcher, "US", "UK", k=2, explain=False, write=False)
+    assert by_default.method == "like:hybrid"  # the default for a searcher with `like`
     for retriever in ("bm25", "hybrid"):
         report = match(store, searcher, "US", "UK", k=2, method="like", retriever=retriever, explain=False,
                        write=False)
@@ -573,7 +575,7 @@ def test_cli_match_and_search_like(real_index):
     runner = CliRunner()
     out = runner.invoke(main, ["match", "--from", "US", "--to", "UK", "--k", "2", "--workspace", ws])
     assert out.exit_code == 0, out.output
-    assert out.output.strip().splitlines()[-1].startswith("US→UK: 4 provisions matched against 4 (k=2, vectors)")
+    assert out.output.strip().splitlines()[-1].startswith("US→UK: 4 provisions matched against 4 (k=2, like:hybrid)")
     like = runner.invoke(main, ["search", "--like", qid(US, "sec.4(a)(11)"), "--jurisdiction", "UK", "--k", "2",
                                 "--json", "--workspace", ws])
     assert like.exit_code == 0, like.output
