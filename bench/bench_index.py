@@ -145,7 +145,7 @@ def bench_embedding(store, model_cache: Path, sample: int = 256, seed: int = 3, 
         rows.append([name, len(texts), words, len(texts) / wall[name], 1000 * cpu[name] / len(texts),
                      f"{cos.mean():.4f} / {cos.min():.4f}", latency.get(name, "")])
     if not onnx:
-        note += "onnx-int8: skipped (`pip install -e '.[onnx]'` for onnxruntime and onnx). "
+        note += "onnx-int8: not measured (--no-onnx, or onnxruntime missing: `pip install -e '.[onnx]'`). "
     return rows, note + f"Best of {rounds} interleaved rounds; load average {os.getloadavg()[0]:.1f} on " \
                         f"{os.cpu_count()} cores."
 
