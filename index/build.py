@@ -53,7 +53,7 @@ from index.embedder import (
     resolve_backend,
     resolve_model,
 )
-from index.lexical import TOKENIZER_VERSION, LexicalIndex, citation_tokens, tokenize
+from index.lexical import LexicalIndex, citation_tokens, tokenize, tokenizer_version
 from index.passages import PassageParams, lexical_texts, make_passages
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -294,7 +294,7 @@ def build_index(
         "ids": _digest(ids),
         "lexical_docs": _digest(texts),
         "passage_params": pparams.to_dict(),
-        "tokenizer": TOKENIZER_VERSION,
+        "tokenizer": tokenizer_version(),
     }
     if old is not None and old.get("settings") == settings and _intact(index_dir, old):
         if old["store"]["corpus_hash"] != corpus_hash:  # e.g. white space only: same passages, new hash
@@ -349,9 +349,9 @@ def build_index(
     os.replace(tmp_bm25, index_dir / BM25_DIR)
 
     import faiss
-    import sentence_transformers
+    from importlib.metadata import version
 
-    model_info = {**spec.to_dict(), "dim": dim, "sentence_transformers": sentence_transformers.__version__}
+    model_info = {**spec.to_dict(), "dim": dim, "sentence_transformers": version("sentence-transformers")}
     if spec.backend != DEFAULT_BACKEND:
         import onnxruntime
 
@@ -364,7 +364,7 @@ def build_index(
         "dense": {"index_type": index_type, "options": dense.options, "rows": len(passages), "dim": dim,
                   "faiss": faiss.__version__, "file": DENSE, "vectors": VECTORS},
         "passages": {**pparams.to_dict(), "count": len(passages), "digest": passages_digest, "file": PASSAGES},
-        "lexical": {"tokenizer": TOKENIZER_VERSION, **lexical.params(), "dir": BM25_DIR},
+        "lexical": {"tokenizer": tokenizer_version(), **lexical.params(), "dir": BM25_DIR},
         "store": {"corpus_hash": corpus_hash, "provisions": len(ids), "path": str(store.path)},
         "build": {"embedded": len(todo), "reused": reused, "seconds": round(time.perf_counter() - t0, 2)},
         "files": _file_sizes(index_dir),
@@ -460,9 +460,9 @@ def load_searcher(
             f"the index in {index_dir} is out of date: the store changed since it was built (corpus hash "
             f"{built_hash} then, {current} now); run `crosswalk index` to update it"
         )
-    if tokenizer != TOKENIZER_VERSION:
+    if tokenizer != tokenizer_version():
         raise IndexStateError(f"the index was built with tokenizer {tokenizer!r}, this Crosswalk uses "
-                              f"{TOKENIZER_VERSION!r}; {FIX}")
+                              f"{tokenizer_version()!r}; {FIX}")
     requested = model or os.environ.get(ENV_MODEL)
     requested_backend = backend or os.environ.get(ENV_BACKEND)
     spec = resolve_model(requested or built_model["name"],

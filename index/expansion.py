@@ -109,8 +109,12 @@ def load_vocabulary(path: Path | str = VOCABULARY_PATH) -> tuple[Group, ...]:
 
 
 def _find(seq: tuple[str, ...], sub: tuple[str, ...]) -> list[int]:
+    """Where `sub` starts in `seq` (word tuples), found from the occurrences of its first word."""
     n = len(sub)
-    return [i for i in range(len(seq) - n + 1) if seq[i : i + n] == sub]
+    if not n:
+        return []
+    first = sub[0]
+    return [i for i, w in enumerate(seq) if w == first and seq[i : i + n] == sub]
 
 
 def expansions(
@@ -142,15 +146,14 @@ def expansions(
             found.extend((len(tw), start, gi) for start in _find(q, tw))
     taken: set[int] = set()
     groups: set[int] = set()
-    native: set[int] = set()  # groups the query already names in a searched jurisdiction's own words
     for length, start, gi in sorted(found, key=lambda f: (-f[0], f[1])):
         span = set(range(start, start + length))
         if span & taken:
             continue
         taken |= span
         groups.add(gi)
-        if jur and any(_find(q, words(t)) for t in vocab[gi].terms_for(jur)):
-            native.add(gi)
+    # groups the query already names in a searched jurisdiction's own words (checked once per group)
+    native = {gi for gi in groups if jur and any(_find(q, words(t)) for t in vocab[gi].terms_for(jur))}
     out: list[str] = []
     for gi in sorted(groups - native if translate_only else groups):
         for term in vocab[gi].terms_for(jur):

@@ -192,6 +192,9 @@ def export_model(spec: ModelSpec, folder: Path) -> dict:
     t0 = time.perf_counter()
     folder.mkdir(parents=True, exist_ok=True)
     src = model_dir(spec)
+    for stale in folder.glob(".build-*"):  # left by a killed export (an hour old: not one running now)
+        if time.time() - stale.stat().st_mtime > 3600:
+            shutil.rmtree(stale, ignore_errors=True)
     work = Path(tempfile.mkdtemp(prefix=".build-", dir=folder))
     try:
         fp32 = work / "fp32.onnx"

@@ -52,6 +52,7 @@ HYBRID_RRF_K = 10
 # legal queries name terms of art that a general-purpose 384-dimension model blurs.
 HYBRID_WEIGHTS = {"bm25": 1.5, "dense": 1.0}
 LIKE_EXPANSION_WEIGHT = 0.5  # of EXPANSION_WEIGHT, for `like`: a whole provision names many groups (dev: 0.5 > 1.0)
+LIKE_EXPANSION_WORDS = 400  # `like` translates the vocabulary of the first 400 words of a provision and its subtree
 EXPANSION_WEIGHT = 1.0  # BM25 weight of the terms query expansion adds, relative to the user's own words
 
 
@@ -190,14 +191,17 @@ class BM25Retriever(_IndexRetriever):
     def like(self, provision_id: str, k: int = 10, filters: Filters | None = None) -> Results:
         """Provisions that share the key terms (`LexicalIndex.key_terms`) of `provision_id` and its
         descendants: a lead-in such as "(A) maintain identifiable reserves … comprising—" is about the list
-        under it. Under a jurisdiction filter, the key terms' translations into that jurisdiction's words
-        (`index.expansion`) are added at `expansion_weight`, as in `search`."""
+        under it. Under a jurisdiction filter, the translations (`index.expansion`) of the vocabulary terms in
+        the first `LIKE_EXPANSION_WORDS` words of that text are added, at `LIKE_EXPANSION_WEIGHT` times
+        `expansion_weight`."""
         k = check_k(k)
         pid, pos = self._position(provision_id)
         p = self.store.get(pid, with_entities=False)
         text = "\n".join([p.embedding_text(), *(d.text for d in self.store.descendants(pid))])
         tokens = self.lexical.key_terms(tokenize(text), LIKE_KEY_TERMS)
-        extra = expansion_tokens(text, tokens, filters) if self.expand else []
+        extra: list[str] = []
+        if self.expand:
+            extra = expansion_tokens(" ".join(text.split()[:LIKE_EXPANSION_WORDS]), tokens, filters)
         pairs = self.lexical.search(tokens, k + 1, self.resolver.mask(filters), extra_tokens=extra,
                                     extra_weight=LIKE_EXPANSION_WEIGHT * self.expansion_weight)
         return self._results(pid, pairs, drop=pos, k=k)

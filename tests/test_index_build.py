@@ -410,3 +410,17 @@ def test_like_finds_counterparts_in_the_other_jurisdiction(searcher):
     assert searcher.dense.provision_vectors(pid).shape == (1, 384)
     with pytest.raises(Exception, match="no provision"):
         searcher.like("US-T-ACT:sec.99")
+
+
+def test_bm25_like_translates_into_the_target_jurisdictions_words(searcher):
+    """`like` queries with the provision's key terms plus their UK translations ("reserves" → "backing
+    assets"): the US reserve requirement meets the UK backing-asset rules, which share little of its wording."""
+    uk = Filters(jurisdiction="UK")
+    found = searcher.bm25.like("US-T-ACT:sec.4", k=3, filters=uk).ids()
+    assert set(found[:2]) == {"UK-T-CASS:CASS_18.1.1R", "UK-T-CASS:CASS_18.2.1R"}, found
+    searcher.bm25.expand = False
+    try:
+        plain = searcher.bm25.like("US-T-ACT:sec.4", k=3, filters=uk).ids()
+    finally:
+        searcher.bm25.expand = True
+    assert plain[0] == "UK-T-CASS:CASS_17.3.5G", plain  # untranslated, a reconciliation rule comes first
