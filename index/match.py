@@ -50,6 +50,7 @@ import os
 import re
 import statistics
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Protocol, Sequence
@@ -656,18 +657,35 @@ def _cosines(encoder: Encoder, texts: dict[str, str], pairs: Iterable[tuple[str,
     return {(a, b): round(float(vecs[pos[a]] @ vecs[pos[b]]), 6) for a, b in pairs}
 
 
+_SIDES: "OrderedDict[tuple, tuple[list[Provision], dict[str, int]]]" = OrderedDict()
+
+
 def _side(store: "Store", jur: str) -> tuple[list[Provision], dict[str, int]]:
-    """The provisions of `jur` that take part (sorted by id), and how many were skipped for each reason."""
-    kept: list[Provision] = []
-    skipped: dict[str, int] = {}
-    for p in store.iter_provisions(jurisdiction=jur, with_entities=True):
-        reason = skip_reason(p)
-        if reason:
-            skipped[reason] = skipped.get(reason, 0) + 1
-        else:
-            kept.append(p)
-    kept.sort(key=lambda p: p.id)
-    return kept, skipped
+    """The provisions of `jur` that take part (sorted by id), and how many were skipped for each reason.
+
+    Kept for the last four (store, jurisdiction, corpus state) asked for, so the app's "find counterparts" does
+    not reload thousands of provisions on every click; a changed store (its `corpus_hash` or its entity count)
+    is read afresh.
+    """
+    state = (str(getattr(store, "path", id(store))), jur, store.corpus_hash(),
+             store.conn.execute("SELECT count(*) FROM entities").fetchone()[0])
+    hit = _SIDES.get(state)
+    if hit is None:
+        kept: list[Provision] = []
+        skipped: dict[str, int] = {}
+        for p in store.iter_provisions(jurisdiction=jur, with_entities=True):
+            reason = skip_reason(p)
+            if reason:
+                skipped[reason] = skipped.get(reason, 0) + 1
+            else:
+                kept.append(p)
+        kept.sort(key=lambda p: p.id)
+        hit = _SIDES[state] = (kept, skipped)
+        while len(_SIDES) > 4:
+            _SIDES.popitem(last=False)
+    else:
+        _SIDES.move_to_end(state)
+    return list(hit[0]), dict(hit[1])
 
 
 def _jur(value: str) -> str:
