@@ -2,7 +2,8 @@
 
 On the small synthetic workspace (tests/app_fixture.py): search, open a counterpart pair, mark it `equal`
 with a note, reload and see the decision, export the crosswalk as CSV and find the row. Screenshots go to
-test-artifacts/ and, for the README, docs/screenshots/search.png and review.png.
+test-artifacts/; with CROSSWALK_UPDATE_SCREENSHOTS=1 they also replace the README's docs/screenshots/search.png
+and review.png (a plain test run leaves tracked files alone).
 
 Never runs `playwright install`: it uses /usr/bin/chromium.
 """
@@ -94,7 +95,7 @@ def shoot(page, name: str, readme: bool = False, max_height: int = 2400) -> None
     time.sleep(0.5)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
     page.set_viewport_size(size)
-    if readme:
+    if readme and os.environ.get("CROSSWALK_UPDATE_SCREENSHOTS") == "1":
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(ARTIFACTS / f"{name}.png", SCREENSHOTS / f"{name}.png")
 
