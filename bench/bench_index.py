@@ -87,9 +87,15 @@ def make_queries(store, n: int, seed: int = 7) -> list[tuple[str, str]]:
 
 
 def onnx_available() -> bool:
-    import importlib.util
+    """Whether the onnx-int8 backend can run here (`index.embedder.resolve_backend` checks its packages)."""
+    from crosswalk.errors import ConfigError
+    from index.embedder import resolve_backend
 
-    return all(importlib.util.find_spec(m) is not None for m in ("onnxruntime", "onnx"))
+    try:
+        resolve_backend("onnx-int8")
+    except ConfigError:
+        return False
+    return True
 
 
 def _query_p50(emb, n: int = 30) -> float:

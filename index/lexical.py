@@ -48,6 +48,7 @@ from crosswalk.errors import IndexStateError
 TOKENIZER_VERSION = "legal-3"  # legal-3: Snowball stemming, compounds stemmed whole (legal-1: plurals only)
 
 
+@lru_cache(maxsize=1)
 def tokenizer_version() -> str:
     """The tokenizer's version with the stemmer's (`legal-3+pystemmer-3.1.0`), saved with a BM25 index: a
     PyStemmer release that stems differently makes the saved index stale, and it is rebuilt, not misread."""

@@ -660,15 +660,20 @@ def _cosines(encoder: Encoder, texts: dict[str, str], pairs: Iterable[tuple[str,
 _SIDES: "OrderedDict[tuple, tuple[list[Provision], dict[str, int]]]" = OrderedDict()
 
 
-def _side(store: "Store", jur: str) -> tuple[list[Provision], dict[str, int]]:
+def _store_state(store: "Store") -> tuple:
+    """What `_side`'s cache is keyed on besides the jurisdiction: the store's path, `corpus_hash` and entity count."""
+    return (str(getattr(store, "path", id(store))), store.corpus_hash(),
+            store.conn.execute("SELECT count(*) FROM entities").fetchone()[0])
+
+
+def _side(store: "Store", jur: str, store_state: tuple | None = None) -> tuple[list[Provision], dict[str, int]]:
     """The provisions of `jur` that take part (sorted by id), and how many were skipped for each reason.
 
     Kept for the last four (store, jurisdiction, corpus state) asked for, so the app's "find counterparts" does
     not reload thousands of provisions on every click; a changed store (its `corpus_hash` or its entity count)
-    is read afresh.
+    is read afresh. A caller asking for several jurisdictions passes `_store_state(store)`, computed once.
     """
-    state = (str(getattr(store, "path", id(store))), jur, store.corpus_hash(),
-             store.conn.execute("SELECT count(*) FROM entities").fetchone()[0])
+    state = (*(store_state or _store_state(store)), jur)
     hit = _SIDES.get(state)
     if hit is None:
         kept: list[Provision] = []
@@ -849,8 +854,9 @@ def match(
     if not 1 <= k <= 100:
         raise ConfigError(f"k is {k}; use 1 to 100 candidates per provision (5 is usual)")
     _check_method(method, retriever)
-    focal, skipped_from = _side(store, from_jur)
-    targets, skipped_to = _side(store, to_jur)
+    state = _store_state(store)
+    focal, skipped_from = _side(store, from_jur, state)
+    targets, skipped_to = _side(store, to_jur, state)
     for jur, side, skipped in ((from_jur, focal, skipped_from), (to_jur, targets, skipped_to)):
         if not side and not skipped:
             raise NotFoundError(
@@ -949,11 +955,12 @@ def counterparts(
     else:
         to_jurs = sorted({_jur(j) for j in ([to_jur] if isinstance(to_jur, str) else to_jur)})
     targets: list[Provision] = []
+    state = _store_state(store)
     for jur in to_jurs:
-        side, _ = _side(store, jur)
+        side, _ = _side(store, jur, state)
         targets.extend(p for p in side if p.id != focal.id)
     targets.sort(key=lambda p: p.id)
-    pool, _ = _side(store, from_jur)
+    pool, _ = _side(store, from_jur, state)
     if focal.id not in {p.id for p in pool}:
         pool = sorted([*pool, focal], key=lambda p: p.id)
     pairs, _, not_indexed = _find_pairs(
