@@ -48,6 +48,10 @@ for title, names in groups:
             shown.loc[name, m] = "–" if pd.isna(value) else (
                 f"{value:.3f} [{low_high[0]:.2f}, {low_high[1]:.2f}]" if low_high else f"{value:.3f}")
     st.dataframe(shown, width="stretch")
+    shares = [f"{name.removeprefix('pairs:')} {results.judged[name]:.2f}" for name in names if name in results.judged]
+    if shares:
+        st.caption("Share of each top 10 the gold judges (judged@10): " + " · ".join(shares) + ". Unjudged hits "
+                   "count as misses in nDCG, MRR and MAP, so compare systems rather than read the levels.")
     long = table.reset_index().melt(id_vars="retriever", var_name="metric", value_name="value").dropna()
     long["system"] = long["retriever"].str.removeprefix("pairs:")
     long["low"] = [results.ci.get((r, m), (v, v))[0] for r, m, v in zip(long.retriever, long.metric, long.value)]

@@ -507,6 +507,10 @@ def export_command(workspace, fmt, output, reviewer):
               help="Score the bare retrievers: no citation lookup putting a cited provision first.")
 @click.option("--no-match", is_flag=True, help="With --pairs: skip the matching path (pairs:match).")
 @click.option("--with-decisions", is_flag=True, help="Add the reviewers' current decisions to the gold pairs.")
+@click.option("--pool", "pool_path", type=click.Path(dir_okay=False), default=None,
+              help="Also write the judging pool: each query's unjudged units from every retriever's top 10 (TSV).")
+@click.option("--judged", "judged_paths", multiple=True, type=click.Path(dir_okay=False),
+              help="A judged pool file whose relevances join the qrels (repeatable; the gold wins on conflicts).")
 @click.option("--resamples", type=int, default=1000, show_default=True, help="Bootstrap resamples per interval.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the bootstrap and the tests.")
 @click.option("--agreement", "show_agreement", is_flag=True,
@@ -515,15 +519,16 @@ def export_command(workspace, fmt, output, reviewer):
               help="Instead of scoring retrieval: write the current decisions as TREC qrels to this file.")
 @one_line_errors
 def eval_command(workspace, queries_path, qrels_path, pairs_path, retrievers, k, split, split_path, per_query,
-                 as_json, report_dir, no_save, no_citations, no_match, with_decisions, resamples, seed,
-                 show_agreement, decisions_qrels):
+                 as_json, report_dir, no_save, no_citations, no_match, with_decisions, pool_path, judged_paths,
+                 resamples, seed, show_agreement, decisions_qrels):
     """Score the retrievers against the gold: nDCG@10, Recall@10, Recall@100, MRR@10 and MAP (ir-measures).
 
     Each metric comes with a 95% bootstrap confidence interval over the queries, and retrievers are compared
     with a paired randomisation test on nDCG@10. Hits inside a judged unit count for it (a hit on 200.9(a)
     counts for gold 200.9). --pairs also scores cross-jurisdiction matching. Results are saved in
-    WORKSPACE/eval/ for the app (and in --report DIR). --agreement and --decisions-qrels work on the
-    reviewers' decisions instead and need no index.
+    WORKSPACE/eval/ for the app (and in --report DIR). --pool writes what the gold has not judged in the
+    retrievers' top 10, for a judge to fill in; --judged adds those judgements back. --agreement and
+    --decisions-qrels work on the reviewers' decisions instead and need no index.
 
     Example: crosswalk eval --pairs --split test --report eval-report
     """
@@ -564,7 +569,8 @@ def eval_command(workspace, queries_path, qrels_path, pairs_path, retrievers, k,
         result = evaluate_workspace(
             ws, queries_path=queries_path, qrels_path=qrels_path,
             pairs_path=(pairs_path or PAIRS_FILE) if pairs_path is not None else None, split_path=split_path,
-            with_decisions=with_decisions, retrievers=retrievers, k=k, split=split, citations=not no_citations,
+            with_decisions=with_decisions, judged_paths=judged_paths, pool_path=pool_path,
+            retrievers=retrievers, k=k, split=split, citations=not no_citations,
             match=not no_match, resamples=resamples, seed=seed, progress=progress,
         )
     finally:
@@ -583,6 +589,10 @@ def eval_command(workspace, queries_path, qrels_path, pairs_path, retrievers, k,
         click.echo(json.dumps(report.to_json(result, per_query), ensure_ascii=False, indent=2))
     else:
         click.echo(report.format_text(result, per_query))
+    if "pool" in result.meta:
+        pooled = result.meta["pool"]
+        click.echo(f"wrote {pooled['units']:,} unit(s) of {pooled['queries']:,} query(ies) to judge to "
+                   f"{pooled['path']} (fill the relevance column: 2, 1 or 0; then --judged {pooled['path']})", err=True)
     click.echo(report.summary(result, [p for p in saved if p.name == report.REPORT]), err=as_json)
 
 

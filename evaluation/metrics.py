@@ -8,6 +8,11 @@
 | `MRR@10` | `RR@10` | 1 / rank of the first relevant unit if it is in the first 10, else 0 (averaged: MRR) |
 | `MAP` | `AP` | average precision over the whole ranking (averaged: MAP) |
 
+Beside them, `judged_share` tells how far the gold can vouch for a ranking: the share of its first 10 units
+that carry a judgement at all (ir-measures' `Judged@10`, relevance 0 included). A low share means most of
+what a system shows is unjudged, and counted as not relevant whatever it says, so absolute figures and
+comparisons with a system that did not help build the gold should be read with that in mind.
+
 Relevance ≥ 1 is relevant for Recall, RR and AP; nDCG uses the relevance itself as the gain (trec_eval's
 linear gain: `rel / log2(rank + 1)`).
 
@@ -39,6 +44,7 @@ MEASURES: dict[str, str] = {
 }
 METRICS: tuple[str, ...] = tuple(MEASURES)
 PRIMARY = "nDCG@10"  # the metric the significance tests compare
+JUDGED_DEPTH = 10  # judged_share looks at this many units of each ranking
 
 
 def check_metrics(metrics: Sequence[str]) -> tuple[str, ...]:
@@ -88,6 +94,28 @@ def per_query(
         if name is not None and metric.query_id in out:
             out[metric.query_id][name] = float(metric.value)
     return out
+
+
+def judged_share(
+    qrels: Mapping[str, Mapping[str, int]], run: Mapping[str, Sequence[str]], k: int = JUDGED_DEPTH
+) -> dict[str, float]:
+    """`{qid: share}`: the share of each ranking's first `k` units (all of them, if it has fewer) that the gold
+    judges, relevance 0 included (ir-measures' `Judged@k`). Only queries with a relevant judgement and a
+    non-empty ranking get a share: an empty ranking shows nothing to vouch for.
+
+    >>> judged_share({"q1": {"a": 1, "b": 0, "x": 2}, "q2": {"d": 1}}, {"q1": ["a", "c", "b", "a"], "q2": []})
+    {'q1': 0.6666666666666666}
+    """
+    import ir_measures
+
+    qids = relevant_queries(qrels)
+    scored = {q: as_scores(run[q]) for q in qids if run.get(q)}
+    if not scored:
+        return {}
+    judged = {q: {pid: int(rel) for pid, rel in qrels[q].items()} for q in scored}
+    measure = ir_measures.parse_measure(f"Judged@{k}")
+    return {m.query_id: float(m.value) for m in sorted(ir_measures.iter_calc([measure], judged, scored),
+                                                         key=lambda m: m.query_id)}
 
 
 def mean(values: Mapping[str, Mapping[str, float]], metrics: Sequence[str] = METRICS) -> dict[str, float]:

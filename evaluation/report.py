@@ -24,7 +24,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
-from evaluation.metrics import METRICS, PRIMARY
+from evaluation.metrics import JUDGED_DEPTH, METRICS, PRIMARY
 
 if TYPE_CHECKING:  # pragma: no cover
     from evaluation.agreement import Agreement
@@ -34,6 +34,7 @@ if TYPE_CHECKING:  # pragma: no cover
 REPORT = "report.md"
 CHART = "metrics.png"
 LATEST = "latest.json"
+JUDGED_COLUMN = f"judged@{JUDGED_DEPTH}"  # the share of the first units the gold judges (metrics.judged_share)
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -85,9 +86,10 @@ def format_table(scores: dict[str, "Scores"], title: str) -> str:
     """One row per system: each metric's mean and 95% interval, the queries scored and the time taken."""
     if not scores:
         return ""
-    rows = [[title, *METRICS, "queries", "s"]]
+    rows = [[title, *METRICS, "queries", JUDGED_COLUMN, "s"]]
     for name, s in scores.items():
-        rows.append([name, *(cell(s, m) for m in METRICS), str(len(s.per_query)), f"{s.seconds:.1f}"])
+        rows.append([name, *(cell(s, m) for m in METRICS), str(len(s.per_query)), _num(s.judged, 2),
+                     f"{s.seconds:.1f}"])
     return _columns(rows)
 
 
@@ -189,9 +191,9 @@ def _md_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 
 
 def _md_scores(scores: dict[str, "Scores"], first: str) -> str:
-    rows = [[f"`{n}`", *(cell(s, m) for m in METRICS), str(len(s.per_query)), f"{s.seconds:.1f}"]
+    rows = [[f"`{n}`", *(cell(s, m) for m in METRICS), str(len(s.per_query)), _num(s.judged, 2), f"{s.seconds:.1f}"]
             for n, s in scores.items()]
-    return _md_table([first, *METRICS, "queries", "seconds"], rows)
+    return _md_table([first, *METRICS, "queries", JUDGED_COLUMN, "seconds"], rows)
 
 
 def _md_comparisons(comparisons: Sequence["Comparison"]) -> str:
@@ -289,7 +291,11 @@ def render_markdown(result: "EvalResult", *, generated_at: str | None = None, co
         f"(Smucker, Allan & Carterette 2007), exact when there are 13 queries or fewer, else "
         f"{sig.get('permutations', 10000):,} random sign flips; Holm-adjusted over the comparisons.",
         "- Unjudged provisions count as not relevant: the gold judges a few answers per query, so a system that "
-        "finds a real but unjudged answer is not credited for it (compare systems, not absolute values).",
+        "finds a real but unjudged answer is not credited for it (compare systems, not absolute values). "
+        f"`{JUDGED_COLUMN}` is how much of each ranking the gold can vouch for: the mean share of its first "
+        f"{JUDGED_DEPTH} units that carry a judgement of any relevance (ir-measures' `Judged@{JUDGED_DEPTH}`); "
+        "the lower it is, the more of what a system shows went unjudged; `crosswalk eval --pool FILE` lists "
+        "those units for a judge, and `--judged FILE` adds the judgements back.",
         "- Seconds: wall time spent retrieving, model loading excluded, on whatever else the machine was doing; "
         "`hybrid` reuses the query vectors `dense` computed when the embedder caches them.",
         "",

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 from crosswalk.errors import ConfigError
 from evaluation import stats
 from evaluation.gold_io import Pair, Qrels, Query, check_split, in_split, query_kind, relevant_queries
-from evaluation.metrics import METRICS, PRIMARY, column, mean, per_query
+from evaluation.metrics import JUDGED_DEPTH, METRICS, PRIMARY, column, judged_share, mean, per_query
 from evaluation.rollup import Hierarchy, nested_gold, rollup_run
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -190,6 +190,10 @@ class Scores:
     - `by_kind`: `{kind: {metric: mean, …, "queries": n}}` (kinds from the query ids: cite, q, xvocab, pair).
     - `first_relevant`: `{qid: rank}` of the first relevant unit after roll-up (None if none was retrieved).
     - `seconds`: time spent retrieving (the model's first load included).
+    - `judged`: the mean share of each ranking's first 10 units that the gold judges (`metrics.judged_share`);
+      NaN when no query was retrieved for.
+    - `unjudged`: `{qid: units}`, the units among each ranking's first 10 that the gold does not judge (what
+      `evaluation.pool` asks a judge about).
     """
 
     name: str
@@ -200,6 +204,8 @@ class Scores:
     by_kind: dict[str, dict[str, float]]
     first_relevant: dict[str, int | None] = field(default_factory=dict)
     seconds: float = 0.0
+    judged: float = float("nan")
+    unjudged: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def qids(self) -> list[str]:
@@ -211,7 +217,8 @@ class Scores:
         for m in METRICS:
             out[f"{m}_ci"] = list(self.ci[m])
         out["by_kind"] = self.by_kind
-        out["evaluated"] = {"gold": self.gold, "queries": len(self.per_query), "seconds": round(self.seconds, 2)}
+        out["evaluated"] = {"gold": self.gold, "queries": len(self.per_query), "seconds": round(self.seconds, 2),
+                            f"judged@{JUDGED_DEPTH}": round(self.judged, 4)}  # NaN → null in to_json
         if per_query:
             out["per_query"] = {q: {**self.per_query[q], "first_relevant": self.first_relevant.get(q)}
                                 for q in self.qids}
@@ -247,7 +254,10 @@ def score_run(
     for q in qids:
         relevant = {pid for pid, rel in qrels[q].items() if rel > 0}
         first[q] = next((r for r, unit in enumerate(rolled.get(q, []), start=1) if unit in relevant), None)
-    return Scores(name, gold, values, means, ci, by_kind, first, seconds)
+    shares = judged_share(qrels, rolled)
+    judged = sum(shares.values()) / len(shares) if shares else float("nan")
+    unjudged = {q: tuple(u for u in rolled.get(q, [])[:JUDGED_DEPTH] if u not in qrels[q]) for q in qids}
+    return Scores(name, gold, values, means, ci, by_kind, first, seconds, judged, unjudged)
 
 
 # --- the whole evaluation ---------------------------------------------------------------------------------------
@@ -270,7 +280,7 @@ class EvalResult:
                     "nDCG@10_ci": [0.62, 0.79], …, "by_kind": {"cite": {"nDCG@10": …, "queries": 12}, …},
                     "significance": {"bm25": {"metric": "nDCG@10", "diff": 0.08, "p": 0.004, "p_holm": 0.008,
                                               "n": 40, "test": "paired randomisation (…)"}, …},
-                    "evaluated": {"gold": "queries", "queries": 40, "seconds": 3.1}},
+                    "evaluated": {"gold": "queries", "queries": 40, "seconds": 3.1, "judged@10": 0.31}},
          "bm25": {…}, "dense": {…}, "pairs:hybrid": {…}, "pairs:match": {…}}
 
     `significance` sits under the first system of each comparison (in the order hybrid, match, dense, bm25):
@@ -495,6 +505,8 @@ def evaluate_workspace(
     pairs_path=None,
     split_path=None,
     with_decisions: bool = False,
+    judged_paths: Sequence = (),
+    pool_path=None,
     **options,
 ) -> EvalResult:
     """`evaluate` on a workspace's store and saved index, with the gold read from files (defaults: the
@@ -502,17 +514,29 @@ def evaluate_workspace(
 
     `with_decisions` adds the reviewers' current decisions as gold pairs (the newest per pair; the pairs file
     wins where both judge a pair). `split_path` defaults to `evaluation/gold/split.tsv`, read only when
-    `options["split"]` is dev or test. Other `options` go to `evaluate`.
+    `options["split"]` is dev or test. `judged_paths`: judged pool files (`evaluation.pool`) whose judgements
+    are added to the qrels, the gold's own winning where both judge a unit. `pool_path`: write the judging
+    pool of this run there (the query systems' unjudged top-10 units). Other `options` go to `evaluate`.
 
     Example: evaluate_workspace(Workspace.resolve(None), pairs_path=PAIRS_FILE, retrievers=["hybrid"])
     """
-    from evaluation import gold_io
+    from evaluation import gold_io, pool
     from evaluation.agreement import current_decisions
     from index.build import load_searcher
     from ingest.store import Store
 
     queries = gold_io.load_queries(queries_path or gold_io.QUERIES_FILE)
     qrels = gold_io.load_qrels(qrels_path or gold_io.QRELS_FILE)
+    notes, judged_meta = [], []
+    for path in judged_paths:
+        extra = pool.load_judged(path)
+        before = sum(len(j) for j in qrels.values())
+        qrels, conflicts = pool.merge_judgements(qrels, extra)
+        judged_meta.append({"path": str(path), "added": sum(len(j) for j in qrels.values()) - before,
+                            "queries": len(extra)})
+        if conflicts:
+            notes.append(f"{path}: {len(conflicts)} judgement(s) differ from the gold's, the gold's kept: "
+                         + _some([f"{q} {pid}" for q, pid in conflicts]))
     pairs = gold_io.load_pairs(pairs_path) if pairs_path else []
     if with_decisions:
         pairs = pairs + gold_io.pairs_from_decisions(current_decisions(workspace.db_path), skip=pairs)
@@ -522,11 +546,17 @@ def evaluate_workspace(
     with Store(workspace.db_path, readonly=True) as store:
         searcher = load_searcher(store, workspace.index_dir)
         result = evaluate(store, searcher, queries, qrels, pairs=pairs, splits=splits, **options)
+        if pool_path is not None:
+            pooled = pool.judging_pool(result)
+            units = pool.write_pool(pool_path, pooled, queries, store)
+            result.meta["pool"] = {"path": str(pool_path), "units": units, "queries": len(pooled)}
+    result.warnings[:0] = notes
     result.meta["gold"] = {
         "queries": str(queries_path or gold_io.QUERIES_FILE),
         "qrels": str(qrels_path or gold_io.QRELS_FILE),
         "pairs": str(pairs_path) if pairs_path else None,
         "split": str(split_path or gold_io.SPLIT_FILE) if splits is not None else None,
         "with_decisions": with_decisions,
+        "judged": judged_meta,
     }
     return result

@@ -205,7 +205,8 @@ class EvalView:
     `rows`: one dict per system (`retriever` plus one number per metric); systems scored on the pair gold are
     named `pairs:…`. `ci`: `{(system, metric): (low, high)}` 95% intervals when the file has them. The rest
     comes from `evaluation.report.write_report` when it wrote the file: when and at which commit, the gold
-    problems it found, reviewer agreement, and the report and chart beside it.
+    problems it found, reviewer agreement, and the report and chart beside it. `judged`: `{system: share}`, the
+    share of each system's top 10 that the gold judges (`evaluated.judged@10`), for the systems that have it.
     """
 
     path: str
@@ -218,6 +219,7 @@ class EvalView:
     agreement: tuple[dict, ...] = ()
     report: str = ""  # report.md beside latest.json, if any
     chart: str = ""  # metrics.png beside latest.json, if any
+    judged: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -934,7 +936,7 @@ class Workbench:
             meta, data = data, data["retrievers"]
         if not isinstance(data, dict) or not data:
             raise ConfigError(f"{path} is not {{retriever: {{metric: value}}}}; {fix}")
-        rows, metrics, ci = [], [], {}
+        rows, metrics, ci, judged = [], [], {}, {}
         for name, values in data.items():
             if not isinstance(values, dict):
                 raise ConfigError(f"{path}: results for {name!r} are not {{metric: value}}; {fix}")
@@ -948,6 +950,10 @@ class Workbench:
                 bounds = values.get(f"{m}_ci")
                 if isinstance(bounds, list) and len(bounds) == 2 and all(isinstance(b, (int, float)) for b in bounds):
                     ci[(str(name), m)] = (float(bounds[0]), float(bounds[1]))
+            evaluated = values.get("evaluated")
+            share = evaluated.get("judged@10") if isinstance(evaluated, dict) else None
+            if isinstance(share, (int, float)) and not isinstance(share, bool):
+                judged[str(name)] = float(share)
             rows.append(row)
         folder = path.parent
         agreement = meta.get("agreement") or ()
@@ -958,6 +964,7 @@ class Workbench:
             agreement=tuple(a for a in agreement if isinstance(a, dict)),
             report=str(folder / "report.md") if (folder / "report.md").exists() else "",
             chart=str(folder / "metrics.png") if (folder / "metrics.png").exists() else "",
+            judged=judged,
         )
 
 

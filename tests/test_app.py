@@ -369,7 +369,8 @@ def test_evaluation_page_without_and_with_results(ws):
     assert any("crosswalk eval" in i.value for i in at.info)
     (ws.root / "eval").mkdir()
     (ws.root / "eval" / "latest.json").write_text(json.dumps({  # the shape evaluation.report writes
-        "retrievers": {"bm25": {"nDCG@10": 0.41, "MRR@10": 0.5, "nDCG@10_ci": [0.3, 0.52], "by_kind": {}},
+        "retrievers": {"bm25": {"nDCG@10": 0.41, "MRR@10": 0.5, "nDCG@10_ci": [0.3, 0.52], "by_kind": {},
+                                "evaluated": {"gold": "queries", "queries": 40, "judged@10": 0.234}},
                        "hybrid": {"nDCG@10": 0.52, "MRR@10": 0.61},
                        "pairs:match": {"nDCG@10": 0.33, "MRR@10": 0.4}},
         "generated_at": "2026-01-02T03:04:05Z", "commit": "0123456789abcdef", "warnings": ["q-9: not judged"],
@@ -384,6 +385,8 @@ def test_evaluation_page_without_and_with_results(ws):
     assert list(agreement["Krippendorff's alpha"]) == [0.5]
     assert [h.value for h in at.subheader] == ["Search (gold queries)", "Matching (gold pairs)", "Reviewer agreement"]
     assert "commit 0123456789" in at.caption[0].value
+    judged = [c.value for c in at.caption if "judged@10" in c.value]
+    assert len(judged) == 1 and "bm25 0.23." in judged[0] and "hybrid" not in judged[0]  # hybrid has no share
 
 
 def test_missing_workspace_says_what_to_run(tmp_path, monkeypatch):

@@ -7,7 +7,7 @@ import math
 import pytest
 
 from crosswalk.errors import ConfigError
-from evaluation.metrics import METRICS, as_scores, mean, per_query
+from evaluation.metrics import METRICS, as_scores, judged_share, mean, per_query
 from evaluation.rollup import rollup_run
 
 QRELS = {
@@ -55,6 +55,16 @@ def test_empty_run_empty_qrels_and_unknown_metric():
     assert per_query({"q1": {"a": 1}}, {}) == {"q1": {m: 0.0 for m in METRICS}}
     with pytest.raises(ConfigError, match="unknown metric"):
         per_query(QRELS, RUN, ["P@5"])
+
+
+def test_judged_share_is_the_judged_part_of_the_first_ten():
+    got = judged_share(QRELS, RUN)
+    # q1: c, a, b judged, d not, 4 hits in all -> 3/4; q2: the first ten are n1..n10, none judged (x is 11th);
+    # q3 has no relevant judgement and q4 no ranking: no share.
+    assert got == {"q1": pytest.approx(0.75), "q2": 0.0}
+    assert judged_share(QRELS, RUN, k=2)["q1"] == pytest.approx(1.0)  # c, a
+    assert judged_share(QRELS, {"q1": ["a", "a", "d"]})["q1"] == pytest.approx(0.5)  # a repeat counts once
+    assert judged_share({}, RUN) == {} and judged_share(QRELS, {}) == {}
 
 
 def test_a_repeated_hit_counts_once_at_its_first_rank():

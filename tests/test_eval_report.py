@@ -48,7 +48,10 @@ def test_write_report_writes_markdown_png_and_json(result, tmp_path):
     assert (tmp_path / "out" / "metrics.png").stat().st_size > 10_000
     md = (tmp_path / "out" / "report.md").read_text()
     assert "- Generated: 2025-07-01T00:00:00Z" in md and "`abc123`" in md
-    assert "| retriever | nDCG@10 | Recall@10 | Recall@100 | MRR@10 | MAP | queries | seconds |" in md
+    assert "| retriever | nDCG@10 | Recall@10 | Recall@100 | MRR@10 | MAP | queries | judged@10 | seconds |" in md
+    # bm25's judged share: cite-1 [s.1] all judged, q-1 [s.9, s.3] half, xvocab-1 retrieved nothing -> 0.75
+    assert [line for line in md.splitlines() if line.startswith("| `bm25` |")][0].endswith("| 3 | 0.75 | 0.5 |")
+    assert "`judged@10` is how much of each ranking the gold can vouch for" in md
     assert "| `hybrid` | 1.000 [1.000, 1.000] |" in md
     assert "| `hybrid` − `bm25` |" in md
     assert "| `cite` | `bm25` | 1 |" in md and "| `xvocab` | `hybrid` | 1 |" in md

@@ -112,6 +112,10 @@ def test_queries_rolled_up_filtered_and_cited_first(store):
     assert any(c[2] == 20 for c in fake["bm25"].calls)
     assert bm25.by_kind["q"]["queries"] == 1 and set(bm25.by_kind) == {"cite", "q", "xvocab"}
     assert bm25.means["nDCG@10"] == pytest.approx(2 / 3)
+    # judged share of the rolled-up rankings: q-1 [sec.4 judged, sec.5 not], cite-1 [the cited rule judged,
+    # CASS 17.3.5G not]; xvocab-1 retrieved nothing and has no share. dense: q-1 1/2, cite-1 [the rule] 1.
+    assert bm25.judged == pytest.approx(0.5)
+    assert result.queries["dense"].judged == pytest.approx(0.75)
     lo, hi = bm25.ci["nDCG@10"]
     assert lo <= bm25.means["nDCG@10"] <= hi
 
@@ -185,6 +189,7 @@ def test_json_shape_metrics_numbers_everything_else_nested(store):
         numbers = {k for k, v in row.items() if isinstance(v, (int, float))}
         assert numbers == set(METRICS)
         assert all(len(row[f"{m}_ci"]) == 2 for m in METRICS)
+    assert data["bm25"]["evaluated"]["judged@10"] == pytest.approx(0.5)
     assert set(data["hybrid"]["significance"]) == {"dense", "bm25"}
     assert set(data["dense"]["significance"]) == {"bm25"} and data["bm25"]["significance"] == {}
     assert data["hybrid"]["significance"]["bm25"]["metric"] == "nDCG@10"
@@ -243,6 +248,35 @@ def test_cli_eval_json_saves_latest_for_the_app(cli_ws, tmp_path):
         wb.close()
     assert [row["retriever"] for row in view.rows][:3] == ["bm25", "dense", "hybrid"]
     assert set(view.metrics) == set(METRICS)
+    assert view.judged["bm25"] == pytest.approx(saved["retrievers"]["bm25"]["evaluated"]["judged@10"])
+
+
+def test_cli_pool_then_judged_grows_the_gold(cli_ws, tmp_path):
+    ws, gold = cli_ws
+    pool = tmp_path / "pool.tsv"
+    args = ["eval", "-w", ws, "--queries", gold / "queries.tsv", "--qrels", gold / "qrels.txt", "--json",
+            "--no-save", "--resamples", "50"]
+    r = invoke(*args, "--pool", pool)
+    assert r.exit_code == 0, r.output
+    before = json.loads(r.stdout)
+    # q-1: bm25 and dense both show the unjudged sec.5 in their top ten; cite-1 is a bare citation, not pooled.
+    assert f"wrote 1 unit(s) of 1 query(ies) to judge to {pool}" in r.stderr
+    header, row = pool.read_text(encoding="utf-8").splitlines()
+    assert row.startswith(f"q-1\t{ACT}:sec.5\t\tUS\t{RESERVES}\tsec.5\t")
+    assert before["dense"]["nDCG@10"] == pytest.approx((1 / math.log2(3) + 1 + 0) / 3)  # sec.4 second for q-1
+    assert before["dense"]["evaluated"]["judged@10"] == pytest.approx(0.75)
+
+    pool.write_text(header + "\n" + row.replace(f"{ACT}:sec.5\t\t", f"{ACT}:sec.5\t2\t") + "\n"
+                    + f"q-1\t{SEC4}\t0\n", encoding="utf-8")  # and a judgement the gold contradicts
+    r = invoke(*args, "--judged", pool)
+    assert r.exit_code == 0, r.output
+    after = json.loads(r.stdout)
+    assert after["dense"]["nDCG@10"] == pytest.approx(2 / 3)  # q-1: sec.5 and sec.4 both answer now
+    assert after["dense"]["evaluated"]["judged@10"] == pytest.approx(1.0)
+    assert after["hybrid"]["Recall@10"] == pytest.approx((0.5 + 1 + 0) / 3)  # hybrid never showed sec.5
+    assert f"warning: {pool}: 1 judgement(s) differ from the gold's, the gold's kept: q-1 {SEC4}" in r.stderr
+    r = invoke(*args, "--judged", tmp_path / "missing.tsv")
+    assert r.exit_code != 0 and "no judged pool at" in r.stderr
 
 
 def test_cli_eval_text_table_and_per_query(cli_ws):
