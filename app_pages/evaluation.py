@@ -31,6 +31,9 @@ if results is None:
 when = f" · {results.generated_at}" if results.generated_at else ""
 commit = f" · commit {results.commit[:10]}" if results.commit else ""
 st.caption(f"From `{results.path}`{when}{commit}")
+if results.pooled:
+    st.caption("Scored with the gold plus pooled judgements: "
+               + "; ".join(f"{added:,} from `{path}`" for path, added in results.pooled))
 
 frame = pd.DataFrame(results.rows).set_index("retriever")
 groups = [("Search (gold queries)", [r for r in frame.index if not r.startswith("pairs:")]),
@@ -50,8 +53,8 @@ for title, names in groups:
     st.dataframe(shown, width="stretch")
     shares = [f"{name.removeprefix('pairs:')} {results.judged[name]:.2f}" for name in names if name in results.judged]
     if shares:
-        st.caption("Share of each top 10 the gold judges (judged@10): " + " · ".join(shares) + ". Unjudged hits "
-                   "count as misses in nDCG, MRR and MAP, so compare systems rather than read the levels.")
+        st.caption("Share of each top 10 the gold judges (judged@10): " + " · ".join(shares) + ". Every metric "
+                   "counts an unjudged hit as not relevant, so compare systems rather than read the levels.")
     long = table.reset_index().melt(id_vars="retriever", var_name="metric", value_name="value").dropna()
     long["system"] = long["retriever"].str.removeprefix("pairs:")
     long["low"] = [results.ci.get((r, m), (v, v))[0] for r, m, v in zip(long.retriever, long.metric, long.value)]

@@ -535,6 +535,8 @@ def eval_command(workspace, queries_path, qrels_path, pairs_path, retrievers, k,
     from evaluation import report
 
     ws = Workspace.resolve(workspace)
+    if (show_agreement or decisions_qrels) and (pool_path or judged_paths):
+        raise CrosswalkError("--pool and --judged go with scoring retrieval, not with --agreement or --decisions-qrels")
     if show_agreement or decisions_qrels:
         from evaluation.agreement import current_decisions, format_agreement, workspace_agreement
         from review.decisions import latest_by_pair

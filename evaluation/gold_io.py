@@ -93,22 +93,27 @@ def pair_key(left_id: str, right_id: str) -> str:
 # --- reading ---------------------------------------------------------------------------------------------------
 
 
-def _lines(path: Path | str, what: str) -> Iterator[tuple[int, str]]:
+def read_lines(path: Path | str, what: str) -> Iterator[tuple[int, str]]:
     """(line number, line) for the non-blank, non-comment lines of `path`; ConfigError when it cannot be read."""
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"no {what} file at {path}: give another with the option, or write it (see "
                           "evaluation/gold_io.py for the format)")
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as e:
+        raw = path.read_bytes()
+        # a spreadsheet's "Unicode text" is UTF-16 with a byte-order mark; everything else must be UTF-8
+        text = raw.decode("utf-16") if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else raw.decode("utf-8-sig")
+    except OSError as e:
         raise ConfigError(f"cannot read {what} file {path}: {e}") from None
+    except UnicodeDecodeError as e:
+        raise ConfigError(f"cannot read {what} file {path}: not UTF-8 text ({e.reason} at byte {e.start}); save "
+                          "it as UTF-8 (in a spreadsheet: UTF-8 tab-delimited text)") from None
     for n, line in enumerate(text.splitlines(), start=1):
         if line.strip() and not line.lstrip().startswith("#"):
             yield n, line.rstrip("\r\n")
 
 
-def _check_id(value: str, path: Path | str, n: int, what: str) -> str:
+def check_id(value: str, path: Path | str, n: int, what: str) -> str:
     value = value.strip()
     if not value or re.search(r"\s", value):
         raise ConfigError(f"{path}:{n}: {what} {value!r} is empty or holds white space; ids use '_' for spaces "
@@ -124,14 +129,14 @@ def load_queries(path: Path | str = QUERIES_FILE) -> list[Query]:
     """
     out: list[Query] = []
     seen: dict[str, int] = {}
-    for n, line in _lines(path, "queries"):
+    for n, line in read_lines(path, "queries"):
         fields = line.split("\t", 2)
         if not out and not seen and fields[0].strip().lower() == "qid":
             continue
         if len(fields) != 3 or not fields[2].strip():
             raise ConfigError(f"{path}:{n}: expected qid<TAB>jurisdiction<TAB>text (jurisdiction may be empty), "
                               f"got {line[:80]!r}")
-        qid = _check_id(fields[0], path, n, "query id")
+        qid = check_id(fields[0], path, n, "query id")
         if qid in seen:
             raise ConfigError(f"{path}:{n}: query id {qid!r} repeats line {seen[qid]}; give each query its own id")
         seen[qid] = n
@@ -153,7 +158,7 @@ def load_qrels(path: Path | str = QRELS_FILE) -> Qrels:
     """
     out: Qrels = {}
     where: dict[tuple[str, str], int] = {}
-    for n, line in _lines(path, "qrels"):
+    for n, line in read_lines(path, "qrels"):
         fields = line.split()
         if len(fields) != 4:
             raise ConfigError(f"{path}:{n}: expected 'qid 0 provision_id relevance' (4 fields separated by spaces), "
@@ -166,13 +171,20 @@ def load_qrels(path: Path | str = QRELS_FILE) -> Qrels:
         if not 0 <= relevance <= 3:
             raise ConfigError(f"{path}:{n}: relevance {rel!r} of {pid} is not a whole number from 0 to 3 "
                               "(2 answers the query, 1 partly, 0 not)")
-        judged = out.setdefault(qid, {})
-        if pid in judged and judged[pid] != relevance:
-            raise ConfigError(f"{path}:{n}: {qid} judges {pid} {relevance}, but line {where[(qid, pid)]} judged it "
-                              f"{judged[pid]}; keep one")
-        judged[pid] = relevance
-        where[(qid, pid)] = n
+        add_judgement(out, where, qid, pid, relevance, path, n)
     return out
+
+
+def add_judgement(qrels: Qrels, where: dict[tuple[str, str], int], qid: str, pid: str, relevance: int,
+                  path: Path | str, n: int) -> None:
+    """Record `qid`'s judgement of `pid` read at `path`:`n`; the same judgement twice is fine, a different one
+    is a ConfigError naming both lines (`where` remembers the line of each judgement)."""
+    judged = qrels.setdefault(qid, {})
+    if pid in judged and judged[pid] != relevance:
+        raise ConfigError(f"{path}:{n}: {qid} judges {pid} {relevance}, but line {where[(qid, pid)]} judged it "
+                          f"{judged[pid]}; keep one")
+    judged[pid] = relevance
+    where.setdefault((qid, pid), n)
 
 
 def load_pairs(path: Path | str = PAIRS_FILE) -> list[Pair]:
@@ -182,7 +194,7 @@ def load_pairs(path: Path | str = PAIRS_FILE) -> list[Pair]:
     """
     from review.decisions import Relationship
 
-    lines = list(_lines(path, "pairs"))
+    lines = list(read_lines(path, "pairs"))
     if not lines:
         return []
     reader = csv.reader([line for _, line in lines])
@@ -198,8 +210,8 @@ def load_pairs(path: Path | str = PAIRS_FILE) -> list[Pair]:
         if len(row) < len(header) - ("note" in header):
             raise ConfigError(f"{path}:{n}: {len(row)} fields, the header names {len(header)}; quote a note "
                               "that holds a comma")
-        left = _check_id(row[col["left_id"]], path, n, "left_id")
-        right = _check_id(row[col["right_id"]], path, n, "right_id")
+        left = check_id(row[col["left_id"]], path, n, "left_id")
+        right = check_id(row[col["right_id"]], path, n, "right_id")
         try:
             rel = Relationship.parse(row[col["relationship"]]).value
         except ConfigError as e:
@@ -215,7 +227,7 @@ def load_pairs(path: Path | str = PAIRS_FILE) -> list[Pair]:
 def load_split(path: Path | str = SPLIT_FILE) -> dict[str, str]:
     """`{qid or pair key: split}` from a `qid<TAB>split` file (an optional header line `qid …` is skipped)."""
     out: dict[str, str] = {}
-    for n, line in _lines(path, "split"):
+    for n, line in read_lines(path, "split"):
         fields = line.split("\t")
         if not out and fields[0].strip().lower() == "qid":
             continue

@@ -132,6 +132,11 @@ def format_text(result: "EvalResult", per_query: bool = False) -> str:
     return "\n\n".join(p for p in parts if p)
 
 
+def _judged(meta: dict) -> list[dict]:
+    """The judged pool files a run added (`meta["gold"]["judged"]`): `[{"path", "added", "queries"}, …]`."""
+    return list((meta.get("gold") or {}).get("judged") or [])
+
+
 def summary(result: "EvalResult", saved: Sequence[Path] = ()) -> str:
     """The one line the command ends with."""
     m = result.meta
@@ -142,6 +147,9 @@ def summary(result: "EvalResult", saved: Sequence[Path] = ()) -> str:
         what.append(f"{m['pair_queries']} pair queries ({m['pairs']} pairs)")
     systems = ", ".join(dict.fromkeys([*result.queries, *result.pairs]))
     line = f"evaluated {' and '.join(what)} (split {m['split']}) with {systems} at k={m['k']} in {m['seconds']:.1f} s"
+    added = sum(j["added"] for j in _judged(m))
+    if _judged(m):
+        line += f", the gold plus {added:,} pooled judgement(s)"
     if result.warnings:
         line += f"; {len(result.warnings)} gold warning(s)"
     if saved:
@@ -237,7 +245,7 @@ def render_markdown(result: "EvalResult", *, generated_at: str | None = None, co
         f"- Split: `{m.get('split')}`; ranking depth k = {m.get('k')}; citation lookup "
         f"{'on (as in the app)' if m.get('citation_lookup') else 'off (bare retrievers)'}",
         f"- Gold: {m.get('queries', 0)} scored queries; {m.get('pairs', 0)} pairs as {m.get('pair_queries', 0)} "
-        "pair queries",
+        "pair queries" + "".join(f"; + {j['added']:,} judgement(s) from `{j['path']}`" for j in _judged(m)),
         f"- Index: {_md_index(m.get('index', {}))}",
         "",
     ]
@@ -291,7 +299,8 @@ def render_markdown(result: "EvalResult", *, generated_at: str | None = None, co
         f"(Smucker, Allan & Carterette 2007), exact when there are 13 queries or fewer, else "
         f"{sig.get('permutations', 10000):,} random sign flips; Holm-adjusted over the comparisons.",
         "- Unjudged provisions count as not relevant: the gold judges a few answers per query, so a system that "
-        "finds a real but unjudged answer is not credited for it (compare systems, not absolute values). "
+        "finds a real but unjudged answer is not credited for it, and an unjudged hit can push a judged answer "
+        "out of the first ten (compare systems, not absolute values). "
         f"`{JUDGED_COLUMN}` is how much of each ranking the gold can vouch for: the mean share of its first "
         f"{JUDGED_DEPTH} units that carry a judgement of any relevance (ir-measures' `Judged@{JUDGED_DEPTH}`); "
         "the lower it is, the more of what a system shows went unjudged; `crosswalk eval --pool FILE` lists "

@@ -434,8 +434,11 @@ def evaluate(
     if absent:
         warn(f"{len(absent)} judged id(s) are not in the store (they can never be found; a typo, or a document not "
              f"ingested?): {_some(absent)}")
-    for qid, pid, parent in nested_gold(scored_qrels, hierarchy)[:5]:
+    nested = nested_gold(scored_qrels, hierarchy)
+    for qid, pid, parent in nested[:5]:
         warn(f"{qid} judges both {pid} and its ancestor {parent}: a hit inside {pid} counts for {pid} only")
+    if len(nested) > 5:
+        warn(f"… and {len(nested) - 5} more unit(s) judged inside another judged unit of the same query")
     if k < 100:
         warn(f"k is {k}: Recall@100 and MAP only see the first {k} hits")
 
@@ -525,6 +528,8 @@ def evaluate_workspace(
     from index.build import load_searcher
     from ingest.store import Store
 
+    if pool_path is not None:
+        pool.check_pool_target(pool_path, judged_paths)  # before the run, not after it
     queries = gold_io.load_queries(queries_path or gold_io.QUERIES_FILE)
     qrels = gold_io.load_qrels(qrels_path or gold_io.QRELS_FILE)
     notes, judged_meta = [], []
@@ -535,8 +540,8 @@ def evaluate_workspace(
         judged_meta.append({"path": str(path), "added": sum(len(j) for j in qrels.values()) - before,
                             "queries": len(extra)})
         if conflicts:
-            notes.append(f"{path}: {len(conflicts)} judgement(s) differ from the gold's, the gold's kept: "
-                         + _some([f"{q} {pid}" for q, pid in conflicts]))
+            notes.append(f"{path}: {len(conflicts)} judgement(s) differ from the gold's or an earlier --judged "
+                         "file's, which are kept: " + _some([f"{q} {pid}" for q, pid in conflicts]))
     pairs = gold_io.load_pairs(pairs_path) if pairs_path else []
     if with_decisions:
         pairs = pairs + gold_io.pairs_from_decisions(current_decisions(workspace.db_path), skip=pairs)
@@ -547,7 +552,7 @@ def evaluate_workspace(
         searcher = load_searcher(store, workspace.index_dir)
         result = evaluate(store, searcher, queries, qrels, pairs=pairs, splits=splits, **options)
         if pool_path is not None:
-            pooled = pool.judging_pool(result)
+            pooled = pool.judging_pool(result, qrels, Hierarchy.from_store(store))
             units = pool.write_pool(pool_path, pooled, queries, store)
             result.meta["pool"] = {"path": str(pool_path), "units": units, "queries": len(pooled)}
     result.warnings[:0] = notes

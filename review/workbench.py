@@ -34,6 +34,7 @@ from urllib.parse import urlparse
 
 from crosswalk.errors import ConfigError, CrosswalkError, IndexStateError, NotFoundError, StoreError
 from crosswalk.workspace import Workspace
+from evaluation.metrics import JUDGED_DEPTH
 from ingest.models import Provision
 from review import highlight as hl
 from review.decisions import Decision, DecisionStore, Rationale, Relationship
@@ -207,6 +208,7 @@ class EvalView:
     comes from `evaluation.report.write_report` when it wrote the file: when and at which commit, the gold
     problems it found, reviewer agreement, and the report and chart beside it. `judged`: `{system: share}`, the
     share of each system's top 10 that the gold judges (`evaluated.judged@10`), for the systems that have it.
+    `pooled`: `((file, judgements added), …)` when the run added judged pool files to the gold (`--judged`).
     """
 
     path: str
@@ -220,6 +222,7 @@ class EvalView:
     report: str = ""  # report.md beside latest.json, if any
     chart: str = ""  # metrics.png beside latest.json, if any
     judged: dict = field(default_factory=dict)
+    pooled: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -951,12 +954,15 @@ class Workbench:
                 if isinstance(bounds, list) and len(bounds) == 2 and all(isinstance(b, (int, float)) for b in bounds):
                     ci[(str(name), m)] = (float(bounds[0]), float(bounds[1]))
             evaluated = values.get("evaluated")
-            share = evaluated.get("judged@10") if isinstance(evaluated, dict) else None
+            share = evaluated.get(f"judged@{JUDGED_DEPTH}") if isinstance(evaluated, dict) else None
             if isinstance(share, (int, float)) and not isinstance(share, bool):
                 judged[str(name)] = float(share)
             rows.append(row)
         folder = path.parent
         agreement = meta.get("agreement") or ()
+        gold = (meta.get("meta") or {}).get("gold") if isinstance(meta.get("meta"), dict) else None
+        pooled = tuple((str(j.get("path", "")), int(j.get("added") or 0))
+                       for j in ((gold or {}).get("judged") or ()) if isinstance(j, dict))
         return EvalView(
             str(path), tuple(rows), tuple(metrics), ci,
             generated_at=str(meta.get("generated_at") or ""), commit=str(meta.get("commit") or ""),
@@ -964,7 +970,7 @@ class Workbench:
             agreement=tuple(a for a in agreement if isinstance(a, dict)),
             report=str(folder / "report.md") if (folder / "report.md").exists() else "",
             chart=str(folder / "metrics.png") if (folder / "metrics.png").exists() else "",
-            judged=judged,
+            judged=judged, pooled=pooled,
         )
 
 

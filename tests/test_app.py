@@ -374,6 +374,7 @@ def test_evaluation_page_without_and_with_results(ws):
                        "hybrid": {"nDCG@10": 0.52, "MRR@10": 0.61},
                        "pairs:match": {"nDCG@10": 0.33, "MRR@10": 0.4}},
         "generated_at": "2026-01-02T03:04:05Z", "commit": "0123456789abcdef", "warnings": ["q-9: not judged"],
+        "meta": {"gold": {"judged": [{"path": "pool-dec.tsv", "added": 1234, "queries": 9}]}},
         "agreement": [{"level": "relationship", "reviewers": ["ana", "ben"], "items": 4, "pairable": 3, "alpha": 0.5}],
     }))
     at.run()
@@ -387,6 +388,7 @@ def test_evaluation_page_without_and_with_results(ws):
     assert "commit 0123456789" in at.caption[0].value
     judged = [c.value for c in at.caption if "judged@10" in c.value]
     assert len(judged) == 1 and "bm25 0.23." in judged[0] and "hybrid" not in judged[0]  # hybrid has no share
+    assert any("gold plus pooled judgements: 1,234 from `pool-dec.tsv`" in c.value for c in at.caption)
 
 
 def test_missing_workspace_says_what_to_run(tmp_path, monkeypatch):

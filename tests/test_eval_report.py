@@ -52,6 +52,10 @@ def test_write_report_writes_markdown_png_and_json(result, tmp_path):
     # bm25's judged share: cite-1 [s.1] all judged, q-1 [s.9, s.3] half, xvocab-1 retrieved nothing -> 0.75
     assert [line for line in md.splitlines() if line.startswith("| `bm25` |")][0].endswith("| 3 | 0.75 | 0.5 |")
     assert "`judged@10` is how much of each ranking the gold can vouch for" in md
+    assert "- Gold: 3 scored queries; 1 pairs as 1 pair queries\n" in md  # no pooled judgements added
+    result.meta["gold"] = {"judged": [{"path": "pool.tsv", "added": 7, "queries": 2}]}
+    pooled = (write_report(result, tmp_path / "pooled")[0]).read_text()
+    assert "- Gold: 3 scored queries; 1 pairs as 1 pair queries; + 7 judgement(s) from `pool.tsv`" in pooled
     assert "| `hybrid` | 1.000 [1.000, 1.000] |" in md
     assert "| `hybrid` − `bm25` |" in md
     assert "| `cite` | `bm25` | 1 |" in md and "| `xvocab` | `hybrid` | 1 |" in md

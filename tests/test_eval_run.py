@@ -274,9 +274,18 @@ def test_cli_pool_then_judged_grows_the_gold(cli_ws, tmp_path):
     assert after["dense"]["nDCG@10"] == pytest.approx(2 / 3)  # q-1: sec.5 and sec.4 both answer now
     assert after["dense"]["evaluated"]["judged@10"] == pytest.approx(1.0)
     assert after["hybrid"]["Recall@10"] == pytest.approx((0.5 + 1 + 0) / 3)  # hybrid never showed sec.5
-    assert f"warning: {pool}: 1 judgement(s) differ from the gold's, the gold's kept: q-1 {SEC4}" in r.stderr
+    assert f"warning: {pool}: 1 judgement(s) differ from the gold's or an earlier --judged file's, which are " \
+           f"kept: q-1 {SEC4}" in r.stderr
+    assert "the gold plus 1 pooled judgement(s)" in r.stderr
     r = invoke(*args, "--judged", tmp_path / "missing.tsv")
     assert r.exit_code != 0 and "no judged pool at" in r.stderr
+    # the judged file is never overwritten by a new pool, and the refusal comes before the run
+    for extra in (["--judged", pool, "--pool", pool], ["--pool", pool]):
+        r = invoke(*args, *extra)
+        assert r.exit_code != 0 and str(pool) in r.stderr and "evaluated" not in r.stderr
+    assert "\t2\t" in pool.read_text(encoding="utf-8")
+    r = invoke("eval", "-w", ws, "--agreement", "--pool", tmp_path / "p2.tsv")
+    assert r.exit_code != 0 and "--pool and --judged go with scoring retrieval" in r.stderr
 
 
 def test_cli_eval_text_table_and_per_query(cli_ws):

@@ -89,7 +89,7 @@ def test_compare_every_pair_in_order_with_holm():
 
 
 @pytest.mark.parametrize("module", ["evaluation.gold_io", "evaluation.metrics", "evaluation.stats",
-                                    "evaluation.agreement", "evaluation.run"])
+                                    "evaluation.agreement", "evaluation.run", "evaluation.pool"])
 def test_docstring_examples(module):
     failures, tried = doctest.testmod(importlib.import_module(module))
     assert tried > 0 and failures == 0
