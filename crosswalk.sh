@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Crosswalk's two entry points on a fresh clone (see README):
-#   ./crosswalk.sh app    install, ingest + index the default corpus, match US->UK, start the app on 127.0.0.1
+#   ./crosswalk.sh app    install, ingest + index the default corpus, match US->UK, score retrieval on the
+#                         gold's test half, start the app on 127.0.0.1
 #   ./crosswalk.sh test   install (with test extras and Debian's chromium), run the whole test suite
 # Anything after the first word goes to the app (streamlit) or to pytest.
 set -euo pipefail
@@ -48,6 +49,10 @@ case "$cmd" in
     fi
     "$CW" index
     "$CW" match --from US --to UK
+    # the evaluation page's figures: the gold's test half, every retriever (a few seconds; the matching path is
+    # left to `crosswalk eval --pairs`, which takes a minute more)
+    "$CW" eval --pairs --split test --no-match \
+      || echo "the evaluation did not run (see above); the app's evaluation page says how to run it" >&2
     exec "$CW" app "$@"
     ;;
   test)

@@ -22,9 +22,9 @@ except CrosswalkError as e:
 if results is None:
     st.info(
         "No evaluation results in this workspace yet. Produce them with\n\n"
-        "```\ncrosswalk eval --queries evaluation/gold/queries.tsv --qrels evaluation/gold/qrels.txt "
-        f"--json > {wb.workspace.root / EVAL_FILE}\n```\n\nand reload this page: it shows nDCG@10, Recall@10, "
-        "Recall@100, MRR@10 and MAP for each retriever."
+        "```\ncrosswalk eval --pairs --split test\n```\n\n(it saves them in "
+        f"`{wb.workspace.root / EVAL_FILE}`) and reload this page: it shows nDCG@10, Recall@10, Recall@100, "
+        "MRR@10 and MAP for each retriever, on the gold queries and the cross-jurisdiction pairs."
     )
     st.stop()
 
