@@ -9,6 +9,8 @@ import streamlit as st
 
 from app_pages import ui
 from crosswalk.errors import CrosswalkError
+from evaluation.agreement import FEW
+from evaluation.history import short_commit
 from review.workbench import EVAL_FILE
 
 wb = ui.workbench()
@@ -29,8 +31,15 @@ if results is None:
     st.stop()
 
 when = f" · {results.generated_at}" if results.generated_at else ""
-commit = f" · commit {results.commit[:10]}" if results.commit else ""
+commit = f" · commit {short_commit(results.commit)}" if results.commit else ""
 st.caption(f"From `{results.path}`{when}{commit}")
+run = results.settings
+if run:
+    scored = [f"{run['queries']} queries" if run.get("queries") else "",
+              f"{run['pair_queries']} pair queries" if run.get("pair_queries") else ""]
+    st.caption(f"Split **{run.get('split', '?')}** · ranking depth k = {run.get('k', '?')} · citation lookup "
+               f"{'on' if run.get('citation_lookup') else 'off'} · " + " and ".join(x for x in scored if x)
+               + " · the page shows the last run `crosswalk eval` saved, whatever it scored")
 if results.pooled:
     st.caption("Scored with the gold plus pooled judgements: "
                + "; ".join(f"{added:,} from `{path}`" for path, added in results.pooled))
@@ -70,6 +79,33 @@ for title, names in groups:
     st.altair_chart((bars + whiskers).properties(width=120, height=220).facet(
         column=alt.Column("metric:N", title=None, sort=list(table.columns))))
 
+st.subheader("Over time")
+if results.since:
+    st.dataframe(pd.DataFrame([{
+        "system": c.get("system"), "previous run": c.get("previous_at"),
+        "nDCG@10 before": (c.get("before") or {}).get("nDCG@10"), "nDCG@10 now": (c.get("after") or {}).get("nDCG@10"),
+        "Recall@10 before": (c.get("before") or {}).get("Recall@10"),
+        "Recall@10 now": (c.get("after") or {}).get("Recall@10"),
+        "p (paired, nDCG@10)": c.get("p"), "queries better": c.get("better"), "queries worse": c.get("worse"),
+        "largest falls": ", ".join(f"{q} {b:.2f}→{a:.2f}" for q, b, a in c.get("worst") or ()),
+    } for c in results.since]).round(3), hide_index=True, width="stretch")
+series = pd.DataFrame(list(results.history))
+if len(series) and series["generated_at"].nunique() > 1:
+    long = series.melt(id_vars=["generated_at", "system", "commit"], value_vars=["nDCG@10", "Recall@10"],
+                       var_name="metric", value_name="value").dropna(subset=["value"])
+    st.altair_chart(alt.Chart(long).mark_line(point=True).encode(
+        x=alt.X("generated_at:T", title=None), y=alt.Y("value:Q", title=None, scale=alt.Scale(domain=[0, 1])),
+        color="system:N", tooltip=["system", "generated_at", "commit", alt.Tooltip("value:Q", format=".3f")],
+    ).properties(height=220).facet(column=alt.Column("metric:N", title=None)))
+    st.caption(f"Runs on the same gold, depth and citation setting as this one ({series['generated_at'].nunique()} "
+               f"of the {results.runs} saved); `crosswalk eval --history` lists them all.")
+else:
+    st.caption(f"No earlier run on the same gold and settings to compare with ({results.runs} run(s) saved). "
+               "Each `crosswalk eval` that saves adds one to `eval/history.jsonl`; "
+               "`crosswalk eval --history` lists them.")
+for problem in results.problems:
+    st.warning(problem)
+
 if results.warnings:
     with st.expander(f"Gold problems found ({len(results.warnings)})"):
         for w in results.warnings:
@@ -81,5 +117,8 @@ if results.agreement:
                        "pairs": a.get("items"), "pairs with 2+ labels": a.get("pairable"),
                        "Krippendorff's alpha": a.get("alpha")} for a in results.agreement]),
         hide_index=True, width="stretch")
+    if any(0 < (a.get("pairable") or 0) < FEW for a in results.agreement):
+        st.caption(f"Fewer than {FEW} pairs decided by two or more reviewers: a rough figure, each new decision can "
+                   "move it a lot.")
 if results.report:
     st.caption(f"The full report (intervals, significance tests, per-kind breakdown): `{results.report}`")

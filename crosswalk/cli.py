@@ -517,26 +517,49 @@ def export_command(workspace, fmt, output, reviewer):
               help="Instead of scoring retrieval: reviewer agreement (Cohen's kappa, Krippendorff's alpha).")
 @click.option("--decisions-qrels", "decisions_qrels", type=click.Path(dir_okay=False), default=None,
               help="Instead of scoring retrieval: write the current decisions as TREC qrels to this file.")
+@click.option("--history", "show_history", is_flag=True,
+              help="Instead of scoring retrieval: list the saved runs, oldest first (WORKSPACE/eval/history.jsonl).")
 @one_line_errors
 def eval_command(workspace, queries_path, qrels_path, pairs_path, retrievers, k, split, split_path, per_query,
                  as_json, report_dir, no_save, no_citations, no_match, with_decisions, pool_path, judged_paths,
-                 resamples, seed, show_agreement, decisions_qrels):
+                 resamples, seed, show_agreement, decisions_qrels, show_history):
     """Score the retrievers against the gold: nDCG@10, Recall@10, Recall@100, MRR@10 and MAP (ir-measures).
 
     Each metric comes with a 95% bootstrap confidence interval over the queries, and retrievers are compared
     with a paired randomisation test on nDCG@10. Hits inside a judged unit count for it (a hit on 200.9(a)
     counts for gold 200.9). --pairs also scores cross-jurisdiction matching. Results are saved in
-    WORKSPACE/eval/ for the app (and in --report DIR). --pool writes what the gold has not judged in the
-    retrievers' top 10, for a judge to fill in; --judged adds those judgements back. --agreement and
-    --decisions-qrels work on the reviewers' decisions instead and need no index.
+    WORKSPACE/eval/ for the app (and in --report DIR), and each saved run is added to history.jsonl there and
+    compared with the previous run on the same gold and settings (what changed, which queries got worse).
+    --pool writes what the gold has not judged in the retrievers' top 10, for a judge to fill in; --judged adds
+    those judgements back. --history lists the saved runs; --agreement and --decisions-qrels work on the
+    reviewers' decisions instead. These three need no index.
 
     Example: crosswalk eval --pairs --split test --report eval-report
     """
-    from evaluation import report
+    from evaluation import history, report
 
     ws = Workspace.resolve(workspace)
-    if (show_agreement or decisions_qrels) and (pool_path or judged_paths):
-        raise CrosswalkError("--pool and --judged go with scoring retrieval, not with --agreement or --decisions-qrels")
+    instead = [flag for flag, on in (("--agreement", show_agreement), ("--decisions-qrels", decisions_qrels),
+                                     ("--history", show_history)) if on]
+    scoring = [flag for flag, on in (("--pool", pool_path), ("--judged", judged_paths), ("--report", report_dir))
+               if on]
+    if instead and scoring:
+        raise CrosswalkError(f"{', '.join(scoring)} go(es) with scoring retrieval, not with {', '.join(instead)}")
+    if show_history and (show_agreement or decisions_qrels):
+        raise CrosswalkError("--history lists the saved runs: run it on its own, not with --agreement or "
+                             "--decisions-qrels")
+    if split_path and split == "all":
+        raise CrosswalkError(f"--split-file {split_path} is only read with --split dev or --split test")
+    if show_history:
+        entries, problems = history.load(ws.root / "eval" / history.HISTORY)
+        for problem in problems:
+            click.echo(f"warning: {problem}", err=True)
+        names = [n for r in retrievers for n in (r, f"pairs:{r}")]
+        if as_json:
+            click.echo(json.dumps(history.select(entries, names), ensure_ascii=False, indent=2))
+        else:
+            click.echo(history.format_history(entries, names))
+        return
     if show_agreement or decisions_qrels:
         from evaluation.agreement import current_decisions, format_agreement, workspace_agreement
         from review.decisions import latest_by_pair
@@ -583,14 +606,23 @@ def eval_command(workspace, queries_path, qrels_path, pairs_path, retrievers, k,
     agreement = agreement if any(len(a.reviewers) >= 2 for a in agreement) else None
     commit, generated = report.git_commit(), report.now()
     folders = ([] if no_save else [ws.root / "eval"]) + ([Path(report_dir)] if report_dir else [])
-    saved = []
+    saved, shown = [], None
     for folder in folders:
-        saved += report.write_report(result, folder, agreement=agreement, generated_at=generated, commit=commit,
-                                     per_query=per_query)
+        done = report.save_run(result, folder, agreement=agreement, generated_at=generated, commit=commit,
+                               per_query=per_query)
+        saved += done.paths
+        shown = shown or done
+    if shown is None:  # nothing saved: still compare with the workspace's history, read only
+        shown = report.compare_with_history(result, ws.root / "eval", generated_at=generated, commit=commit)[1]
+    for problem in shown.problems:
+        click.echo(f"warning: {problem}", err=True)
     if as_json:
         click.echo(json.dumps(report.to_json(result, per_query), ensure_ascii=False, indent=2))
     else:
         click.echo(report.format_text(result, per_query))
+    since = history.format_since(shown.since, shown.first_time)
+    if since:
+        click.echo(("\n" if not as_json else "") + since, err=as_json)
     if "pool" in result.meta:
         pooled = result.meta["pool"]
         click.echo(f"wrote {pooled['units']:,} unit(s) of {pooled['queries']:,} query(ies) to judge to "

@@ -237,7 +237,24 @@ def format_agreement(results: Sequence[Agreement]) -> str:
                          f"(raw agreement {k.observed:.0%})")
         if not a.kappas:
             lines.append("  no two reviewers decided the same pair")
+        elif few_pairs(a):
+            lines.append(f"  {few_pairs(a)}")
     return "\n".join(lines)
+
+
+FEW = 50  # below this many pairs decided by two or more reviewers, agreement figures are rough
+
+
+def few_pairs(a: Agreement) -> str:
+    """A caution when `a` rests on fewer than `FEW` pairs decided by two or more reviewers; "" otherwise.
+
+    >>> few_pairs(Agreement("relationship", ("ana", "bo"), 9, 6, 0.4))
+    'only 6 pairs decided by two or more reviewers: a rough figure, each new decision can move it a lot'
+    """
+    if len(a.reviewers) < 2 or not a.pairable or a.pairable >= FEW:
+        return ""
+    return (f"only {a.pairable} pairs decided by two or more reviewers: a rough figure, each new decision can "
+            "move it a lot")
 
 
 def current_decisions(db_path) -> list:

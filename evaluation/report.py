@@ -1,6 +1,8 @@
 """Show an evaluation: terminal tables, a Markdown report with a bar chart, and `latest.json` for the app.
 
-`write_report(result, folder)` writes three files into `folder`:
+`save_run(result, folder)` writes the report and adds the run to the folder's `history.jsonl`
+(`evaluation.history`), comparing it first with the previous comparable run; `write_report(result, folder)`
+writes the three report files into `folder`:
 
 - `report.md`: metrics per system with 95% confidence intervals, significance tests, a breakdown per query
   kind (`cite-`, `q-`, `xvocab-`), the pairs table, reviewer agreement when there is some, the gold problems
@@ -11,7 +13,8 @@
 
       {"retrievers": <what `crosswalk eval --json` prints: {system: {metric: value, …}, …}>,
        "generated_at": "2025-…Z", "commit": "abc1234…" | null, "meta": {k, split, …, index: {…}},
-       "warnings": [...], "agreement": [{level, reviewers, alpha, kappas, …}] | null}
+       "warnings": [...], "agreement": [{level, reviewers, alpha, kappas, …}] | null,
+       "since": [<evaluation.history.Change.to_dict()>, …]}
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import json
 import math
 import os
 import subprocess
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
@@ -28,6 +32,7 @@ from evaluation.metrics import JUDGED_DEPTH, METRICS, PRIMARY
 
 if TYPE_CHECKING:  # pragma: no cover
     from evaluation.agreement import Agreement
+    from evaluation.history import Change
     from evaluation.run import EvalResult, Scores
     from evaluation.stats import Comparison
 
@@ -93,13 +98,21 @@ def format_table(scores: dict[str, "Scores"], title: str) -> str:
     return _columns(rows)
 
 
+def _diff_ci(c: "Comparison") -> str:
+    lo, hi = c.diff_ci
+    return "–" if math.isnan(lo) else f"[{lo:+.3f}, {hi:+.3f}]"
+
+
 def format_comparisons(comparisons: Sequence["Comparison"]) -> str:
-    """`nDCG@10  hybrid − bm25  +0.052  p 0.031 (Holm 0.062)`, one line per test."""
+    """`hybrid − bm25: +0.052 [+0.004, +0.101]  p 0.031 (Holm 0.062)  better on 14, worse on 5, tied on 21`,
+    one line per test."""
     if not comparisons:
         return ""
-    lines = [f"{comparisons[0].metric}, {comparisons[0].test}, over {comparisons[0].n} queries:"]
+    lines = [f"{comparisons[0].metric}, {comparisons[0].test}, over {comparisons[0].n} queries "
+             "(Δ with its 95% bootstrap interval):"]
     for c in comparisons:
-        lines.append(f"  {c.a} − {c.b}: {c.diff:+.3f}  p {_p(c.p)} (Holm {_p(c.p_holm)})")
+        lines.append(f"  {c.a} − {c.b}: {c.diff:+.3f} {_diff_ci(c)}  p {_p(c.p)} (Holm {_p(c.p_holm)})  "
+                     f"better on {c.wins}, worse on {c.losses}, tied on {c.ties}")
     return "\n".join(lines)
 
 
@@ -149,7 +162,8 @@ def summary(result: "EvalResult", saved: Sequence[Path] = ()) -> str:
     line = f"evaluated {' and '.join(what)} (split {m['split']}) with {systems} at k={m['k']} in {m['seconds']:.1f} s"
     added = sum(j["added"] for j in _judged(m))
     if _judged(m):
-        line += f", the gold plus {added:,} pooled judgement(s)"
+        relevant = sum(j.get("relevant", 0) for j in _judged(m))
+        line += f", the gold plus {added:,} pooled judgement(s) ({relevant:,} relevant, over every split)"
     if result.warnings:
         line += f"; {len(result.warnings)} gold warning(s)"
     if saved:
@@ -177,8 +191,10 @@ def to_json(result: "EvalResult", per_query: bool = False) -> dict:
 
 
 def latest_json(result: "EvalResult", *, generated_at: str | None = None, commit: str | None = None,
-                agreement: Sequence["Agreement"] | None = None, per_query: bool = False) -> dict:
-    """The saved form: `{"retrievers": to_json(result), "generated_at", "commit", "meta", "warnings", "agreement"}`."""
+                agreement: Sequence["Agreement"] | None = None, per_query: bool = False,
+                since: Sequence["Change"] = ()) -> dict:
+    """The saved form: `{"retrievers": to_json(result), "generated_at", "commit", "meta", "warnings", "agreement",
+    "since"}`."""
     return _clean({
         "retrievers": result.to_json(per_query),
         "generated_at": generated_at or now(),
@@ -186,6 +202,7 @@ def latest_json(result: "EvalResult", *, generated_at: str | None = None, commit
         "meta": result.meta,
         "warnings": list(result.warnings),
         "agreement": [a.to_dict() for a in agreement] if agreement else None,
+        "since": [c.to_dict() for c in since],
     })
 
 
@@ -208,9 +225,14 @@ def _md_comparisons(comparisons: Sequence["Comparison"]) -> str:
     if not comparisons:
         return "_One system only: nothing to compare._"
     c0 = comparisons[0]
-    rows = [[f"`{c.a}` − `{c.b}`", f"{c.diff:+.3f}", _p(c.p), _p(c.p_holm)] for c in comparisons]
-    return (f"{c0.metric} per query, {c0.test}, {c0.n} queries; p-values two-sided, then Holm-adjusted for the "
-            f"{len(comparisons)} comparison(s).\n\n" + _md_table(["comparison", f"Δ {c0.metric}", "p", "p (Holm)"], rows))
+    rows = [[f"`{c.a}` − `{c.b}`", f"{c.diff:+.3f}", _diff_ci(c), _p(c.p), _p(c.p_holm), f"{c.wins} / {c.losses} / {c.ties}"]
+            for c in comparisons]
+    return (f"{c0.metric} per query, {c0.test}, {c0.n} queries; Δ is the mean paired difference with its "
+            "percentile-bootstrap interval; p-values two-sided, then Holm-adjusted for the "
+            f"{len(comparisons)} comparison(s) in this run (adding or dropping a system changes the adjustment); "
+            "better / worse / tied: queries on which the first system scores above, below or level with the "
+            "second.\n\n"
+            + _md_table(["comparison", f"Δ {c0.metric}", "Δ 95% CI", "p", "p (Holm)", "better / worse / tied"], rows))
 
 
 def _md_kinds(scores: dict[str, "Scores"]) -> str:
@@ -232,7 +254,8 @@ def _md_index(index: dict) -> str:
 
 
 def render_markdown(result: "EvalResult", *, generated_at: str | None = None, commit: str | None = None,
-                    agreement: Sequence["Agreement"] | None = None, chart: str | None = CHART) -> str:
+                    agreement: Sequence["Agreement"] | None = None, chart: str | None = CHART,
+                    since: Sequence["Change"] | None = None) -> str:
     """The report as Markdown (see the module docstring for what it holds)."""
     m = result.meta
     boot = m.get("bootstrap", {})
@@ -245,7 +268,8 @@ def render_markdown(result: "EvalResult", *, generated_at: str | None = None, co
         f"- Split: `{m.get('split')}`; ranking depth k = {m.get('k')}; citation lookup "
         f"{'on (as in the app)' if m.get('citation_lookup') else 'off (bare retrievers)'}",
         f"- Gold: {m.get('queries', 0)} scored queries; {m.get('pairs', 0)} pairs as {m.get('pair_queries', 0)} "
-        "pair queries" + "".join(f"; + {j['added']:,} judgement(s) from `{j['path']}`" for j in _judged(m)),
+        "pair queries" + "".join(f"; + {j['added']:,} judgement(s) ({j.get('relevant', 0):,} relevant) from "
+                                 f"`{j['path']}`" for j in _judged(m)),
         f"- Index: {_md_index(m.get('index', {}))}",
         "",
     ]
@@ -270,7 +294,16 @@ def render_markdown(result: "EvalResult", *, generated_at: str | None = None, co
                 "### Significance", "", _md_comparisons(result.pair_comparisons), ""]
     else:
         out += ["## Pairs (cross-jurisdiction matching)", "", "_Not evaluated (run with `--pairs`)._", ""]
+    if since is not None:
+        from evaluation.history import HISTORY, markdown_since
+
+        out += ["## Since the previous comparable run", "",
+                f"Each system against its last run in `{HISTORY}` on the same gold (same queries and judgements, "
+                "or pairs), depth and citation setting; p from the paired randomisation test on the per-query "
+                f"{PRIMARY}.", "", markdown_since(since), ""]
     if agreement:
+        from evaluation.agreement import few_pairs
+
         out += ["## Reviewer agreement", ""]
         for a in agreement:
             if len(a.reviewers) < 2:
@@ -282,6 +315,8 @@ def render_markdown(result: "EvalResult", *, generated_at: str | None = None, co
             for k in a.kappas:
                 out += [f"  - {k.a} × {k.b}: Cohen's kappa {_num(k.kappa)} on {k.items} pairs (raw agreement "
                         f"{k.observed:.0%})"]
+            if few_pairs(a):
+                out += [f"  - _{few_pairs(a)}_"]
         out += [""]
     if result.warnings:
         out += ["## Gold warnings", ""] + [f"- {w}" for w in result.warnings] + [""]
@@ -367,9 +402,11 @@ def _write_text(path: Path, text: str) -> None:
 
 
 def write_report(result: "EvalResult", folder: Path | str, *, agreement: Sequence["Agreement"] | None = None,
-                 generated_at: str | None = None, commit: str | None = None, per_query: bool = False) -> list[Path]:
+                 generated_at: str | None = None, commit: str | None = None, per_query: bool = False,
+                 since: Sequence["Change"] | None = None) -> list[Path]:
     """Write `report.md`, `metrics.png` and `latest.json` into `folder` (created if needed); each file is
     replaced whole (written aside, then renamed), so a reader never sees half a report. Returns the paths.
+    `since`: the changes since the previous comparable runs (`evaluation.history.since_previous`), when known.
 
     Example: write_report(result, "workspace/eval")
     """
@@ -378,8 +415,55 @@ def write_report(result: "EvalResult", folder: Path | str, *, agreement: Sequenc
     generated_at = generated_at or now()
     chart = plot_metrics(result, folder / CHART)
     md = folder / REPORT
-    _write_text(md, render_markdown(result, generated_at=generated_at, commit=commit, agreement=agreement))
+    _write_text(md, render_markdown(result, generated_at=generated_at, commit=commit, agreement=agreement,
+                                    since=since))
     latest = folder / LATEST
-    data = latest_json(result, generated_at=generated_at, commit=commit, agreement=agreement, per_query=per_query)
+    data = latest_json(result, generated_at=generated_at, commit=commit, agreement=agreement, per_query=per_query,
+                       since=since or ())
     _write_text(latest, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
     return [md, chart, latest]
+
+
+@dataclass(frozen=True)
+class Saved:
+    """What `save_run` did: the files written, the changes since the previous comparable runs in the folder's
+    history, the systems run for the first time on their gold and settings, and unreadable history lines."""
+
+    paths: list[Path]
+    since: list["Change"]
+    first_time: list[str]
+    problems: list[str]
+
+
+def compare_with_history(result: "EvalResult", folder: Path | str, *, generated_at: str,
+                         commit: str | None) -> tuple[dict, Saved]:
+    """(history entry for `result`, its comparison with `folder`'s history) without writing anything."""
+    from evaluation import history
+
+    entry = history.make_entry(result, generated_at=generated_at, commit=commit)
+    entries, problems = history.load(Path(folder) / history.HISTORY)
+    since = history.since_previous(entries, entry)
+    compared = {c.system for c in since}
+    first = [s for s in entry["systems"] if s not in compared]
+    return entry, Saved([], since, first, problems)
+
+
+def save_run(result: "EvalResult", folder: Path | str, *, agreement: Sequence["Agreement"] | None = None,
+             generated_at: str | None = None, commit: str | None = None, per_query: bool = False) -> Saved:
+    """Write the report into `folder` with the changes since the previous comparable runs of its
+    `history.jsonl`, then add this run to that history. The report files are replaced whole; the history is
+    only appended to.
+
+    Example: save_run(result, "workspace/eval", commit=git_commit()).since
+    """
+    from evaluation import history
+
+    generated_at = generated_at or now()
+    entry, saved = compare_with_history(result, folder, generated_at=generated_at, commit=commit)
+    paths = write_report(result, folder, agreement=agreement, generated_at=generated_at, commit=commit,
+                         per_query=per_query, since=saved.since)
+    path = Path(folder) / history.HISTORY
+    entries, _ = history.load(path)
+    if not entries or not history.same_run(entries[-1], entry):
+        paths.append(history.append(path, entry))
+    return Saved(paths, saved.since, saved.first_time, saved.problems)

@@ -269,7 +269,8 @@ class EvalResult:
 
     - `queries` / `pairs`: `{system: Scores}` for the query gold and the pair gold (empty when not run).
     - `comparisons` / `pair_comparisons`: paired randomisation tests on nDCG@10 between systems.
-    - `meta`: the settings and gold sizes (k, split, citation lookup, bootstrap and test settings, index).
+    - `meta`: the settings and gold sizes (k, split, citation lookup, bootstrap and test settings, index), and
+      `fingerprint`: `{"queries": hash, "pairs": hash}` of exactly what each gold scored (`fingerprint`).
     - `warnings`: gold problems found on the way (ids the store lacks, queries without judgements, …).
 
     `to_json()` is what `crosswalk eval --json` prints: one object `{system: {metric: value, …}}`, with the
@@ -278,8 +279,9 @@ class EvalResult:
 
         {"hybrid": {"nDCG@10": 0.71, "Recall@10": 0.8, "Recall@100": 0.95, "MRR@10": 0.66, "MAP": 0.6,
                     "nDCG@10_ci": [0.62, 0.79], …, "by_kind": {"cite": {"nDCG@10": …, "queries": 12}, …},
-                    "significance": {"bm25": {"metric": "nDCG@10", "diff": 0.08, "p": 0.004, "p_holm": 0.008,
-                                              "n": 40, "test": "paired randomisation (…)"}, …},
+                    "significance": {"bm25": {"metric": "nDCG@10", "diff": 0.08, "diff_ci": [0.02, 0.14],
+                                              "p": 0.004, "p_holm": 0.008, "n": 40, "wins": 14, "losses": 5,
+                                              "ties": 21, "test": "paired randomisation (…)"}, …},
                     "evaluated": {"gold": "queries", "queries": 40, "seconds": 3.1, "judged@10": 0.31}},
          "bm25": {…}, "dense": {…}, "pairs:hybrid": {…}, "pairs:match": {…}}
 
@@ -305,7 +307,9 @@ class EvalResult:
             for name, s in scores.items():
                 row = s.row(per_query)
                 row["significance"] = {
-                    c.b: {"metric": c.metric, "diff": c.diff, "p": c.p, "p_holm": c.p_holm, "n": c.n, "test": c.test}
+                    c.b: {"metric": c.metric, "diff": c.diff, "diff_ci": list(c.diff_ci), "p": c.p,
+                          "p_holm": c.p_holm, "n": c.n, "wins": c.wins, "losses": c.losses, "ties": c.ties,
+                          "test": c.test}
                     for c in comparisons if c.a == name
                 }
                 out[prefix + name] = row
@@ -318,13 +322,15 @@ def _ordered_pairs(names: Sequence[str]) -> list[tuple[str, str]]:
 
 
 def compare_systems(scores: Mapping[str, Scores], metric: str = PRIMARY, permutations: int = stats.PERMUTATIONS,
-                    seed: int = stats.SEED) -> list[stats.Comparison]:
-    """Paired tests between every two systems on the queries all of them scored (hybrid first, bm25 last)."""
+                    seed: int = stats.SEED, resamples: int = stats.RESAMPLES,
+                    confidence: float = stats.CONFIDENCE) -> list[stats.Comparison]:
+    """Paired tests between every two systems on the queries all of them scored (hybrid first, bm25 last),
+    with the bootstrap interval of each difference and its wins, losses and ties."""
     if len(scores) < 2:
         return []
     common = sorted(set.intersection(*(set(s.per_query) for s in scores.values())))
     systems = {n: column(s.per_query, metric, common) for n, s in scores.items()}
-    return stats.compare(systems, metric, _ordered_pairs(list(scores)), permutations, seed)
+    return stats.compare(systems, metric, _ordered_pairs(list(scores)), permutations, seed, resamples, confidence)
 
 
 def _jurisdiction_of(store: "Store") -> Callable[[str], str]:
@@ -357,6 +363,23 @@ def _missing(store: "Store", ids: set[str]) -> list[str]:
 
 def _some(ids: Sequence[str], n: int = 5) -> str:
     return ", ".join(ids[:n]) + (f" and {len(ids) - n} more" if len(ids) > n else "")
+
+
+def fingerprint(gold: object) -> str:
+    """A short hash of exactly what was scored (query texts, jurisdictions and judgements): two runs with the
+    same fingerprint, depth and citation setting are comparable, whatever files or split they came from.
+
+    >>> gold = {"q-1": ["UK", "who may issue", {"UK-A:s.1": 2}]}
+    >>> fingerprint(gold) == fingerprint(dict(gold)), fingerprint(gold) == fingerprint({"q-1": ["UK", "x", {}]})
+    (True, False)
+    >>> len(fingerprint({}))
+    12
+    """
+    import hashlib
+    import json
+
+    blob = json.dumps(gold, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:12]
 
 
 def _index_meta(searcher) -> dict:
@@ -440,7 +463,9 @@ def evaluate(
     if len(nested) > 5:
         warn(f"… and {len(nested) - 5} more unit(s) judged inside another judged unit of the same query")
     if k < 100:
-        warn(f"k is {k}: Recall@100 and MAP only see the first {k} hits")
+        warn(f"k is {k}: Recall@100 and MAP only see the first {k} hits, and the @10 metrics only the units those "
+             f"hits roll up to (hits inside one judged unit count once), so every metric can read lower than at "
+             "k=100; compare runs at the same k")
 
     for name in retrievers if chosen else ():
         if name != "bm25":
@@ -449,7 +474,7 @@ def evaluate(
         run = search_run(searcher, chosen, name, k, store=store, citations=citations, progress=progress)
         result.queries[name] = score_run(name, "queries", run, scored_qrels, hierarchy, resamples=resamples,
                                          seed=seed, confidence=confidence, seconds=time.perf_counter() - t0)
-    result.comparisons = compare_systems(result.queries, PRIMARY, permutations, seed)
+    result.comparisons = compare_systems(result.queries, PRIMARY, permutations, seed, resamples, confidence)
 
     chosen_pairs = [p for p in pairs if in_split(p.key, split, splits)]
     if chosen_pairs:
@@ -473,7 +498,7 @@ def evaluate(
                 run = like_run(searcher, pqs, name, k, progress)
             result.pairs[name] = score_run(name, "pairs", run, pair_qrels, hierarchy, resamples=resamples, seed=seed,
                                            confidence=confidence, seconds=time.perf_counter() - t0)
-        result.pair_comparisons = compare_systems(result.pairs, PRIMARY, permutations, seed)
+        result.pair_comparisons = compare_systems(result.pairs, PRIMARY, permutations, seed, resamples, confidence)
         if match and k > MATCH_MAX_K:
             warn(f"the matching path returns at most {MATCH_MAX_K} candidates: pairs:match is scored on those")
     if not result.queries and not result.pairs:
@@ -482,6 +507,11 @@ def evaluate(
             + (" and no pair" if pairs else "")
             + " (check the gold files, or use --split all)"
         )
+    fingerprints = {}
+    if result.queries:
+        fingerprints["queries"] = fingerprint({q.qid: [q.jurisdiction, q.text, scored_qrels[q.qid]] for q in chosen})
+    if result.pairs:
+        fingerprints["pairs"] = fingerprint({q.qid: pair_qrels[q.qid] for q in pqs})
     result.meta = {
         "k": k,
         "split": split,
@@ -493,6 +523,7 @@ def evaluate(
         "bootstrap": {"resamples": resamples, "confidence": confidence, "seed": seed, "method": "percentile"},
         "significance": {"metric": PRIMARY, "test": "paired randomisation (sign flips)", "permutations": permutations,
                          "seed": seed, "adjustment": "Holm"},
+        "fingerprint": fingerprints,
         "rollup": "to the judged units: a hit counts for its nearest judged ancestor, each unit at its best rank",
         "index": _index_meta(searcher),
         "seconds": round(time.perf_counter() - started, 1),
@@ -536,8 +567,10 @@ def evaluate_workspace(
     for path in judged_paths:
         extra = pool.load_judged(path)
         before = sum(len(j) for j in qrels.values())
+        relevant_before = sum(rel > 0 for j in qrels.values() for rel in j.values())
         qrels, conflicts = pool.merge_judgements(qrels, extra)
         judged_meta.append({"path": str(path), "added": sum(len(j) for j in qrels.values()) - before,
+                            "relevant": sum(rel > 0 for j in qrels.values() for rel in j.values()) - relevant_before,
                             "queries": len(extra)})
         if conflicts:
             notes.append(f"{path}: {len(conflicts)} judgement(s) differ from the gold's or an earlier --judged "

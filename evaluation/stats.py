@@ -9,6 +9,9 @@
   assignments whose mean difference is at least as far from 0 as the observed one — all 2^n of them when
   n ≤ `EXACT_MAX` queries, else `permutations` random ones (p = (hits + 1) / (permutations + 1)).
 - `holm`: Holm's (1979) step-down adjustment when several pairs of systems are compared on the same queries.
+- `compare` reports, beside the p-values, how large the difference is and how it is made: the bootstrap
+  interval of the mean paired difference (same resampling as `bootstrap_ci`), and the queries on which `a`
+  scores higher, lower, or the same as `b` (wins, losses, ties; differences within 1e-9 are ties).
 
 Example:
     >>> lo, hi = bootstrap_ci([0.2, 0.4, 0.6, 0.8], resamples=200, seed=1)
@@ -31,6 +34,7 @@ CONFIDENCE = 0.95
 SEED = 0
 EXACT_MAX = 13  # 2^13 = 8,192 sign assignments: enumerate them all rather than sample
 _TOLERANCE = 1e-12  # a permuted mean "as extreme" as the observed one, up to floating-point noise
+TIE = 1e-9  # per-query differences this small are ties (metric values from ir-measures are exact to ~1e-15)
 
 
 def _array(values: Sequence[float], what: str):
@@ -135,7 +139,9 @@ def holm(pvalues: Mapping[str, float]) -> dict[str, float]:
 
 @dataclass(frozen=True)
 class Comparison:
-    """System `a` against system `b` on one metric over the same `n` queries: `diff` = mean(a) − mean(b)."""
+    """System `a` against system `b` on one metric over the same `n` queries: `diff` = mean(a) − mean(b),
+    `diff_ci` its bootstrap interval, `wins`/`losses`/`ties` the queries where `a` scores above, below or
+    level with `b`."""
 
     a: str
     b: str
@@ -147,9 +153,26 @@ class Comparison:
     p: float
     p_holm: float
     test: str
+    diff_ci: tuple[float, float] = (float("nan"), float("nan"))
+    wins: int = 0
+    losses: int = 0
+    ties: int = 0
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+def wins_losses_ties(a: Sequence[float], b: Sequence[float]) -> tuple[int, int, int]:
+    """Queries where `a` scores above `b`, below it, and level (within `TIE`).
+
+    >>> wins_losses_ties([1.0, 0.5, 0.2, 0.3], [0.0, 0.5, 0.4, 0.3 + 1e-12])
+    (1, 1, 2)
+    """
+    if len(a) != len(b):
+        raise ConfigError(f"paired scores differ in length ({len(a)} and {len(b)}): score both systems on the "
+                          "same queries")
+    d = [x - y for x, y in zip(a, b)]
+    return sum(x > TIE for x in d), sum(x < -TIE for x in d), sum(abs(x) <= TIE for x in d)
 
 
 def compare(
@@ -158,13 +181,16 @@ def compare(
     pairs: Sequence[tuple[str, str]] | None = None,
     permutations: int = PERMUTATIONS,
     seed: int = SEED,
+    resamples: int = RESAMPLES,
+    confidence: float = CONFIDENCE,
 ) -> list[Comparison]:
     """Paired randomisation tests between systems (per-query scores over the same queries, same order), with
-    Holm-adjusted p-values over the comparisons made. `pairs` defaults to every pair, in the order given.
+    Holm-adjusted p-values over the comparisons made, the bootstrap interval of each mean difference, and
+    wins, losses and ties. `pairs` defaults to every pair, in the order given.
 
     >>> c = compare({"hybrid": [1, 1, 0, 1], "bm25": [0, 1, 0, 0]}, "nDCG@10")[0]
-    >>> (c.a, c.b, c.diff, c.p)
-    ('hybrid', 'bm25', 0.5, 0.5)
+    >>> (c.a, c.b, c.diff, c.p, (c.wins, c.losses, c.ties))
+    ('hybrid', 'bm25', 0.5, 0.5, (2, 0, 2))
     """
     names = list(systems)
     if pairs is None:
@@ -182,11 +208,13 @@ def compare(
         mean_a = sum(xa) / n if n else float("nan")
         mean_b = sum(xb) / n if n else float("nan")
         raw[f"{a}|{b}"] = p
-        rows.append((a, b, n, mean_a, mean_b, p))
+        diff_ci = bootstrap_ci([x - y for x, y in zip(xa, xb)], resamples, confidence, seed)
+        rows.append((a, b, n, mean_a, mean_b, p, diff_ci, wins_losses_ties(xa, xb)))
     adjusted = holm(raw)
     test = "paired randomisation (exact)" if rows and rows[0][2] <= EXACT_MAX else (
         f"paired randomisation ({permutations:,} sign flips, seed {seed})")
     return [
-        Comparison(a, b, metric, n, float(ma), float(mb), float(ma - mb), float(p), adjusted[f"{a}|{b}"], test)
-        for a, b, n, ma, mb, p in rows
+        Comparison(a, b, metric, n, float(ma), float(mb), float(ma - mb), float(p), adjusted[f"{a}|{b}"], test,
+                   diff_ci, *wlt)
+        for a, b, n, ma, mb, p, diff_ci, wlt in rows
     ]

@@ -34,6 +34,7 @@ from urllib.parse import urlparse
 
 from crosswalk.errors import ConfigError, CrosswalkError, IndexStateError, NotFoundError, StoreError
 from crosswalk.workspace import Workspace
+from evaluation import history as eval_history
 from evaluation.metrics import JUDGED_DEPTH
 from ingest.models import Provision
 from review import highlight as hl
@@ -209,6 +210,11 @@ class EvalView:
     problems it found, reviewer agreement, and the report and chart beside it. `judged`: `{system: share}`, the
     share of each system's top 10 that the gold judges (`evaluated.judged@10`), for the systems that have it.
     `pooled`: `((file, judgements added), …)` when the run added judged pool files to the gold (`--judged`).
+    `settings`: what the run scored (split, k, citation lookup, queries and pair queries), so a partial or
+    unusual run is recognisable. `since`: each system's change since its previous comparable run
+    (`evaluation.history.Change.to_dict()`). `history`: the saved runs comparable with this one, one row per
+    run and system, oldest first (`evaluation.history.comparable_rows`); `runs`: how many runs the history
+    holds in all; `problems`: its unreadable lines.
     """
 
     path: str
@@ -223,6 +229,11 @@ class EvalView:
     chart: str = ""  # metrics.png beside latest.json, if any
     judged: dict = field(default_factory=dict)
     pooled: tuple[tuple[str, int], ...] = ()
+    settings: dict = field(default_factory=dict)
+    since: tuple[dict, ...] = ()
+    history: tuple[dict, ...] = ()
+    runs: int = 0
+    problems: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -960,9 +971,15 @@ class Workbench:
             rows.append(row)
         folder = path.parent
         agreement = meta.get("agreement") or ()
-        gold = (meta.get("meta") or {}).get("gold") if isinstance(meta.get("meta"), dict) else None
+        run_meta = meta.get("meta") if isinstance(meta.get("meta"), dict) else {}
+        gold = run_meta.get("gold")
         pooled = tuple((str(j.get("path", "")), int(j.get("added") or 0))
                        for j in ((gold or {}).get("judged") or ()) if isinstance(j, dict))
+        settings = {k: run_meta[k] for k in ("split", "k", "citation_lookup", "queries", "pair_queries")
+                    if k in run_meta}
+        entries, problems = eval_history.load(folder / eval_history.HISTORY)
+        latest = entries[-1] if entries and entries[-1].get("generated_at") == meta.get("generated_at") else None
+        rows_over_time = eval_history.comparable_rows(entries, latest) if latest else []
         return EvalView(
             str(path), tuple(rows), tuple(metrics), ci,
             generated_at=str(meta.get("generated_at") or ""), commit=str(meta.get("commit") or ""),
@@ -970,7 +987,9 @@ class Workbench:
             agreement=tuple(a for a in agreement if isinstance(a, dict)),
             report=str(folder / "report.md") if (folder / "report.md").exists() else "",
             chart=str(folder / "metrics.png") if (folder / "metrics.png").exists() else "",
-            judged=judged, pooled=pooled,
+            judged=judged, pooled=pooled, settings=settings,
+            since=tuple(c for c in meta.get("since") or () if isinstance(c, dict)),
+            history=tuple(rows_over_time), runs=len(entries), problems=tuple(problems),
         )
 
 

@@ -384,11 +384,45 @@ def test_evaluation_page_without_and_with_results(ws):
     assert search.loc["bm25", "nDCG@10"] == "0.410 [0.30, 0.52]" and search.loc["hybrid", "MRR@10"] == "0.610"
     assert list(pairs.index) == ["pairs:match"]
     assert list(agreement["Krippendorff's alpha"]) == [0.5]
-    assert [h.value for h in at.subheader] == ["Search (gold queries)", "Matching (gold pairs)", "Reviewer agreement"]
+    assert [h.value for h in at.subheader] == ["Search (gold queries)", "Matching (gold pairs)", "Over time",
+                                               "Reviewer agreement"]
+    assert any("No earlier run on the same gold and settings" in c.value for c in at.caption)
+    assert any("Fewer than 50 pairs decided by two or more reviewers" in c.value for c in at.caption)  # 3 here
     assert "commit 0123456789" in at.caption[0].value
     judged = [c.value for c in at.caption if "judged@10" in c.value]
     assert len(judged) == 1 and "bm25 0.23." in judged[0] and "hybrid" not in judged[0]  # hybrid has no share
     assert any("gold plus pooled judgements: 1,234 from `pool-dec.tsv`" in c.value for c in at.caption)
+
+
+def test_evaluation_page_shows_what_the_run_scored_and_quality_over_time(ws):
+    from evaluation import history
+
+    folder = ws.root / "eval"
+    folder.mkdir()
+    runs = []
+    for i, (at_, per_query) in enumerate([("2026-01-01T00:00:00Z", {"q-1": 1.0, "q-2": 0.5}),
+                                          ("2026-01-02T00:00:00Z", {"q-1": 0.5, "q-2": 0.5})]):
+        runs.append({"generated_at": at_, "commit": f"c{i}",
+                     "settings": {"split": "test", "k": 100, "citation_lookup": True, "fingerprint": {"queries": "g"}},
+                     "index": {}, "systems": {"hybrid": {
+                         "gold": "queries", "queries": 2, "means": {"nDCG@10": sum(per_query.values()) / 2,
+                                                                    "Recall@10": 0.5},
+                         "per_query": {"nDCG@10": per_query}}}})
+        history.append(folder / history.HISTORY, runs[-1])
+    since = [c.to_dict() for c in history.since_previous(runs[:1], runs[1])]
+    (folder / "latest.json").write_text(json.dumps({
+        "retrievers": {"hybrid": {"nDCG@10": 0.5, "Recall@10": 0.5}}, "generated_at": "2026-01-02T00:00:00Z",
+        "commit": "c1", "meta": {"split": "test", "k": 100, "citation_lookup": True, "queries": 2}, "since": since}))
+    at = app().run()
+    at.switch_page("app_pages/evaluation.py").run()
+    no_errors(at)
+    scored = "Split **test** · ranking depth k = 100 · citation lookup on · 2 queries"
+    assert any(scored in c.value for c in at.caption)
+    changes = at.dataframe[1].value
+    assert list(changes["system"]) == ["hybrid"] and list(changes["queries worse"]) == [1]
+    assert list(changes["largest falls"]) == ["q-1 1.00→0.50"]
+    assert any("Runs on the same gold, depth and citation setting as this one (2 of the 2 saved)" in c.value
+               for c in at.caption)
 
 
 def test_missing_workspace_says_what_to_run(tmp_path, monkeypatch):

@@ -9,7 +9,7 @@ import pytest
 
 from evaluation.agreement import Agreement, PairKappa
 from evaluation.metrics import METRICS
-from evaluation.report import format_text, latest_json, render_markdown, summary, to_json, write_report
+from evaluation.report import format_text, latest_json, render_markdown, save_run, summary, to_json, write_report
 from evaluation.run import EvalResult, compare_systems, score_run
 from evaluation.rollup import Hierarchy
 
@@ -53,19 +53,20 @@ def test_write_report_writes_markdown_png_and_json(result, tmp_path):
     assert [line for line in md.splitlines() if line.startswith("| `bm25` |")][0].endswith("| 3 | 0.75 | 0.5 |")
     assert "`judged@10` is how much of each ranking the gold can vouch for" in md
     assert "- Gold: 3 scored queries; 1 pairs as 1 pair queries\n" in md  # no pooled judgements added
-    result.meta["gold"] = {"judged": [{"path": "pool.tsv", "added": 7, "queries": 2}]}
+    result.meta["gold"] = {"judged": [{"path": "pool.tsv", "added": 7, "relevant": 3, "queries": 2}]}
     pooled = (write_report(result, tmp_path / "pooled")[0]).read_text()
-    assert "- Gold: 3 scored queries; 1 pairs as 1 pair queries; + 7 judgement(s) from `pool.tsv`" in pooled
+    assert "- Gold: 3 scored queries; 1 pairs as 1 pair queries; + 7 judgement(s) (3 relevant) from `pool.tsv`" in pooled
     assert "| `hybrid` | 1.000 [1.000, 1.000] |" in md
     assert "| `hybrid` − `bm25` |" in md
     assert "| `cite` | `bm25` | 1 |" in md and "| `xvocab` | `hybrid` | 1 |" in md
     assert "## Pairs (cross-jurisdiction matching)" in md and "| `match` |" in md
     assert "Krippendorff's alpha (nominal) **0.610**" in md and "ana × bo: Cohen's kappa 0.500" in md
+    assert "_only 3 pairs decided by two or more reviewers: a rough figure" in md
     assert "- 1 judged id(s) are not in the store: d:s.99" in md
     assert "model `all-MiniLM-L6-v2`" in md
     assert "![metrics with 95% confidence intervals](metrics.png)" in md
     data = json.loads((tmp_path / "out" / "latest.json").read_text())
-    assert set(data) == {"retrievers", "generated_at", "commit", "meta", "warnings", "agreement"}
+    assert set(data) == {"retrievers", "generated_at", "commit", "meta", "warnings", "agreement", "since"}
     assert set(data["retrievers"]) == {"bm25", "hybrid", "pairs:match"}
     assert data["agreement"][0]["alpha"] == 0.61
     assert not list((tmp_path / "out").glob("*.tmp*"))
@@ -101,3 +102,30 @@ def test_hand_checked_values_reach_the_report(result):
     assert bm25.per_query["q-1"]["Recall@10"] == 0.5
     assert math.isclose(bm25.means["MRR@10"], 0.5)
     assert bm25.first_relevant == {"cite-1": 1, "q-1": 2, "xvocab-1": None}
+
+
+def test_save_run_compares_with_the_previous_comparable_run_then_adds_to_the_history(result, tmp_path):
+    folder = tmp_path / "eval"
+    result.meta["fingerprint"] = {"queries": "q-gold", "pairs": "p-gold"}
+    first = save_run(result, folder, generated_at="2026-01-01T00:00:00Z", commit="aaa")
+    assert [p.name for p in first.paths] == ["report.md", "metrics.png", "latest.json", "history.jsonl"]
+    assert first.since == [] and first.first_time == ["bm25", "hybrid", "pairs:match"]
+    assert "nothing to compare with yet" in (folder / "report.md").read_text()
+    # the next run: bm25 now finds q-1's best answer first (nDCG@10 of q-1 rises to 1), on the same gold
+    better = {"cite-1": ["d:s.1(a)"], "q-1": ["d:s.3", "d:s.2"], "xvocab-1": []}
+    result.queries["bm25"] = score_run("bm25", "queries", better, QRELS, Hierarchy(), resamples=100)
+    second = save_run(result, folder, generated_at="2026-01-02T00:00:00Z", commit="bbb")
+    bm25 = next(c for c in second.since if c.system == "bm25")
+    assert (bm25.previous_at, bm25.previous_commit, bm25.better, bm25.worse) == ("2026-01-01T00:00:00Z", "aaa", 1, 0)
+    assert bm25.diff("MRR@10") == pytest.approx((1 - 0.5) / 3)  # q-1's first answer moved from rank 2 to 1
+    assert {c.system for c in second.since} == {"bm25", "hybrid", "pairs:match"}
+    md = (folder / "report.md").read_text()
+    assert "## Since the previous comparable run" in md and "| `bm25` | 2026-01-01T00:00:00Z, commit aaa |" in md
+    saved = json.loads((folder / "latest.json").read_text())
+    assert [c["system"] for c in saved["since"]] == ["bm25", "hybrid", "pairs:match"]
+    lines = (folder / "history.jsonl").read_text().splitlines()
+    assert [json.loads(line)["commit"] for line in lines] == ["aaa", "bbb"]
+    # other gold (an edited qrels file): kept in the history, compared with nothing
+    result.meta["fingerprint"] = {"queries": "edited", "pairs": "p-gold"}
+    third = save_run(result, folder, generated_at="2026-01-03T00:00:00Z", commit="ccc")
+    assert [c.system for c in third.since] == ["pairs:match"] and third.first_time == ["bm25", "hybrid"]

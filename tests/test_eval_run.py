@@ -234,7 +234,7 @@ def test_cli_eval_json_saves_latest_for_the_app(cli_ws, tmp_path):
     assert data["bm25"]["nDCG@10"] == pytest.approx(2 / 3)
     assert "evaluated 3 queries and 2 pair queries (3 pairs)" in r.stderr
     for folder in (ws / "eval", tmp_path / "rep"):
-        assert {p.name for p in folder.iterdir()} == {"report.md", "metrics.png", "latest.json"}
+        assert {p.name for p in folder.iterdir()} == {"report.md", "metrics.png", "latest.json", "history.jsonl"}
     saved = json.loads((ws / "eval" / "latest.json").read_text())
     assert saved["retrievers"] == json.loads(json.dumps(data))
     assert saved["meta"]["index"]["model"] == "fake-model"
@@ -276,7 +276,7 @@ def test_cli_pool_then_judged_grows_the_gold(cli_ws, tmp_path):
     assert after["hybrid"]["Recall@10"] == pytest.approx((0.5 + 1 + 0) / 3)  # hybrid never showed sec.5
     assert f"warning: {pool}: 1 judgement(s) differ from the gold's or an earlier --judged file's, which are " \
            f"kept: q-1 {SEC4}" in r.stderr
-    assert "the gold plus 1 pooled judgement(s)" in r.stderr
+    assert "the gold plus 1 pooled judgement(s) (1 relevant, over every split)" in r.stderr
     r = invoke(*args, "--judged", tmp_path / "missing.tsv")
     assert r.exit_code != 0 and "no judged pool at" in r.stderr
     # the judged file is never overwritten by a new pool, and the refusal comes before the run
@@ -285,7 +285,43 @@ def test_cli_pool_then_judged_grows_the_gold(cli_ws, tmp_path):
         assert r.exit_code != 0 and str(pool) in r.stderr and "evaluated" not in r.stderr
     assert "\t2\t" in pool.read_text(encoding="utf-8")
     r = invoke("eval", "-w", ws, "--agreement", "--pool", tmp_path / "p2.tsv")
-    assert r.exit_code != 0 and "--pool and --judged go with scoring retrieval" in r.stderr
+    assert r.exit_code != 0 and "--pool go(es) with scoring retrieval, not with --agreement" in r.stderr
+
+
+def test_cli_each_saved_run_joins_the_history_and_is_compared_with_the_last_comparable_one(cli_ws, tmp_path):
+    ws, gold = cli_ws
+    args = ["eval", "-w", ws, "--queries", gold / "queries.tsv", "--qrels", gold / "qrels.txt", "-r", "bm25",
+            "-r", "hybrid", "--resamples", "50"]
+    r = invoke(*args)
+    assert r.exit_code == 0, r.output
+    assert "first run on this gold and settings for bm25, hybrid: nothing to compare with yet" in r.stdout
+    r = invoke(*args)
+    assert r.exit_code == 0, r.output
+    assert "bm25 since " in r.stdout and "nDCG@10 0.667 → 0.667 (+0.000)" in r.stdout
+    assert "better on 0, worse on 0" in r.stdout
+    assert len((ws / "eval" / "history.jsonl").read_text().splitlines()) == 1  # the same run is not added twice
+    # a judgement changed: another gold, so nothing to compare with; the history keeps both
+    (gold / "qrels2.txt").write_text((gold / "qrels.txt").read_text(encoding="utf-8") + f"q-1 0 {ACT}:sec.5 1\n",
+                                     encoding="utf-8")
+    other = ["eval", "-w", ws, "--queries", gold / "queries.tsv", "--qrels", gold / "qrels2.txt", "-r", "bm25",
+             "--resamples", "50"]
+    r = invoke(*other, "--no-save")
+    assert "first run on this gold and settings for bm25" in r.stdout
+    assert len((ws / "eval" / "history.jsonl").read_text().splitlines()) == 1  # --no-save: read, not written
+    invoke(*other)
+    r = invoke("eval", "-w", ws, "--history")
+    assert r.exit_code == 0, r.output
+    header, *rows = r.stdout.splitlines()
+    assert header.split()[:6] == ["when", "commit", "split", "k", "gold", "system"]
+    assert [row.split()[5] for row in rows] == ["bm25", "hybrid", "bm25"]
+    assert rows[0].split()[4] == rows[1].split()[4] != rows[2].split()[4]  # the gold fingerprints
+    r = invoke("eval", "-w", ws, "--history", "-r", "hybrid", "--json")
+    runs = json.loads(r.stdout)
+    assert [set(run["systems"]) for run in runs] == [{"hybrid"}]
+    r = invoke("eval", "-w", ws, "--agreement", "--report", tmp_path / "rep")
+    assert r.exit_code != 0 and "--report go(es) with scoring retrieval" in r.stderr
+    r = invoke(*args, "--split-file", gold / "queries.tsv")
+    assert r.exit_code != 0 and "is only read with --split dev or --split test" in r.stderr
 
 
 def test_cli_eval_text_table_and_per_query(cli_ws):

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from crosswalk.errors import ConfigError
-from evaluation.stats import EXACT_MAX, bootstrap_ci, compare, holm, randomisation_test
+from evaluation.stats import EXACT_MAX, bootstrap_ci, compare, holm, randomisation_test, wins_losses_ties
 
 SCORES = [0.0, 0.2, 0.35, 0.4, 0.5, 0.55, 0.6, 0.8, 0.9, 1.0, 0.1, 0.7, 0.3, 0.65, 0.45]
 
@@ -88,8 +88,30 @@ def test_compare_every_pair_in_order_with_holm():
         compare(systems, "nDCG@10", [("hybrid", "match")])
 
 
+def test_compare_reports_the_size_of_the_difference_and_how_it_is_made():
+    # hybrid − dense per query: +0.1 on 10 queries, 0 on 10 (hand-counted: 10 wins, 0 losses, 10 ties)
+    systems = {"hybrid": [1.0] * 20, "dense": [0.9] * 10 + [1.0] * 10, "bm25": [1.0, 0.0] * 10}
+    hd, hb, db = compare(systems, "nDCG@10", resamples=2000)
+    assert (hd.wins, hd.losses, hd.ties) == (10, 0, 10)
+    lo, hi = hd.diff_ci
+    assert hd.diff == pytest.approx(0.05)
+    assert 0.0 < lo < 0.05 < hi <= 0.1  # every resample mean lies in [0, 0.1]
+    assert (hb.wins, hb.losses, hb.ties) == (10, 0, 10) and hb.diff == pytest.approx(0.5)
+    # dense − bm25: dense is 0.9 or 1.0 against bm25's alternating 1.0 / 0.0
+    assert (db.wins, db.losses, db.ties) == (10, 5, 5)
+    assert db.diff_ci[0] < db.diff < db.diff_ci[1]
+    same = compare({"a": [0.3, 0.6], "b": [0.3, 0.6]}, "MRR@10")[0]
+    assert same.diff_ci == (0.0, 0.0) and (same.wins, same.losses, same.ties) == (0, 0, 2)
+
+
+def test_wins_losses_ties_need_paired_scores():
+    with pytest.raises(ConfigError, match="differ in length"):
+        wins_losses_ties([0.1, 0.2], [0.1])
+
+
 @pytest.mark.parametrize("module", ["evaluation.gold_io", "evaluation.metrics", "evaluation.stats",
-                                    "evaluation.agreement", "evaluation.run", "evaluation.pool"])
+                                    "evaluation.agreement", "evaluation.run", "evaluation.pool",
+                                    "evaluation.history"])
 def test_docstring_examples(module):
     failures, tried = doctest.testmod(importlib.import_module(module))
     assert tried > 0 and failures == 0
