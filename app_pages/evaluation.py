@@ -83,11 +83,13 @@ st.subheader("Over time")
 if results.since:
     st.dataframe(pd.DataFrame([{
         "system": c.get("system"), "previous run": c.get("previous_at"),
+        "previous commit": short_commit(c.get("previous_commit")),
         "nDCG@10 before": (c.get("before") or {}).get("nDCG@10"), "nDCG@10 now": (c.get("after") or {}).get("nDCG@10"),
         "Recall@10 before": (c.get("before") or {}).get("Recall@10"),
         "Recall@10 now": (c.get("after") or {}).get("Recall@10"),
         "p (paired, nDCG@10)": c.get("p"), "queries better": c.get("better"), "queries worse": c.get("worse"),
         "largest falls": ", ".join(f"{q} {b:.2f}→{a:.2f}" for q, b, a in c.get("worst") or ()),
+        "index changes": "; ".join(c.get("changed") or ()),
     } for c in results.since]).round(3), hide_index=True, width="stretch")
 series = pd.DataFrame(list(results.history))
 if len(series) and series["generated_at"].nunique() > 1:

@@ -502,6 +502,8 @@ def export_command(workspace, fmt, output, reviewer):
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object {system: {metric: value, ...}}.")
 @click.option("--report", "report_dir", type=click.Path(file_okay=False), default=None,
               help="Also write report.md, metrics.png and latest.json into this folder.")
+@click.option("--runs", "runs_dir", type=click.Path(file_okay=False), default=None,
+              help="Also write each system's rolled-up rankings as TREC run files, with the qrels scored, here.")
 @click.option("--no-save", is_flag=True, help="Do not update WORKSPACE/eval/ (what the app's evaluation page shows).")
 @click.option("--no-citations", is_flag=True,
               help="Score the bare retrievers: no citation lookup putting a cited provision first.")
@@ -521,8 +523,8 @@ def export_command(workspace, fmt, output, reviewer):
               help="Instead of scoring retrieval: list the saved runs, oldest first (WORKSPACE/eval/history.jsonl).")
 @one_line_errors
 def eval_command(workspace, queries_path, qrels_path, pairs_path, retrievers, k, split, split_path, per_query,
-                 as_json, report_dir, no_save, no_citations, no_match, with_decisions, pool_path, judged_paths,
-                 resamples, seed, show_agreement, decisions_qrels, show_history):
+                 as_json, report_dir, runs_dir, no_save, no_citations, no_match, with_decisions, pool_path,
+                 judged_paths, resamples, seed, show_agreement, decisions_qrels, show_history):
     """Score the retrievers against the gold: nDCG@10, Recall@10, Recall@100, MRR@10 and MAP (ir-measures).
 
     Each metric comes with a 95% bootstrap confidence interval over the queries, and retrievers are compared
@@ -541,8 +543,8 @@ def eval_command(workspace, queries_path, qrels_path, pairs_path, retrievers, k,
     ws = Workspace.resolve(workspace)
     instead = [flag for flag, on in (("--agreement", show_agreement), ("--decisions-qrels", decisions_qrels),
                                      ("--history", show_history)) if on]
-    scoring = [flag for flag, on in (("--pool", pool_path), ("--judged", judged_paths), ("--report", report_dir))
-               if on]
+    scoring = [flag for flag, on in (("--pool", pool_path), ("--judged", judged_paths), ("--report", report_dir),
+                                     ("--runs", runs_dir)) if on]
     if instead and scoring:
         raise CrosswalkError(f"{', '.join(scoring)} go(es) with scoring retrieval, not with {', '.join(instead)}")
     if show_history and (show_agreement or decisions_qrels):
@@ -606,14 +608,13 @@ def eval_command(workspace, queries_path, qrels_path, pairs_path, retrievers, k,
     agreement = agreement if any(len(a.reviewers) >= 2 for a in agreement) else None
     commit, generated = report.git_commit(), report.now()
     folders = ([] if no_save else [ws.root / "eval"]) + ([Path(report_dir)] if report_dir else [])
-    saved, shown = [], None
-    for folder in folders:
-        done = report.save_run(result, folder, agreement=agreement, generated_at=generated, commit=commit,
-                               per_query=per_query)
-        saved += done.paths
-        shown = shown or done
-    if shown is None:  # nothing saved: still compare with the workspace's history, read only
-        shown = report.compare_with_history(result, ws.root / "eval", generated_at=generated, commit=commit)[1]
+    # compared with the workspace's history always; added to it unless --no-save
+    shown = report.save_run(result, folders, history_dir=ws.root / "eval", record=not no_save,
+                            agreement=agreement, generated_at=generated, commit=commit, per_query=per_query)
+    saved = shown.paths
+    if runs_dir:
+        written = report.write_runs(result, runs_dir)
+        click.echo(f"wrote {len(written)} run and qrels file(s) to {runs_dir}", err=True)
     for problem in shown.problems:
         click.echo(f"warning: {problem}", err=True)
     if as_json:

@@ -89,8 +89,13 @@ def append(path: Path | str, entry: dict) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     line = json.dumps(entry, ensure_ascii=False, separators=(",", ":"), allow_nan=False) + "\n"
-    with path.open("a", encoding="utf-8") as f:
-        f.write(line)
+    with path.open("a+b") as f:
+        f.seek(0, os.SEEK_END)
+        if f.tell():
+            f.seek(-1, os.SEEK_END)
+            if f.read(1) != b"\n":  # the last write was cut off: start a line of our own, not glued to it
+                line = "\n" + line
+        f.write(line.encode("utf-8"))
         f.flush()
         os.fsync(f.fileno())
     return path
@@ -119,8 +124,33 @@ def load(path: Path | str) -> tuple[list[dict], list[str]]:
                 or not isinstance(entry.get("settings"), dict):
             problems.append(f"{path} line {number}: not an evaluation run (no settings or systems), skipped")
             continue
+        wrong = _malformed(entry)
+        if wrong:
+            problems.append(f"{path} line {number}: {wrong}, skipped")
+            continue
         entries.append(entry)
     return entries, problems
+
+
+def _number(x) -> bool:
+    return x is None or (isinstance(x, (int, float)) and not isinstance(x, bool))
+
+
+def _malformed(entry: dict) -> str:
+    """What is wrong with a run read back (a hand edit): "" when every part has the shape the code reads."""
+    if not isinstance(entry["settings"].get("fingerprint") or {}, dict):
+        return "settings.fingerprint is not an object"
+    for name, row in entry["systems"].items():
+        if not isinstance(row, dict):
+            return f"system {name!r} is not an object"
+        means = row.get("means") or {}
+        if not isinstance(means, dict) or not all(_number(v) for v in means.values()):
+            return f"system {name!r}: means are not numbers"
+        per_query = row.get("per_query") or {}
+        if not isinstance(per_query, dict) or not all(
+                isinstance(v, dict) and all(_number(x) for x in v.values()) for v in per_query.values()):
+            return f"system {name!r}: per_query is not {{metric: {{qid: number}}}}"
+    return ""
 
 
 def comparable_key(entry: dict, system: str) -> tuple | None:
@@ -143,7 +173,8 @@ class Change:
 
     `before`/`after`: metric means; `n`: queries both scored; `p`: paired randomisation test on the per-query
     `PRIMARY` metric (NaN when the older run kept no per-query values); `better`/`worse`: queries whose
-    `PRIMARY` rose or fell; `worst`: up to `WORST` of the largest falls as `(qid, before, after)`.
+    `PRIMARY` rose or fell; `worst`: up to `WORST` of the largest falls as `(qid, before, after)`;
+    `changed`: what differs in the index between the two runs (`index_changes`), a lead to the cause.
     """
 
     system: str
@@ -156,6 +187,7 @@ class Change:
     better: int
     worse: int
     worst: tuple[tuple[str, float, float], ...]
+    changed: tuple[str, ...] = ()
 
     def diff(self, metric: str) -> float | None:
         a, b = self.after.get(metric), self.before.get(metric)
@@ -164,7 +196,20 @@ class Change:
     def to_dict(self) -> dict:
         return {"system": self.system, "previous_at": self.previous_at, "previous_commit": self.previous_commit,
                 "before": self.before, "after": self.after, "n": self.n, "p": _finite(self.p),
-                "better": self.better, "worse": self.worse, "worst": [list(w) for w in self.worst]}
+                "better": self.better, "worse": self.worse, "worst": [list(w) for w in self.worst],
+                "changed": list(self.changed)}
+
+
+def index_changes(old: dict, new: dict) -> tuple[str, ...]:
+    """What differs in the index settings recorded with two runs (history entries), as `name old → new`.
+
+    >>> index_changes({"index": {"model": "a", "weights": {"bm25": 1.5}}},
+    ...               {"index": {"model": "a", "weights": {"bm25": 2.0}}})
+    ('weights {"bm25": 1.5} → {"bm25": 2.0}',)
+    """
+    a, b = old.get("index") or {}, new.get("index") or {}
+    show = lambda v: json.dumps(v, sort_keys=True) if isinstance(v, (dict, list)) else str(v)  # noqa: E731
+    return tuple(f"{k} {show(a.get(k))} → {show(b.get(k))}" for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k))
 
 
 def compare_entries(old: dict, new: dict, system: str, permutations: int = stats.PERMUTATIONS,
@@ -180,7 +225,7 @@ def compare_entries(old: dict, new: dict, system: str, permutations: int = stats
     falls = sorted(((pb[q] - pa[q], q) for q in common if pb[q] - pa[q] < -stats.TIE))
     return Change(system, str(old.get("generated_at") or ""), old.get("commit"),
                   dict(a.get("means") or {}), dict(b.get("means") or {}), len(common), p, better, worse,
-                  tuple((q, pa[q], pb[q]) for _, q in falls[:WORST]))
+                  tuple((q, pa[q], pb[q]) for _, q in falls[:WORST]), index_changes(old, new))
 
 
 def since_previous(entries: Sequence[dict], entry: dict) -> list[Change]:
@@ -226,6 +271,12 @@ def _when(c: Change) -> str:
     return f"{c.previous_at or 'undated'}" + (f", commit {commit}" if commit else "")
 
 
+def _paired(c: Change) -> str:
+    if not c.n:
+        return "the previous run kept no per-query values: means only, no test"
+    return f"p {_p(c.p)} over {c.n} queries, better on {c.better}, worse on {c.worse}"
+
+
 def format_since(changes: Sequence[Change], first_time: Sequence[str] = ()) -> str:
     """Terminal lines: each system's change since its previous comparable run, and its worst queries."""
     lines = []
@@ -233,10 +284,11 @@ def format_since(changes: Sequence[Change], first_time: Sequence[str] = ()) -> s
         lines.append(f"{c.system} since {_when(c)}: {PRIMARY} {_num(c.before.get(PRIMARY))} → "
                      f"{_num(c.after.get(PRIMARY))} ({_signed(c.diff(PRIMARY))}), Recall@10 "
                      f"{_num(c.before.get('Recall@10'))} → {_num(c.after.get('Recall@10'))} "
-                     f"({_signed(c.diff('Recall@10'))}); p {_p(c.p)} over {c.n} queries, better on {c.better}, "
-                     f"worse on {c.worse}")
+                     f"({_signed(c.diff('Recall@10'))}); {_paired(c)}")
         if c.worst:
             lines.append("  worse: " + ", ".join(f"{q} {b:.2f}→{a:.2f}" for q, b, a in c.worst))
+        if c.changed:
+            lines.append("  index: " + "; ".join(c.changed))
     if first_time:
         lines.append(f"first run on this gold and settings for {', '.join(first_time)}: nothing to compare with yet")
     return "\n".join(lines)
@@ -251,12 +303,15 @@ def markdown_since(changes: Sequence[Change]) -> str:
             "| --- | --- | " + " | ".join("---" for _ in METRICS) + " | --- | --- |"]
     for c in changes:
         rows.append(f"| `{c.system}` | {_when(c)} | " + " | ".join(_signed(c.diff(m)) for m in METRICS)
-                    + f" | {_p(c.p)} | {c.better} / {c.worse} |")
+                    + (f" | {_p(c.p)} | {c.better} / {c.worse} |" if c.n else " | – | – (means only) |"))
     worst = [f"- `{c.system}`: " + ", ".join(f"`{q}` {b:.2f} → {a:.2f}" for q, b, a in c.worst)
              for c in changes if c.worst]
     text = "\n".join(rows)
     if worst:
         text += f"\n\nLargest falls in {PRIMARY}:\n\n" + "\n".join(worst)
+    changed = [f"- `{c.system}`: " + "; ".join(f"`{x}`" for x in c.changed) for c in changes if c.changed]
+    if changed:
+        text += "\n\nIndex settings that differ from the previous run:\n\n" + "\n".join(changed)
     return text
 
 
@@ -286,7 +341,9 @@ def history_rows(entries: Sequence[dict], systems: Sequence[str] = ()) -> list[d
             key = comparable_key(e, name)
             means = row.get("means") or {}
             rows.append({"generated_at": e.get("generated_at"), "commit": short_commit(e.get("commit")),
-                         "split": settings.get("split"), "k": settings.get("k"), "gold": key[1] if key else "",
+                         "split": settings.get("split"), "k": settings.get("k"),
+                         "citations": "on" if settings.get("citation_lookup") else "off",
+                         "gold": key[1] if key else "",
                          "system": name, "queries": row.get("queries"),
                          f"judged@{JUDGED_DEPTH}": row.get(f"judged@{JUDGED_DEPTH}"),
                          **{m: means.get(m) for m in METRICS}})
@@ -305,12 +362,14 @@ def comparable_rows(entries: Sequence[dict], latest: dict) -> list[dict]:
 
 
 def format_history(entries: Sequence[dict], systems: Sequence[str] = ()) -> str:
-    """The history as a terminal table, oldest first; `gold` is the fingerprint (runs compare within one)."""
+    """The history as a terminal table, oldest first: runs of a system compare when their `gold` (fingerprint),
+    `k` and (for queries) `citations` agree."""
     rows = history_rows(entries, systems)
     if not rows:
         return "no evaluation history yet: `crosswalk eval` adds a line for every run it saves"
-    header = ["when", "commit", "split", "k", "gold", "system", "queries", *METRICS]
+    header = ["when", "commit", "split", "k", "gold", "system", "citations", "queries", *METRICS]
     table = [header] + [[str(r["generated_at"] or ""), r["commit"] or "-", str(r["split"]), str(r["k"]), r["gold"],
-                         r["system"], str(r["queries"]), *(_num(r[m]) for m in METRICS)] for r in rows]
+                         r["system"], r["citations"] if not r["system"].startswith("pairs:") else "-",
+                         str(r["queries"]), *(_num(r[m]) for m in METRICS)] for r in rows]
     widths = [max(len(r[i]) for r in table) for i in range(len(header))]
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in table)

@@ -1,8 +1,8 @@
 """Show an evaluation: terminal tables, a Markdown report with a bar chart, and `latest.json` for the app.
 
-`save_run(result, folder)` writes the report and adds the run to the folder's `history.jsonl`
-(`evaluation.history`), comparing it first with the previous comparable run; `write_report(result, folder)`
-writes the three report files into `folder`:
+`save_run(result, folders, history_dir=…)` compares the run with the previous comparable one in the
+workspace's `history.jsonl` (`evaluation.history`), writes the report into each folder and adds the run to
+that history; `write_report(result, folder)` writes the three report files into `folder`:
 
 - `report.md`: metrics per system with 95% confidence intervals, significance tests, a breakdown per query
   kind (`cite-`, `q-`, `xvocab-`), the pairs table, reviewer agreement when there is some, the gold problems
@@ -235,6 +235,11 @@ def _md_comparisons(comparisons: Sequence["Comparison"]) -> str:
             + _md_table(["comparison", f"Δ {c0.metric}", "Δ 95% CI", "p", "p (Holm)", "better / worse / tied"], rows))
 
 
+def _kind_cell(row: dict, metric: str) -> str:
+    lo, hi = row.get(f"{metric}_ci") or (float("nan"), float("nan"))
+    return _num(row[metric]) + ("" if math.isnan(lo) else f" [{_num(lo)}, {_num(hi)}]")
+
+
 def _md_kinds(scores: dict[str, "Scores"]) -> str:
     kinds = sorted({k for s in scores.values() for k in s.by_kind})
     rows = []
@@ -242,7 +247,7 @@ def _md_kinds(scores: dict[str, "Scores"]) -> str:
         for name, s in scores.items():
             row = s.by_kind.get(kind)
             if row:
-                rows.append([f"`{kind}`", f"`{name}`", str(int(row["queries"])), *(_num(row[m]) for m in METRICS)])
+                rows.append([f"`{kind}`", f"`{name}`", str(int(row["queries"])), *(_kind_cell(row, m) for m in METRICS)])
     return _md_table(["kind", "system", "queries", *METRICS], rows)
 
 
@@ -395,6 +400,41 @@ def plot_metrics(result: "EvalResult", path: Path | str) -> Path:
 # --- files ------------------------------------------------------------------------------------------------------
 
 
+def run_file_name(system: str) -> str:
+    """`hybrid.run`, `pairs-match.run`: one TREC run file per scored system.
+
+    >>> run_file_name("pairs:match")
+    'pairs-match.run'
+    """
+    return system.replace(":", "-") + ".run"
+
+
+def write_runs(result: "EvalResult", folder: Path | str) -> list[Path]:
+    """Each system's rolled-up rankings (`Scores.rolled`, what the metrics saw) as a TREC run file in `folder`:
+    `qid Q0 unit rank score crosswalk-{system}`, score = number of units − rank + 1; beside them the judgements
+    scored, `qrels.txt` (the queries', pooled judgements included) and `pair_qrels.txt`, so that trec_eval or
+    ranx reproduce the metrics from the files alone."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, s in result.systems().items():
+        lines = []
+        for q in s.qids:
+            units = s.rolled.get(q, ())
+            lines += [f"{q} Q0 {unit} {rank} {len(units) - rank + 1} crosswalk-{name.replace(':', '-')}"
+                      for rank, unit in enumerate(units, start=1)]
+        path = folder / run_file_name(name)
+        _write_text(path, "".join(line + "\n" for line in lines))
+        paths.append(path)
+    for name, qrels in (("qrels.txt", result.qrels), ("pair_qrels.txt", result.pair_qrels)):
+        if qrels:
+            path = folder / name
+            _write_text(path, "".join(f"{q} 0 {pid} {rel}\n" for q, judged in sorted(qrels.items())
+                                      for pid, rel in sorted(judged.items())))
+            paths.append(path)
+    return paths
+
+
 def _write_text(path: Path, text: str) -> None:
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(text, encoding="utf-8")
@@ -426,8 +466,8 @@ def write_report(result: "EvalResult", folder: Path | str, *, agreement: Sequenc
 
 @dataclass(frozen=True)
 class Saved:
-    """What `save_run` did: the files written, the changes since the previous comparable runs in the folder's
-    history, the systems run for the first time on their gold and settings, and unreadable history lines."""
+    """What `save_run` did: the files written, the changes since the previous comparable runs in the history,
+    the systems run for the first time on their gold and settings, and unreadable history lines."""
 
     paths: list[Path]
     since: list["Change"]
@@ -435,35 +475,29 @@ class Saved:
     problems: list[str]
 
 
-def compare_with_history(result: "EvalResult", folder: Path | str, *, generated_at: str,
-                         commit: str | None) -> tuple[dict, Saved]:
-    """(history entry for `result`, its comparison with `folder`'s history) without writing anything."""
-    from evaluation import history
+def save_run(result: "EvalResult", folders: Sequence[Path | str], *, history_dir: Path | str,
+             record: bool = True, agreement: Sequence["Agreement"] | None = None, generated_at: str | None = None,
+             commit: str | None = None, per_query: bool = False) -> Saved:
+    """Compare `result` with the previous comparable runs of `history_dir`'s `history.jsonl`, write the report,
+    with those changes, into each of `folders` (a folder named twice is written once), then, with `record`,
+    add the run to that history (not when it repeats the last line but for its time). The report files are
+    replaced whole; the history is only appended to. With no folders and no `record`, nothing is written.
 
-    entry = history.make_entry(result, generated_at=generated_at, commit=commit)
-    entries, problems = history.load(Path(folder) / history.HISTORY)
-    since = history.since_previous(entries, entry)
-    compared = {c.system for c in since}
-    first = [s for s in entry["systems"] if s not in compared]
-    return entry, Saved([], since, first, problems)
-
-
-def save_run(result: "EvalResult", folder: Path | str, *, agreement: Sequence["Agreement"] | None = None,
-             generated_at: str | None = None, commit: str | None = None, per_query: bool = False) -> Saved:
-    """Write the report into `folder` with the changes since the previous comparable runs of its
-    `history.jsonl`, then add this run to that history. The report files are replaced whole; the history is
-    only appended to.
-
-    Example: save_run(result, "workspace/eval", commit=git_commit()).since
+    Example: save_run(result, ["workspace/eval"], history_dir="workspace/eval", commit=git_commit()).since
     """
     from evaluation import history
 
     generated_at = generated_at or now()
-    entry, saved = compare_with_history(result, folder, generated_at=generated_at, commit=commit)
-    paths = write_report(result, folder, agreement=agreement, generated_at=generated_at, commit=commit,
-                         per_query=per_query, since=saved.since)
-    path = Path(folder) / history.HISTORY
-    entries, _ = history.load(path)
-    if not entries or not history.same_run(entries[-1], entry):
+    entry = history.make_entry(result, generated_at=generated_at, commit=commit)
+    path = Path(history_dir) / history.HISTORY
+    entries, problems = history.load(path)
+    since = history.since_previous(entries, entry)
+    compared = {c.system for c in since}
+    first = [s for s in entry["systems"] if s not in compared]
+    paths: list[Path] = []
+    for folder in dict.fromkeys(Path(f).resolve() for f in folders):
+        paths += write_report(result, folder, agreement=agreement, generated_at=generated_at, commit=commit,
+                              per_query=per_query, since=since)
+    if record and not (entries and history.same_run(entries[-1], entry)):
         paths.append(history.append(path, entry))
-    return Saved(paths, saved.since, saved.first_time, saved.problems)
+    return Saved(paths, since, first, problems)

@@ -187,13 +187,16 @@ class Scores:
 
     - `per_query`: `{qid: {metric: value}}` for the queries scored (those with a relevant judgement).
     - `means`, `ci`: each metric's mean and bootstrap confidence interval `(low, high)`.
-    - `by_kind`: `{kind: {metric: mean, …, "queries": n}}` (kinds from the query ids: cite, q, xvocab, pair).
+    - `by_kind`: `{kind: {metric: mean, …, "{metric}_ci": (low, high), …, "queries": n}}` (kinds from the query
+      ids: cite, q, xvocab, pair).
     - `first_relevant`: `{qid: rank}` of the first relevant unit after roll-up (None if none was retrieved).
     - `seconds`: time spent retrieving (the model's first load included).
     - `judged`: the mean share of each ranking's first 10 units that the gold judges (`metrics.judged_share`);
       NaN when no query was retrieved for.
     - `unjudged`: `{qid: units}`, the units among each ranking's first 10 that the gold does not judge (what
       `evaluation.pool` asks a judge about).
+    - `rolled`: `{qid: units}`, each scored query's ranking after roll-up: exactly what the metrics saw
+      (`evaluation.report.write_runs` saves them as TREC run files).
     """
 
     name: str
@@ -201,11 +204,12 @@ class Scores:
     per_query: dict[str, dict[str, float]]
     means: dict[str, float]
     ci: dict[str, tuple[float, float]]
-    by_kind: dict[str, dict[str, float]]
+    by_kind: dict[str, dict]
     first_relevant: dict[str, int | None] = field(default_factory=dict)
     seconds: float = 0.0
     judged: float = float("nan")
     unjudged: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    rolled: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def qids(self) -> list[str]:
@@ -249,7 +253,11 @@ def score_run(
     kinds: dict[str, list[str]] = {}
     for q in qids:
         kinds.setdefault(query_kind(q), []).append(q)
-    by_kind = {kind: {**mean({q: values[q] for q in qs}), "queries": len(qs)} for kind, qs in sorted(kinds.items())}
+    by_kind = {}
+    for kind, qs in sorted(kinds.items()):
+        by_kind[kind] = {**mean({q: values[q] for q in qs}), "queries": len(qs)}
+        for m in METRICS:
+            by_kind[kind][f"{m}_ci"] = stats.bootstrap_ci(column(values, m, qs), resamples, confidence, seed)
     first = {}
     for q in qids:
         relevant = {pid for pid, rel in qrels[q].items() if rel > 0}
@@ -257,7 +265,8 @@ def score_run(
     shares = judged_share(qrels, rolled)
     judged = sum(shares.values()) / len(shares) if shares else float("nan")
     unjudged = {q: tuple(u for u in rolled.get(q, [])[:JUDGED_DEPTH] if u not in qrels[q]) for q in qids}
-    return Scores(name, gold, values, means, ci, by_kind, first, seconds, judged, unjudged)
+    return Scores(name, gold, values, means, ci, by_kind, first, seconds, judged, unjudged,
+                  {q: tuple(rolled.get(q, ())) for q in qids})
 
 
 # --- the whole evaluation ---------------------------------------------------------------------------------------
@@ -272,6 +281,7 @@ class EvalResult:
     - `meta`: the settings and gold sizes (k, split, citation lookup, bootstrap and test settings, index), and
       `fingerprint`: `{"queries": hash, "pairs": hash}` of exactly what each gold scored (`fingerprint`).
     - `warnings`: gold problems found on the way (ids the store lacks, queries without judgements, …).
+    - `qrels` / `pair_qrels`: the judgements scored, for the queries (pooled ones included) and the pairs.
 
     `to_json()` is what `crosswalk eval --json` prints: one object `{system: {metric: value, …}}`, with the
     pair gold's systems as `pairs:{system}`. Within a system's object, the five metrics are numbers and every
@@ -295,6 +305,8 @@ class EvalResult:
     pair_comparisons: list[stats.Comparison] = field(default_factory=list)
     meta: dict = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    qrels: Qrels = field(default_factory=dict)
+    pair_qrels: Qrels = field(default_factory=dict)
 
     def systems(self) -> dict[str, Scores]:
         """Every scored system under its JSON name (`bm25`, …, `pairs:bm25`, …)."""
@@ -475,6 +487,8 @@ def evaluate(
         result.queries[name] = score_run(name, "queries", run, scored_qrels, hierarchy, resamples=resamples,
                                          seed=seed, confidence=confidence, seconds=time.perf_counter() - t0)
     result.comparisons = compare_systems(result.queries, PRIMARY, permutations, seed, resamples, confidence)
+    if result.queries:
+        result.qrels = {q.qid: scored_qrels[q.qid] for q in chosen}
 
     chosen_pairs = [p for p in pairs if in_split(p.key, split, splits)]
     if chosen_pairs:
@@ -499,6 +513,8 @@ def evaluate(
             result.pairs[name] = score_run(name, "pairs", run, pair_qrels, hierarchy, resamples=resamples, seed=seed,
                                            confidence=confidence, seconds=time.perf_counter() - t0)
         result.pair_comparisons = compare_systems(result.pairs, PRIMARY, permutations, seed, resamples, confidence)
+        if result.pairs:
+            result.pair_qrels = {q.qid: pair_qrels[q.qid] for q in pqs}
         if match and k > MATCH_MAX_K:
             warn(f"the matching path returns at most {MATCH_MAX_K} candidates: pairs:match is scored on those")
     if not result.queries and not result.pairs:

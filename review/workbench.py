@@ -978,8 +978,12 @@ class Workbench:
         settings = {k: run_meta[k] for k in ("split", "k", "citation_lookup", "queries", "pair_queries")
                     if k in run_meta}
         entries, problems = eval_history.load(folder / eval_history.HISTORY)
-        latest = entries[-1] if entries and entries[-1].get("generated_at") == meta.get("generated_at") else None
-        rows_over_time = eval_history.comparable_rows(entries, latest) if latest else []
+        # this run's comparability keys, from latest.json itself (a repeated run is not added to the history)
+        latest = {"settings": {k: run_meta.get(k) for k in ("k", "citation_lookup")}
+                  | {"fingerprint": run_meta.get("fingerprint") if isinstance(run_meta.get("fingerprint"), dict)
+                     else {}},
+                  "systems": {str(n): {"gold": "pairs" if str(n).startswith("pairs:") else "queries"} for n in data}}
+        rows_over_time = eval_history.comparable_rows(entries, latest)
         return EvalView(
             str(path), tuple(rows), tuple(metrics), ci,
             generated_at=str(meta.get("generated_at") or ""), commit=str(meta.get("commit") or ""),

@@ -410,9 +410,11 @@ def test_evaluation_page_shows_what_the_run_scored_and_quality_over_time(ws):
                          "per_query": {"nDCG@10": per_query}}}})
         history.append(folder / history.HISTORY, runs[-1])
     since = [c.to_dict() for c in history.since_previous(runs[:1], runs[1])]
+    # latest.json is newer than the last history line: a repeat of it, which the history does not add again
     (folder / "latest.json").write_text(json.dumps({
-        "retrievers": {"hybrid": {"nDCG@10": 0.5, "Recall@10": 0.5}}, "generated_at": "2026-01-02T00:00:00Z",
-        "commit": "c1", "meta": {"split": "test", "k": 100, "citation_lookup": True, "queries": 2}, "since": since}))
+        "retrievers": {"hybrid": {"nDCG@10": 0.5, "Recall@10": 0.5}}, "generated_at": "2026-01-03T00:00:00Z",
+        "commit": "c1", "since": since,
+        "meta": {"split": "test", "k": 100, "citation_lookup": True, "queries": 2, "fingerprint": {"queries": "g"}}}))
     at = app().run()
     at.switch_page("app_pages/evaluation.py").run()
     no_errors(at)
@@ -420,7 +422,7 @@ def test_evaluation_page_shows_what_the_run_scored_and_quality_over_time(ws):
     assert any(scored in c.value for c in at.caption)
     changes = at.dataframe[1].value
     assert list(changes["system"]) == ["hybrid"] and list(changes["queries worse"]) == [1]
-    assert list(changes["largest falls"]) == ["q-1 1.00→0.50"]
+    assert list(changes["largest falls"]) == ["q-1 1.00→0.50"] and list(changes["previous commit"]) == ["c0"]
     assert any("Runs on the same gold, depth and citation setting as this one (2 of the 2 saved)" in c.value
                for c in at.caption)
 

@@ -120,3 +120,52 @@ def test_text_tables():
     assert len(format_history([OLD, NEW], ["bm25"]).splitlines()) == 1  # none of that system: the hint
     assert [r["generated_at"] for r in comparable_rows([OLD, OTHER_GOLD, NEW], NEW)] == [OLD["generated_at"],
                                                                                          NEW["generated_at"]]
+
+
+def test_a_cut_off_last_line_never_swallows_the_next_run(tmp_path):
+    path = tmp_path / HISTORY
+    append(path, OLD)
+    with path.open("a", encoding="utf-8") as f:
+        f.write('{"generated_at": "2026-01-02T00:00:00Z", "sett')  # killed mid-write: no newline
+    append(path, NEW)
+    entries, problems = load(path)
+    assert entries == [OLD, NEW] and len(problems) == 1 and "line 2: not JSON" in problems[0]
+
+
+@pytest.mark.parametrize("edit, problem", [
+    (lambda e: e["settings"].__setitem__("fingerprint", "gold-a"), "settings.fingerprint is not an object"),
+    (lambda e: e["systems"]["hybrid"]["means"].__setitem__("MAP", "high"), "means are not numbers"),
+    (lambda e: e["systems"]["hybrid"].__setitem__("per_query", {"nDCG@10": [1, 2]}), "per_query is not"),
+    (lambda e: e["systems"].__setitem__("bm25", 0.5), "system 'bm25' is not an object"),
+])
+def test_a_hand_edited_line_of_the_wrong_shape_is_skipped_not_fatal(tmp_path, edit, problem):
+    path = tmp_path / HISTORY
+    bad = json.loads(json.dumps(OLD))
+    edit(bad)
+    append(path, bad)
+    append(path, NEW)
+    entries, problems = load(path)
+    assert entries == [NEW] and len(problems) == 1
+    assert problems[0].startswith(f"{path} line 1: ") and problem in problems[0] and problems[0].endswith(", skipped")
+    assert "hybrid" in format_history(entries) and since_previous(entries, OLD)  # nothing left to break on
+
+
+def test_what_changed_in_the_index_and_runs_without_per_query_values_are_said_plainly():
+    old = json.loads(json.dumps(OLD))
+    old["index"] = {"model": "m", "weights": {"bm25": 1.5, "dense": 1.0}}
+    new = json.loads(json.dumps(NEW))
+    new["index"] = {"model": "m", "weights": {"bm25": 2.0, "dense": 1.0}}
+    [c] = since_previous([old], new)
+    assert c.changed == ('weights {"bm25": 1.5, "dense": 1.0} → {"bm25": 2.0, "dense": 1.0}',)
+    assert '  index: weights {"bm25": 1.5' in format_since([c]) and "Index settings that differ" in markdown_since([c])
+    del old["systems"]["hybrid"]["per_query"]
+    [bare] = since_previous([old], new)
+    assert "the previous run kept no per-query values: means only, no test" in format_since([bare])
+    assert "| – | – (means only) |" in markdown_since([bare])
+
+
+def test_the_history_table_shows_the_citation_setting_that_splits_comparable_runs():
+    header, with_citations, without = format_history([OLD, run("t", {"q-1": 1.0}, citations=False)]).splitlines()
+    assert header.split()[6] == "citations"
+    assert with_citations.split()[6] == "on" and without.split()[6] == "off"
+    assert format_history([run("t", {"pair:a@UK": 1.0}, system="pairs:match")]).splitlines()[1].split()[6] == "-"

@@ -102,30 +102,41 @@ def test_hand_checked_values_reach_the_report(result):
     assert bm25.per_query["q-1"]["Recall@10"] == 0.5
     assert math.isclose(bm25.means["MRR@10"], 0.5)
     assert bm25.first_relevant == {"cite-1": 1, "q-1": 2, "xvocab-1": None}
+    # one query per kind: each kind's interval is that query's value
+    assert bm25.by_kind["q"]["MRR@10"] == 0.5 and bm25.by_kind["q"]["MRR@10_ci"] == (0.5, 0.5)
+    assert "| `q` | `bm25` | 1 | " in render_markdown(result) and "0.500 [0.500, 0.500]" in render_markdown(result)
 
 
 def test_save_run_compares_with_the_previous_comparable_run_then_adds_to_the_history(result, tmp_path):
-    folder = tmp_path / "eval"
+    folder, extra = tmp_path / "eval", tmp_path / "report"
+    save = dict(history_dir=folder)
     result.meta["fingerprint"] = {"queries": "q-gold", "pairs": "p-gold"}
-    first = save_run(result, folder, generated_at="2026-01-01T00:00:00Z", commit="aaa")
+    first = save_run(result, [folder], generated_at="2026-01-01T00:00:00Z", commit="aaa", **save)
     assert [p.name for p in first.paths] == ["report.md", "metrics.png", "latest.json", "history.jsonl"]
     assert first.since == [] and first.first_time == ["bm25", "hybrid", "pairs:match"]
     assert "nothing to compare with yet" in (folder / "report.md").read_text()
-    # the next run: bm25 now finds q-1's best answer first (nDCG@10 of q-1 rises to 1), on the same gold
+    # the next run: bm25 now finds q-1's best answer first (nDCG@10 of q-1 rises to 1), on the same gold;
+    # its report also goes to another folder (named twice: written once), compared with the same history
     better = {"cite-1": ["d:s.1(a)"], "q-1": ["d:s.3", "d:s.2"], "xvocab-1": []}
     result.queries["bm25"] = score_run("bm25", "queries", better, QRELS, Hierarchy(), resamples=100)
-    second = save_run(result, folder, generated_at="2026-01-02T00:00:00Z", commit="bbb")
+    second = save_run(result, [folder, extra, extra], generated_at="2026-01-02T00:00:00Z", commit="bbb", **save)
+    assert [p.name for p in second.paths].count("report.md") == 2 and not (extra / "history.jsonl").exists()
     bm25 = next(c for c in second.since if c.system == "bm25")
     assert (bm25.previous_at, bm25.previous_commit, bm25.better, bm25.worse) == ("2026-01-01T00:00:00Z", "aaa", 1, 0)
     assert bm25.diff("MRR@10") == pytest.approx((1 - 0.5) / 3)  # q-1's first answer moved from rank 2 to 1
     assert {c.system for c in second.since} == {"bm25", "hybrid", "pairs:match"}
-    md = (folder / "report.md").read_text()
-    assert "## Since the previous comparable run" in md and "| `bm25` | 2026-01-01T00:00:00Z, commit aaa |" in md
+    for md in (folder / "report.md", extra / "report.md"):
+        text = md.read_text()
+        assert "## Since the previous comparable run" in text
+        assert "| `bm25` | 2026-01-01T00:00:00Z, commit aaa |" in text
     saved = json.loads((folder / "latest.json").read_text())
     assert [c["system"] for c in saved["since"]] == ["bm25", "hybrid", "pairs:match"]
     lines = (folder / "history.jsonl").read_text().splitlines()
     assert [json.loads(line)["commit"] for line in lines] == ["aaa", "bbb"]
+    # not recorded (--no-save): compared, reported, not added
+    unsaved = save_run(result, [extra], generated_at="2026-01-02T12:00:00Z", commit="bbc", record=False, **save)
+    assert unsaved.since and len((folder / "history.jsonl").read_text().splitlines()) == 2
     # other gold (an edited qrels file): kept in the history, compared with nothing
     result.meta["fingerprint"] = {"queries": "edited", "pairs": "p-gold"}
-    third = save_run(result, folder, generated_at="2026-01-03T00:00:00Z", commit="ccc")
+    third = save_run(result, [folder], generated_at="2026-01-03T00:00:00Z", commit="ccc", **save)
     assert [c.system for c in third.since] == ["pairs:match"] and third.first_time == ["bm25", "hybrid"]

@@ -233,8 +233,8 @@ def test_cli_eval_json_saves_latest_for_the_app(cli_ws, tmp_path):
     assert set(data) == {"bm25", "dense", "hybrid", "pairs:bm25", "pairs:dense", "pairs:hybrid"}
     assert data["bm25"]["nDCG@10"] == pytest.approx(2 / 3)
     assert "evaluated 3 queries and 2 pair queries (3 pairs)" in r.stderr
-    for folder in (ws / "eval", tmp_path / "rep"):
-        assert {p.name for p in folder.iterdir()} == {"report.md", "metrics.png", "latest.json", "history.jsonl"}
+    assert {p.name for p in (ws / "eval").iterdir()} == {"report.md", "metrics.png", "latest.json", "history.jsonl"}
+    assert {p.name for p in (tmp_path / "rep").iterdir()} == {"report.md", "metrics.png", "latest.json"}
     saved = json.loads((ws / "eval" / "latest.json").read_text())
     assert saved["retrievers"] == json.loads(json.dumps(data))
     assert saved["meta"]["index"]["model"] == "fake-model"
@@ -322,6 +322,29 @@ def test_cli_each_saved_run_joins_the_history_and_is_compared_with_the_last_comp
     assert r.exit_code != 0 and "--report go(es) with scoring retrieval" in r.stderr
     r = invoke(*args, "--split-file", gold / "queries.tsv")
     assert r.exit_code != 0 and "is only read with --split dev or --split test" in r.stderr
+
+
+def test_cli_runs_files_reproduce_the_metrics_with_ir_measures_alone(cli_ws, tmp_path):
+    import ir_measures
+
+    ws, gold = cli_ws
+    runs = tmp_path / "runs"
+    r = invoke("eval", "-w", ws, "--queries", gold / "queries.tsv", "--qrels", gold / "qrels.txt", "--pairs",
+               gold / "pairs.csv", "--no-match", "--json", "--no-save", "--resamples", "50", "--runs", runs)
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.stdout)
+    assert {p.name for p in runs.iterdir()} == {"bm25.run", "dense.run", "hybrid.run", "pairs-bm25.run",
+                                                "pairs-dense.run", "pairs-hybrid.run",
+                                                "qrels.txt", "pair_qrels.txt"}
+    measures = [ir_measures.nDCG @ 10, ir_measures.R @ 10, ir_measures.RR @ 10, ir_measures.AP]
+    for name, qrels in (("bm25", "qrels.txt"), ("dense", "qrels.txt"), ("pairs:hybrid", "pair_qrels.txt")):
+        got = ir_measures.calc_aggregate(measures, ir_measures.read_trec_qrels(str(runs / qrels)),
+                                         ir_measures.read_trec_run(str(runs / (name.replace(":", "-") + ".run"))))
+        for ours, theirs in (("nDCG@10", ir_measures.nDCG @ 10), ("Recall@10", ir_measures.R @ 10),
+                             ("MRR@10", ir_measures.RR @ 10), ("MAP", ir_measures.AP)):
+            assert data[name][ours] == pytest.approx(got[theirs]), (name, ours)
+    first = (runs / "bm25.run").read_text().splitlines()[0].split()
+    assert first[1] == "Q0" and first[3] == "1" and first[5] == "crosswalk-bm25"
 
 
 def test_cli_eval_text_table_and_per_query(cli_ws):

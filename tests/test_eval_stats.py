@@ -111,7 +111,7 @@ def test_wins_losses_ties_need_paired_scores():
 
 @pytest.mark.parametrize("module", ["evaluation.gold_io", "evaluation.metrics", "evaluation.stats",
                                     "evaluation.agreement", "evaluation.run", "evaluation.pool",
-                                    "evaluation.history"])
+                                    "evaluation.history", "evaluation.report"])
 def test_docstring_examples(module):
     failures, tried = doctest.testmod(importlib.import_module(module))
     assert tried > 0 and failures == 0

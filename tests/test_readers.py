@@ -105,6 +105,14 @@ def test_text_reader_front_matter_keeps_offsets(tmp_path):
     assert e.format == "md" and e.meta["title"] == "Order on widgets"
 
 
+def test_markdown_reader_drops_wrapped_tags_and_link_addresses_but_keeps_brackets(tmp_path):
+    f = tmp_path / "page.md"
+    f.write_text('# Page\n\n<a\nhref="https://x.gov/r.pdf"\nid="f">Report</a> says so ([Smith\n2025](https://ssrn.com/a?b=(1))).\n'
+                 "Sec. 4 [Reserved]. See [1](a) and \\[2\\].\n", encoding="utf-8")
+    text = read(f).text
+    assert text == "# Page\n\nReport says so (Smith\n2025).\nSec. 4 [Reserved]. See [1](a) and [2].\n"
+
+
 def test_text_reader_drops_bom_and_normalises_newlines(tmp_path):
     f = tmp_path / "a.txt"
     f.write_bytes("\ufeffLine one\r\nLine two\r".encode("utf-8"))

@@ -315,6 +315,10 @@ def test_eo_markup_and_inline_first_subsection(results):
 def test_cea_research_page_falls_to_generic(docs):
     src, ex = docs["US-CEA-2026-04-STABLECOIN-YIELD"]
     assert not us_act.detect(src, ex) and not uscode.detect(src, ex)
+    # the page's download links (tags wrapped over lines) and its citation link leave only their words
+    assert "href=" not in ex.text and "](http" not in ex.text and "<a" not in ex.text
+    assert "Effects\nof Stablecoin Yield Prohibition on Bank Lending Download" in ex.text and "([Nigrinis" not in ex.text
+    assert "(Nigrinis\n2025)" in ex.text
 
 
 # ---------------------------------------------------------------------------------------------------------

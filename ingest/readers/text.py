@@ -9,16 +9,36 @@ from crosswalk.errors import DocumentError
 from ingest.models import Extracted
 
 FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n", re.S)
-INLINE_TAG = re.compile(r"</?(?:span|u|em|strong|b|i|sup|sub|a|font)\b[^>\n]*>", re.I)
+# A formatting tag, its attributes possibly wrapped over lines (`<a\nhref="…"\nid="…">`), never across another tag.
+INLINE_TAG = re.compile(r"</?(?:span|u|em|strong|b|i|sup|sub|a|font)\b[^<>]{0,2000}>", re.I)
+# A Markdown link to a web address, its text possibly wrapped over lines (not over a blank one): keep the text.
+WEB_LINK = re.compile(
+    r"(?<![\\!])\[((?:[^\[\]\n]|\n(?!\s*\n)){1,500})\]"
+    r"\((?:https?://|mailto:)[^()\s]*(?:\([^()\s]*\)[^()\s]*)*(?:\s+\"[^\"\n]*\")?\)"
+)
 ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|<>])")
 
 
 def clean_markdown(text: str) -> str:
-    """Drop inline HTML formatting tags and Markdown backslash escapes that converters leave in the text.
+    """Drop inline HTML formatting tags, Markdown links' addresses (their text stays) and Markdown backslash
+    escapes that converters leave in the text. A bracket that is not a web link (`[Reserved]`, `[1](a)`) stays.
 
-    Example: clean_markdown('<span style="x">Section 1.</span> \\(i\\) text') == 'Section 1. (i) text'
+    >>> clean_markdown('<span style="x">Section 1.</span> \\\\(i\\\\) text')
+    'Section 1. (i) text'
+    >>> clean_markdown('<a\\nhref="https://x.gov/a.pdf"\\nid="f">Effects</a><a\\nhref="x">Get</a> ([Smith\\n2025](https://s.com/a)).')
+    'Effects Get (Smith\\n2025).'
+    >>> clean_markdown('sec. 4 [Reserved] and [1](a)')
+    'sec. 4 [Reserved] and [1](a)'
     """
-    return ESCAPE.sub(r"\1", INLINE_TAG.sub("", text))
+    return ESCAPE.sub(r"\1", WEB_LINK.sub(r"\1", INLINE_TAG.sub(_untag, text)))
+
+
+def _untag(m: re.Match) -> str:
+    """Nothing for a formatting tag; a space for a link opening right after a word (`Lending<a …>Download`)."""
+    if m.group(0)[:2].lower() != "<a":
+        return ""
+    before = INLINE_TAG.sub("", m.string[max(0, m.start() - 300) : m.start()])  # the text before, tags left out
+    return " " if before[-1:].isalnum() else ""
 
 
 def decode(path: Path, data: bytes) -> str:
