@@ -511,6 +511,8 @@ def export_command(workspace, fmt, output, reviewer):
 @click.option("--with-decisions", is_flag=True, help="Add the reviewers' current decisions to the gold pairs.")
 @click.option("--pool", "pool_path", type=click.Path(dir_okay=False), default=None,
               help="Also write the judging pool: each query's unjudged units from every retriever's top 10 (TSV).")
+@click.option("--pool-depth", type=int, default=10, show_default=True,
+              help="With --pool: how far down each ranking to pool (5 makes a shorter first round for a judge).")
 @click.option("--judged", "judged_paths", multiple=True, type=click.Path(dir_okay=False),
               help="A judged pool file whose relevances join the qrels (repeatable; the gold wins on conflicts).")
 @click.option("--resamples", type=int, default=1000, show_default=True, help="Bootstrap resamples per interval.")
@@ -524,7 +526,7 @@ def export_command(workspace, fmt, output, reviewer):
 @one_line_errors
 def eval_command(workspace, queries_path, qrels_path, pairs_path, retrievers, k, split, split_path, per_query,
                  as_json, report_dir, runs_dir, no_save, no_citations, no_match, with_decisions, pool_path,
-                 judged_paths, resamples, seed, show_agreement, decisions_qrels, show_history):
+                 pool_depth, judged_paths, resamples, seed, show_agreement, decisions_qrels, show_history):
     """Score the retrievers against the gold: nDCG@10, Recall@10, Recall@100, MRR@10 and MAP (ir-measures).
 
     Each metric comes with a 95% bootstrap confidence interval over the queries, and retrievers are compared
@@ -596,7 +598,7 @@ def eval_command(workspace, queries_path, qrels_path, pairs_path, retrievers, k,
         result = evaluate_workspace(
             ws, queries_path=queries_path, qrels_path=qrels_path,
             pairs_path=(pairs_path or PAIRS_FILE) if pairs_path is not None else None, split_path=split_path,
-            with_decisions=with_decisions, judged_paths=judged_paths, pool_path=pool_path,
+            with_decisions=with_decisions, judged_paths=judged_paths, pool_path=pool_path, pool_depth=pool_depth,
             retrievers=retrievers, k=k, split=split, citations=not no_citations,
             match=not no_match, resamples=resamples, seed=seed, progress=progress,
         )
@@ -626,7 +628,8 @@ def eval_command(workspace, queries_path, qrels_path, pairs_path, retrievers, k,
         click.echo(("\n" if not as_json else "") + since, err=as_json)
     if "pool" in result.meta:
         pooled = result.meta["pool"]
-        click.echo(f"wrote {pooled['units']:,} unit(s) of {pooled['queries']:,} query(ies) to judge to "
+        click.echo(f"wrote {pooled['units']:,} unit(s) (top {pooled['depth']}) of {pooled['queries']:,} query(ies) "
+                   f"to judge to "
                    f"{pooled['path']} (fill the relevance column: 2, 1 or 0; then --judged {pooled['path']})", err=True)
     click.echo(report.summary(result, [p for p in saved if p.name == report.REPORT]), err=as_json)
 

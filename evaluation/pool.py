@@ -5,8 +5,8 @@ as not relevant (`judged@10` in the report). Pooling, as TREC builds its collect
 a time:
 
 1. `crosswalk eval --pool pool.tsv` writes, for every scored query, the units that any retriever put in its
-   first ten (after the roll-up) and the gold does not judge, once each and in id order, so whoever judges
-   them cannot tell which retriever found them or at what rank;
+   first ten (after the roll-up; `--pool-depth N` for another depth) and the gold does not judge, once each
+   and in id order, so whoever judges them cannot tell which retriever found them or at what rank;
 2. a judge fills the `relevance` column: 2 answers the query, 1 partly, 0 not; a row left empty stays
    unjudged;
 3. `crosswalk eval --judged pool.tsv` scores with those judgements added to the gold's (the gold's own
@@ -62,15 +62,19 @@ SKIP_KINDS = ("cite",)  # a bare citation's answer is the cited provision: nothi
 
 
 def judging_pool(result: "EvalResult", qrels: Mapping[str, Mapping[str, int]],
-                 ancestors: Callable[[str], Sequence[str]]) -> dict[str, list[str]]:
-    """`{qid: [provision id, …]}`: the units in any query system's first ten that the gold (`qrels`) does not
-    judge, each once, sorted by id (so the order says nothing about who found them). Units enclosing another
-    pooled or judged unit of the same query are left out (see the module's docstring), and so are queries of
-    `SKIP_KINDS` and queries with nothing left.
+                 ancestors: Callable[[str], Sequence[str]], depth: int = 10) -> dict[str, list[str]]:
+    """`{qid: [provision id, …]}`: the units in any query system's first `depth` (after roll-up) that the gold
+    (`qrels`) does not judge, each once, sorted by id (so the order says nothing about who found them). Units
+    enclosing another pooled or judged unit of the same query are left out (see the module's docstring), and so
+    are queries of `SKIP_KINDS` and queries with nothing left. A smaller `depth` makes a shorter first round
+    for a judge (the top of each ranking, where the metrics weigh most).
     """
+    if isinstance(depth, bool) or not isinstance(depth, int) or depth < 1:
+        raise ConfigError(f"pool depth must be a whole number of at least 1 (10 matches judged@10), got {depth!r}")
     pooled: dict[str, set[str]] = {}
     for scores in result.queries.values():
-        for qid, units in scores.unjudged.items():
+        for qid, ranking in scores.rolled.items():
+            units = [u for u in ranking[:depth] if u not in qrels.get(qid, {})]
             if units and query_kind(qid) not in SKIP_KINDS:
                 pooled.setdefault(qid, set()).update(units)
     out = {}

@@ -557,6 +557,7 @@ def evaluate_workspace(
     with_decisions: bool = False,
     judged_paths: Sequence = (),
     pool_path=None,
+    pool_depth: int = 10,
     **options,
 ) -> EvalResult:
     """`evaluate` on a workspace's store and saved index, with the gold read from files (defaults: the
@@ -566,7 +567,7 @@ def evaluate_workspace(
     wins where both judge a pair). `split_path` defaults to `evaluation/gold/split.tsv`, read only when
     `options["split"]` is dev or test. `judged_paths`: judged pool files (`evaluation.pool`) whose judgements
     are added to the qrels, the gold's own winning where both judge a unit. `pool_path`: write the judging
-    pool of this run there (the query systems' unjudged top-10 units). Other `options` go to `evaluate`.
+    pool of this run there (the query systems' unjudged units in their first `pool_depth`, 10 by default). Other `options` go to `evaluate`.
 
     Example: evaluate_workspace(Workspace.resolve(None), pairs_path=PAIRS_FILE, retrievers=["hybrid"])
     """
@@ -577,6 +578,9 @@ def evaluate_workspace(
 
     if pool_path is not None:
         pool.check_pool_target(pool_path, judged_paths)  # before the run, not after it
+        if not 1 <= pool_depth <= options.get("k", 100):
+            raise ConfigError(f"--pool-depth {pool_depth} must be from 1 to the ranking depth k "
+                              f"({options.get('k', 100)}); 10 pools what judged@10 counts")
     queries = gold_io.load_queries(queries_path or gold_io.QUERIES_FILE)
     qrels = gold_io.load_qrels(qrels_path or gold_io.QRELS_FILE)
     notes, judged_meta = [], []
@@ -601,9 +605,10 @@ def evaluate_workspace(
         searcher = load_searcher(store, workspace.index_dir)
         result = evaluate(store, searcher, queries, qrels, pairs=pairs, splits=splits, **options)
         if pool_path is not None:
-            pooled = pool.judging_pool(result, qrels, Hierarchy.from_store(store))
+            pooled = pool.judging_pool(result, qrels, Hierarchy.from_store(store), pool_depth)
             units = pool.write_pool(pool_path, pooled, queries, store)
-            result.meta["pool"] = {"path": str(pool_path), "units": units, "queries": len(pooled)}
+            result.meta["pool"] = {"path": str(pool_path), "units": units, "queries": len(pooled),
+                                   "depth": pool_depth}
     result.warnings[:0] = notes
     result.meta["gold"] = {
         "queries": str(queries_path or gold_io.QUERIES_FILE),

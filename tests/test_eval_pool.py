@@ -53,6 +53,12 @@ def test_the_pool_is_each_querys_unjudged_top_ten_from_every_system_blind_to_who
     assert pool == {"q-1": sorted(f"{ACT}:{c}" for c in ("sec.2", "sec.5", "sec.6", "sec.8", "sec.9", "sec.10(a)",
                                                          "sec.11", "sec.12"))}
     assert judging_pool(result_of({"bm25": {"q-1": [f"{ACT}:sec.4"]}}), QRELS, ancestors_from_id) == {}
+    # a shorter round: each system's first two units after roll-up are sec.4 (judged) and sec.5, or sec.5 and sec.4
+    assert judging_pool(result, QRELS, ancestors_from_id, depth=2) == {"q-1": [f"{ACT}:sec.5"]}
+    # deeper than ten: dense's eleventh unit, sec.1, joins
+    assert f"{ACT}:sec.1" in judging_pool(result, QRELS, ancestors_from_id, depth=11)["q-1"]
+    with pytest.raises(ConfigError, match="pool depth must be a whole number of at least 1"):
+        judging_pool(result, QRELS, ancestors_from_id, depth=0)
 
 
 def test_the_pool_file_reads_on_its_own_and_comes_back_as_judgements(store, tmp_path):

@@ -260,7 +260,7 @@ def test_cli_pool_then_judged_grows_the_gold(cli_ws, tmp_path):
     assert r.exit_code == 0, r.output
     before = json.loads(r.stdout)
     # q-1: bm25 and dense both show the unjudged sec.5 in their top ten; cite-1 is a bare citation, not pooled.
-    assert f"wrote 1 unit(s) of 1 query(ies) to judge to {pool}" in r.stderr
+    assert f"wrote 1 unit(s) (top 10) of 1 query(ies) to judge to {pool}" in r.stderr
     header, row = pool.read_text(encoding="utf-8").splitlines()
     assert row.startswith(f"q-1\t{ACT}:sec.5\t\tUS\t{RESERVES}\tsec.5\t")
     assert before["dense"]["nDCG@10"] == pytest.approx((1 / math.log2(3) + 1 + 0) / 3)  # sec.4 second for q-1
@@ -284,6 +284,9 @@ def test_cli_pool_then_judged_grows_the_gold(cli_ws, tmp_path):
         r = invoke(*args, *extra)
         assert r.exit_code != 0 and str(pool) in r.stderr and "evaluated" not in r.stderr
     assert "\t2\t" in pool.read_text(encoding="utf-8")
+    for depth in ("0", "101"):
+        r = invoke(*args, "--pool", tmp_path / "p3.tsv", "--pool-depth", depth)
+        assert r.exit_code != 0 and f"--pool-depth {depth} must be from 1 to the ranking depth k (100)" in r.stderr
     r = invoke("eval", "-w", ws, "--agreement", "--pool", tmp_path / "p2.tsv")
     assert r.exit_code != 0 and "--pool go(es) with scoring retrieval, not with --agreement" in r.stderr
 
