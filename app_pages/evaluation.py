@@ -96,7 +96,7 @@ if len(series) and series["generated_at"].nunique() > 1:
     long = series.melt(id_vars=["generated_at", "system", "commit"], value_vars=["nDCG@10", "Recall@10"],
                        var_name="metric", value_name="value").dropna(subset=["value"])
     st.altair_chart(alt.Chart(long).mark_line(point=True).encode(
-        x=alt.X("generated_at:T", title=None), y=alt.Y("value:Q", title=None, scale=alt.Scale(domain=[0, 1])),
+        x=alt.X("generated_at:T", title=None, axis=alt.Axis(format="%d %b %H:%M", labelAngle=0)), y=alt.Y("value:Q", title=None, scale=alt.Scale(domain=[0, 1])),
         color="system:N", tooltip=["system", "generated_at", "commit", alt.Tooltip("value:Q", format=".3f")],
     ).properties(height=220).facet(column=alt.Column("metric:N", title=None)))
     st.caption(f"Runs on the same gold, depth and citation setting as this one ({series['generated_at'].nunique()} "
