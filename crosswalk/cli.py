@@ -620,7 +620,7 @@ def eval_command(workspace, queries_path, qrels_path, pairs_path, retrievers, k,
     for problem in shown.problems:
         click.echo(f"warning: {problem}", err=True)
     if as_json:
-        click.echo(json.dumps(report.to_json(result, per_query), ensure_ascii=False, indent=2))
+        click.echo(json.dumps(report.to_json(result, per_query, shown.since), ensure_ascii=False, indent=2))
     else:
         click.echo(report.format_text(result, per_query))
     since = history.format_since(shown.since, shown.first_time)

@@ -185,9 +185,15 @@ def _clean(obj):
     return obj
 
 
-def to_json(result: "EvalResult", per_query: bool = False) -> dict:
-    """What `crosswalk eval --json` prints (see `EvalResult.to_json`), as strict JSON (NaN as null)."""
-    return _clean(result.to_json(per_query))
+def to_json(result: "EvalResult", per_query: bool = False, since: Sequence["Change"] = ()) -> dict:
+    """What `crosswalk eval --json` prints (see `EvalResult.to_json`), as strict JSON (NaN as null); with
+    `since`, each system compared with its previous comparable run carries that comparison as `since`
+    (`evaluation.history.Change.to_dict()`)."""
+    data = result.to_json(per_query)
+    for c in since:
+        if c.system in data:
+            data[c.system]["since"] = c.to_dict()
+    return _clean(data)
 
 
 def latest_json(result: "EvalResult", *, generated_at: str | None = None, commit: str | None = None,

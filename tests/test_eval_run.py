@@ -302,6 +302,9 @@ def test_cli_each_saved_run_joins_the_history_and_is_compared_with_the_last_comp
     assert r.exit_code == 0, r.output
     assert "bm25 since " in r.stdout and "nDCG@10 0.667 → 0.667 (+0.000)" in r.stdout
     assert "better on 0, worse on 0" in r.stdout
+    r = invoke(*args, "--json", "--no-save")
+    since = json.loads(r.stdout)["bm25"]["since"]
+    assert (since["before"]["nDCG@10"], since["after"]["nDCG@10"], since["worse"]) == (2 / 3, 2 / 3, 0)
     assert len((ws / "eval" / "history.jsonl").read_text().splitlines()) == 1  # the same run is not added twice
     # a judgement changed: another gold, so nothing to compare with; the history keeps both
     (gold / "qrels2.txt").write_text((gold / "qrels.txt").read_text(encoding="utf-8") + f"q-1 0 {ACT}:sec.5 1\n",
