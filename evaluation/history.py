@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Sequence
 from crosswalk.errors import ConfigError
 from evaluation import stats
 from evaluation.metrics import JUDGED_DEPTH, METRICS, PRIMARY
+from evaluation.report import _columns, _num, _p  # the report's number and table formats
 
 if TYPE_CHECKING:  # pragma: no cover
     from evaluation.run import EvalResult
@@ -242,16 +243,8 @@ def since_previous(entries: Sequence[dict], entry: dict) -> list[Change]:
     return out
 
 
-def _num(x: float | None) -> str:
-    return "–" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.3f}"
-
-
 def _signed(x: float | None) -> str:
     return "–" if x is None else f"{x:+.3f}"
-
-
-def _p(p: float) -> str:
-    return "–" if math.isnan(p) else ("< 0.001" if p < 0.001 else f"{p:.3f}")
 
 
 def short_commit(commit: str | None) -> str:
@@ -371,5 +364,4 @@ def format_history(entries: Sequence[dict], systems: Sequence[str] = ()) -> str:
     table = [header] + [[str(r["generated_at"] or ""), r["commit"] or "-", str(r["split"]), str(r["k"]), r["gold"],
                          r["system"], r["citations"] if not r["system"].startswith("pairs:") else "-",
                          str(r["queries"]), *(_num(r[m]) for m in METRICS)] for r in rows]
-    widths = [max(len(r[i]) for r in table) for i in range(len(header))]
-    return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in table)
+    return _columns(table)
