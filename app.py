@@ -5,33 +5,9 @@ Run it with `crosswalk app` (127.0.0.1:8501), or directly:
     CROSSWALK_WORKSPACE=workspace streamlit run app.py --server.address 127.0.0.1 --server.headless true \
         --browser.gatherUsageStats false
 
-Pages (one module each under `app_pages/`): Search, Review, Crosswalk, Evaluation. Every page asks
-`review.workbench.Workbench` for what to show; the saved store and index are opened once per server process
-(`st.cache_resource`) and the corpus is never re-embedded here.
+The pages live in `app_pages/` (installed as `crosswalk.app_pages`); this file only runs them.
 """
 
-from __future__ import annotations
+from crosswalk.app_pages.app import main
 
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parent
-if str(ROOT) not in sys.path:  # `streamlit run` from another folder, or the test harness
-    sys.path.insert(0, str(ROOT))
-
-import streamlit as st  # noqa: E402
-
-from app_pages import ui  # noqa: E402
-
-st.set_page_config(page_title="Crosswalk", page_icon="⚖️", layout="wide")
-
-page = st.navigation(
-    [
-        st.Page(ui.PAGES["search"], title="Search", icon=":material/search:", default=True),
-        st.Page(ui.PAGES["review"], title="Review", icon=":material/compare:"),
-        st.Page(ui.PAGES["crosswalk"], title="Crosswalk", icon=":material/table_view:"),
-        st.Page(ui.PAGES["evaluation"], title="Evaluation", icon=":material/analytics:"),
-    ]
-)
-ui.sidebar()
-page.run()
+main()

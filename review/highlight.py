@@ -128,21 +128,6 @@ def render(text: str, spans: Iterable[Span] = (), css_class: str = "cw-text") ->
 # --- finding what to mark --------------------------------------------------------------------------------------
 
 
-def query_terms(query: str) -> list[str]:
-    """The words of a query worth marking: no stop words, no one-letter words, each once, in order.
-
-    >>> query_terms("Custody of the client's crypto-assets, custody")
-    ['custody', "client's", 'crypto-assets']
-    """
-    out: list[str] = []
-    for w in re.findall(r"[^\W_]+(?:['’.\-][^\W_]+)*", query):
-        lw = w.casefold()
-        if lw in STOPWORDS or (len(lw) < 2 and not lw.isdigit()) or lw in out:
-            continue
-        out.append(lw)
-    return out
-
-
 def _term_pattern(term: str) -> str:
     """A regex for `term` as whole words, tolerant of white space and simple plurals (`asset` → `assets`)."""
     words = [re.escape(w) for w in term.split()]
@@ -183,7 +168,7 @@ def find_sentence(text: str, sentence: str) -> Span | None:
 
 
 def entity_spans(text: str, entities: Sequence, labels: Iterable[str] | None = None) -> list[Span]:
-    """Spans for tagged entities (`ingest.models.Entity`), optionally only some labels; titled with the label.
+    """Spans for tagged entities (`crosswalk.ingest.models.Entity`), optionally only some labels; titled with the label.
 
     Offsets that no longer fit the text (a stale tag) are dropped rather than marking the wrong words.
     """

@@ -1,4 +1,4 @@
-"""`ingest.fetch` against a local HTTP server on 127.0.0.1 (never the internet), plus the real mirror folder."""
+"""`crosswalk.ingest.fetch` against a local HTTP server on 127.0.0.1 (never the internet), plus the real mirror folder."""
 
 from __future__ import annotations
 
@@ -13,11 +13,10 @@ from pathlib import Path
 import pytest
 
 from crosswalk.errors import ConfigError, SourceError
-from ingest import fetch as fetch_module
-from ingest.fetch import FetchStatus, cache_manifest, current_path, detect_format, fetch_sources
-from ingest.models import Source
+from crosswalk.ingest import fetch as fetch_module
+from crosswalk.ingest.fetch import FetchStatus, cache_manifest, current_path, detect_format, fetch_sources
+from crosswalk.ingest.models import Source
 
-CORPUS = Path(__file__).resolve().parents[1] / ".." / "shared" / "corpus"
 
 PDF_V1 = b"%PDF-1.7\n% version one of a test document\n" + b"x" * 2000
 PDF_V2 = b"%PDF-1.7\n% version two of a test document\n" + b"y" * 2500
@@ -397,12 +396,11 @@ def test_mirror_file_with_wrong_checksum_fails(tmp_path):
     assert version_files(tmp_path / "cache", "A") == []
 
 
-@pytest.mark.skipif(not (CORPUS / "manifest.csv").is_file(), reason="needs ../shared/corpus")
-def test_real_mirror_copies_every_manifest_document_with_its_checksum(tmp_path):
-    from ingest.sources import load_manifest
+def test_real_mirror_copies_every_manifest_document_with_its_checksum(tmp_path, corpus_dir):
+    from crosswalk.ingest.sources import load_manifest
 
-    sources = load_manifest(CORPUS)
-    report = fetch_sources(sources, tmp_path, mirror=CORPUS, **FAST)
+    sources = load_manifest(corpus_dir)
+    report = fetch_sources(sources, tmp_path, mirror=corpus_dir, **FAST)
     assert report.ok, report.summary()
     assert report.counts() == {"copied": len(sources)}
     view = cache_manifest(tmp_path, sources)
@@ -410,7 +408,7 @@ def test_real_mirror_copies_every_manifest_document_with_its_checksum(tmp_path):
     for (listed, path), original in zip(view, sources):
         assert sha(path.read_bytes()) == original.sha256 == listed.sha256
         assert path.suffix == "." + original.format
-    assert fetch_sources(sources, tmp_path, mirror=CORPUS, **FAST).counts() == {"unchanged": len(sources)}
+    assert fetch_sources(sources, tmp_path, mirror=corpus_dir, **FAST).counts() == {"unchanged": len(sources)}
 
 
 # --- many sources -----------------------------------------------------------------------------------------

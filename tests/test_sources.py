@@ -1,4 +1,4 @@
-"""corpus/sources.csv against the mirror's manifest, and `ingest.sources`' checks of bad catalogues."""
+"""corpus/sources.csv against the mirror's manifest, and `crosswalk.ingest.sources`' checks of bad catalogues."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from crosswalk.errors import ConfigError
-from ingest.models import DocType, Jurisdiction, Source
-from ingest.sources import (
+from crosswalk.ingest.models import DocType, Jurisdiction, Source
+from crosswalk.ingest.sources import (
     SOURCE_COLUMNS,
     SOURCES_CSV,
     format_of,
@@ -39,10 +39,9 @@ EXTRA = {  # id -> the official URL it must have (the documents the mirror lacks
 
 
 @pytest.fixture(scope="module")
-def corpus() -> Path:
-    if not (CORPUS / "manifest.csv").is_file():
-        pytest.skip("needs the shared corpus at ../shared/corpus")
-    return CORPUS
+def corpus(corpus_dir) -> Path:
+    """The shared corpus mirror (conftest's `corpus_dir` fails the run when it is missing)."""
+    return corpus_dir
 
 
 @pytest.fixture(scope="module")

@@ -9,11 +9,10 @@ mark (a cover page) and spans the splitter deliberately leaves out (a table of c
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from typing import Iterator, Sequence
+from typing import Sequence
 
-from ingest.models import RawUnit, SplitResult
+from crosswalk.ingest.models import RawUnit, SplitResult
 
 
 @dataclass(frozen=True)
@@ -122,11 +121,3 @@ def uncovered(text: str, result: SplitResult) -> list[tuple[int, int]]:
     if text[pos:].strip():
         gaps.append((pos, len(text)))
     return gaps
-
-
-def numbered_paragraph_marks(text: str, pattern: re.Pattern, citation_of) -> Iterator[tuple[int, str]]:
-    """(offset, citation) for each line matching `pattern`, citation built by `citation_of(match)`."""
-    for ln in lines(text):
-        m = pattern.match(ln.text)
-        if m:
-            yield ln.start + (len(ln.text) - len(ln.text.lstrip())), citation_of(m)

@@ -1,0 +1,61 @@
+"""Vocabularies shared by every layer: how two provisions relate (OLIR) and why a reviewer says so.
+
+They sit in the foundation so that review (which records decisions), evaluation (which scores against them)
+and the app can all use them without importing one another.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from crosswalk.errors import ConfigError
+
+
+class Relationship(str, Enum):
+    """How the left (focal) provision relates to the right (reference) one — NIST IR 8278A (OLIR) set theory
+    relationships, as in OSCAL mapping, plus `unsure` for the reviewer's own queue.
+
+    - ``equal``: the two provisions require the same thing.
+    - ``subset-of``: the left provision is narrower: everything it requires, the right one requires too.
+    - ``superset-of``: the left provision is broader.
+    - ``intersects-with``: they overlap, each requiring something the other does not.
+    - ``not-related``: no meaningful overlap.
+    - ``unsure``: not decided yet; kept so the pair comes back.
+    """
+
+    EQUAL = "equal"
+    SUBSET_OF = "subset-of"
+    SUPERSET_OF = "superset-of"
+    INTERSECTS_WITH = "intersects-with"
+    NOT_RELATED = "not-related"
+    UNSURE = "unsure"
+
+    @property
+    def is_counterpart(self) -> bool:
+        """True for the relationships that make the right provision a counterpart of the left one."""
+        return self in (Relationship.EQUAL, Relationship.SUBSET_OF, Relationship.SUPERSET_OF,
+                        Relationship.INTERSECTS_WITH)
+
+    @classmethod
+    def parse(cls, value: str) -> "Relationship":
+        try:
+            return cls(str(value).strip().lower())
+        except ValueError:
+            allowed = ", ".join(r.value for r in cls)
+            raise ConfigError(f"unknown relationship {value!r}: use one of {allowed}") from None
+
+
+class Rationale(str, Enum):
+    """Why the reviewer sees the relationship (OLIR): the same words, the same meaning, or the same effect."""
+
+    SYNTACTIC = "syntactic"
+    SEMANTIC = "semantic"
+    FUNCTIONAL = "functional"
+
+    @classmethod
+    def parse(cls, value: str) -> "Rationale":
+        try:
+            return cls(str(value).strip().lower())
+        except ValueError:
+            allowed = ", ".join(r.value for r in cls)
+            raise ConfigError(f"unknown rationale {value!r}: use one of {allowed}") from None
