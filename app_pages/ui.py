@@ -6,17 +6,22 @@ what to show; these helpers only lay it out.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import streamlit as st
 
 from crosswalk.errors import CrosswalkError
 from crosswalk.workspace import ENV_VAR, Workspace
 
+# absolute paths: the app runs from the repository's app.py or from the installed package's app_pages/app.py.
+# No page module may share a name with a package (`crosswalk`): Streamlit puts the script's folder first on
+# sys.path.
+_HERE = Path(__file__).resolve().parent
 PAGES = {
-    "search": "app_pages/search.py",
-    "review": "app_pages/review.py",
-    "crosswalk": "app_pages/crosswalk.py",
-    "evaluation": "app_pages/evaluation.py",
+    "search": str(_HERE / "search.py"),
+    "review": str(_HERE / "review.py"),
+    "crosswalk": str(_HERE / "crosswalk_table.py"),
+    "evaluation": str(_HERE / "evaluation.py"),
 }
 
 

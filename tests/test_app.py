@@ -286,7 +286,7 @@ def test_decision_saved_on_review_page_appears_on_crosswalk_page_and_in_export(w
     history = at.table[0].value
     assert list(history["relationship"]) == ["equal"] and list(history["note"]) == ["Both ban paying yield to holders"]
 
-    at.switch_page("app_pages/crosswalk.py").run()
+    at.switch_page("app_pages/crosswalk_table.py").run()
     no_errors(at)
     table = at.dataframe[0].value
     row = table[table["note"] == "Both ban paying yield to holders"]
