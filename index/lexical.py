@@ -22,10 +22,9 @@ The tokenizer (`tokenize`), used for both documents and queries so the two alway
 6. Stemming of alphabetic words with the Snowball English stemmer (Porter2, via PyStemmer, as bm25s
    recommends). It never touches tokens with digits, so citations stay exact. "registering", "registered" and
    "registers" meet (`regist`), as do "redeems" and "redeemed"; the price is that "regulated" and "regulation"
-   also meet. Measured on the dev half of the gold (`evaluation/gold`), BM25 alone: nDCG@10 0.713 and Recall@10
-   0.741 with Snowball against 0.684 and 0.691 with Harman's S-stemmer ("How effective is suffixing?", JASIS
-   1991; plurals only), which `s_stem` still provides for `crosswalk.index.expansion`'s phrase matching. The stemmer's
-   version is saved with the index (`tokenizer_version`).
+   also meet (the comparison with Harman's plural-only S-stemmer is in docs/experiments.md; `s_stem` still
+   provides it for `crosswalk.index.expansion`'s phrase matching). The stemmer's version is saved with the
+   index (`tokenizer_version`).
 
 Example:
     >>> tokenize("Section 5318(h) of the e-money rules in CASS 16.2.13R")
@@ -253,9 +252,7 @@ class LexicalIndex:
 
         This is how `like` turns a whole provision into a query: its first few hundred tokens are mostly words
         every provision shares ("shall", "issuer", "ensure"), so BM25 matches on boilerplate; its key terms
-        are what makes it about rehypothecation or redemption fees. On the dev half of the gold pairs, 30 key
-        terms of the provision and its descendants gave Recall@10 0.544 against 0.426 for the first 256
-        tokens of the provision alone.
+        are what makes it about rehypothecation or redemption fees (docs/experiments.md has the comparison).
 
         Example:
             >>> lex = LexicalIndex.build(["custody of client assets", "client money", "client assets rules"])

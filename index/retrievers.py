@@ -40,18 +40,13 @@ if TYPE_CHECKING:  # pragma: no cover
 RETRIEVERS = ("bm25", "dense", "hybrid")
 MAX_QUERY_CHARS = 10_000
 MAX_K = 1_000
-LIKE_KEY_TERMS = 30  # BM25 "like" queries: the 30 key terms of the provision and its descendants (tuned on dev)
-# RRF's k for the hybrid retriever, tuned on the dev half of the gold (with query expansion on): 10 scored
-# nDCG@10 0.718 against 0.687 for Cormack et al.'s 60 (index.fusion.RRF_K) (5: 0.722, 20: 0.702, 100: 0.683)
-# and pair nDCG@10 0.322 against 0.307; on the test half 0.666 against 0.646. A smaller k lets a provision
-# ranked first by either retriever weigh more, which suits citation-heavy legal queries.
+# Tuned on the gold's dev half; what was tried and scored is in docs/experiments.md.
+LIKE_KEY_TERMS = 30  # BM25 "like" queries: the 30 key terms of the provision and its descendants
+# RRF's k for the hybrid retriever: smaller than Cormack et al.'s 60 (index.fusion.RRF_K), so that a provision
+# ranked first by either retriever weighs more, which suits citation-heavy legal queries.
 HYBRID_RRF_K = 10
-# RRF weights of the hybrid retriever, tuned on the dev half with the Snowball tokenizer and key-term `like`:
-# BM25 counting 1.5 times dense scored queries nDCG@10 0.743 / Recall@10 0.757 against 0.726 / 0.749 for equal
-# weights, and pairs Recall@10 0.603 against 0.544 (2.0: no better). BM25 is the stronger of the two here:
-# legal queries name terms of art that a general-purpose 384-dimension model blurs.
-HYBRID_WEIGHTS = {"bm25": 1.5, "dense": 1.0}
-LIKE_EXPANSION_WEIGHT = 0.5  # of EXPANSION_WEIGHT, for `like`: a whole provision names many groups (dev: 0.5 > 1.0)
+HYBRID_WEIGHTS = {"bm25": 1.5, "dense": 1.0}  # RRF weights of the hybrid retriever: BM25 counts 1.5 times dense
+LIKE_EXPANSION_WEIGHT = 0.5  # of EXPANSION_WEIGHT, for `like`: a whole provision names many vocabulary groups
 LIKE_EXPANSION_WORDS = 400  # `like` translates the vocabulary of the first 400 words of a provision and its subtree
 EXPANSION_WEIGHT = 1.0  # BM25 weight of the terms query expansion adds, relative to the user's own words
 
