@@ -312,9 +312,11 @@ def test_label_kinds(label, kinds):
     assert eu.label_kinds(label) == kinds
 
 
-def test_roman_numerals():
-    assert [eu.roman_value(r) for r in ("i", "iv", "ix", "xii", "xl")] == [1, 4, 9, 12, 40]
-    assert eu.is_roman("xiv") and not eu.is_roman("ab") and not eu.is_roman("")
+def test_roman_sub_points():
+    assert [eu.label_kinds(r) for r in ("iv", "xl", "cccxcix")] == [("roman",)] * 3
+    assert eu.next_label("roman", "xxxix") == "xl"
+    assert eu.label_kinds("cd") == ("alpha",)  # past the EU ceiling (399): a pair of letters
+    assert eu.label_kinds("iiv") == ()  # not a numeral, and three letters are never a point letter
 
 
 def test_sentence_case_keeps_acronyms():

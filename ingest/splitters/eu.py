@@ -48,6 +48,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from crosswalk.ingest.labels import EU as EU_LETTERS
+from crosswalk.ingest.labels import LETTER, NUMBER, ROMAN, Sequence, continuing, opening
 from crosswalk.ingest.models import Extracted, Jurisdiction, Source, SplitResult
 from crosswalk.ingest.splitters.base import Cut, Line, Mark, build, lines
 
@@ -75,7 +77,7 @@ PARAGRAPH_AFTER = re.compile(r"[.:;]$|[.;]’$")
 SHORT_LINE = 0.85  # a line shorter than this share of a full line can end a subparagraph
 MIN_ARTICLES = 5  # standalone `Article 1` … `Article 5` lines make a text an EU act without the formula
 
-ROMAN = re.compile(r"^(?=[ivxlc]+$)c{0,3}(xc|xl|l?x{0,3})(ix|iv|v?i{0,3})$")
+ROMAN_LIMIT = 399  # the highest sub-point numeral read (`(cccxcix)`); EU lists never come close
 
 
 def detect(source: Source, extracted: Extracted) -> bool:
@@ -105,73 +107,39 @@ def _article_run(text: str) -> int:
 # ---------------------------------------------------------------- labels
 
 
-def is_roman(label: str) -> bool:
-    """Whether a lower-case label is a roman numeral.
-
-    Examples: is_roman("iv") is True; is_roman("ii") is True; is_roman("a") is False; is_roman("") is False
-    """
-    return bool(label) and bool(ROMAN.match(label))
-
-
-def roman_value(label: str) -> int:
-    """The value of a lower-case roman numeral.
-
-    Examples: roman_value("iv") == 4; roman_value("xii") == 12
-    """
-    values = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100}
-    total = 0
-    for i, ch in enumerate(label):
-        v = values[ch]
-        total += -v if i + 1 < len(label) and values[label[i + 1]] > v else v
-    return total
-
-
-def _to_roman(n: int) -> str:
-    out = []
-    steps = ((100, "c"), (90, "xc"), (50, "l"), (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i"))
-    for value, sym in steps:
-        while n >= value:
-            out.append(sym)
-            n -= value
-    return "".join(out)
+#: EU lists: points `(a)` … `(z)`, `(aa)`, `(ab)`, …; sub-points `(i)`, `(ii)`, …; definitions `(1)`, `(2)`, …
+SEQUENCES = {"alpha": Sequence(LETTER, style=EU_LETTERS), "roman": Sequence(ROMAN, maximum=ROMAN_LIMIT),
+             "num": Sequence(NUMBER)}
+FIRST = {kind: seq.first for kind, seq in SEQUENCES.items()}
 
 
 def next_label(kind: str, label: str) -> str:
     """The label that follows `label` in a list of `kind` ("alpha", "roman" or "num").
 
-    EU lists run past (z) as (aa), (ab), …
-
-    Examples: next_label("alpha", "h") == "i"; next_label("alpha", "z") == "aa";
-    next_label("alpha", "af") == "ag"; next_label("roman", "iii") == "iv"; next_label("num", "9") == "10"
+    >>> next_label("alpha", "h"), next_label("alpha", "z"), next_label("alpha", "af")
+    ('i', 'aa', 'ag')
+    >>> next_label("roman", "iii"), next_label("num", "9")
+    ('iv', '10')
     """
-    if kind == "num":
-        return str(int(label) + 1)
-    if kind == "roman":
-        return _to_roman(roman_value(label) + 1)
-    if label == "z":
-        return "aa"
-    if len(label) == 2 and label[1] != "z":
-        return label[0] + chr(ord(label[1]) + 1)
-    return chr(ord(label[-1]) + 1) if len(label) == 1 else label + "a"
+    return SEQUENCES[kind].next(label)
 
 
 def label_kinds(label: str) -> tuple[str, ...]:
-    """The kinds of list a label can belong to; `i`, `v`, `x` are both letters and roman numerals.
+    """The kinds of list a label can belong to. `i`, `v`, `x` are both letters and roman numerals; a pair of
+    letters that reads as a roman numeral (`ii`, `iv`) is one, and three letters are only ever a numeral.
 
-    Examples: label_kinds("a") == ("alpha",); label_kinds("i") == ("alpha", "roman");
-    label_kinds("ii") == ("roman",); label_kinds("16") == ("num",)
+    >>> label_kinds("a"), label_kinds("i"), label_kinds("ii"), label_kinds("ab"), label_kinds("16")
+    (('alpha',), ('alpha', 'roman'), ('roman',), ('alpha',), ('num',))
     """
     if label.isdigit():
         return ("num",)
+    roman = label in SEQUENCES["roman"]
     kinds = []
-    if len(label) == 1 or (len(label) == 2 and not is_roman(label)):
+    if len(label) == 1 or (len(label) == 2 and not roman):
         kinds.append("alpha")
-    if is_roman(label):
+    if roman:
         kinds.append("roman")
     return tuple(kinds)
-
-
-FIRST = {"alpha": "a", "roman": "i", "num": "1"}
 
 
 def sentence_case(name: str, keep: set[str]) -> str:
@@ -509,25 +477,23 @@ class _Lists:
         """Where a label goes: (depth, kind) — depth = how many levels of the stack it keeps — or None if
         it does not continue any open list nor start a new one (a cross-reference, a restart)."""
         kinds = label_kinds(label)
-        continuing = [
-            (d, lv.kind)
-            for d, lv in enumerate(self.stack)
-            if lv.kind in kinds and next_label(lv.kind, lv.label) == label
-        ]
-        starting = [kind for kind in kinds if FIRST[kind] == label and all(lv.kind != kind for lv in self.stack)]
-        if continuing and starting:
+        path = self.open_levels()
+        depths = continuing(path, label, kinds, SEQUENCES)  # deepest first
+        starting = opening(path, label, kinds, SEQUENCES)
+        if depths and starting:
             # `(i)` after `(h)`: a ninth letter, or the first of sub-points? The next label tells.
             ahead = self.lookahead(k, end)
             if ahead is not None and ahead == next_label(starting[0], label):
                 return len(self.stack), starting[0]
-            d, kind = continuing[-1]
-            return d, kind
-        if continuing:
-            d, kind = continuing[-1]
-            return d, kind
+        if depths:
+            return depths[0], self.stack[depths[0]].kind
         if starting:
             return len(self.stack), starting[0]
         return None
+
+    def open_levels(self) -> list[tuple[str, str]]:
+        """The open levels as (kind, label), outermost first."""
+        return [(lv.kind, lv.label) for lv in self.stack]
 
     def point(self, k: int, label: str, end: int) -> bool:
         """Mark the point at body line k if its label fits; False if it does not."""
@@ -547,7 +513,7 @@ class _Lists:
         """A first label (`a`, `i`, `1`) of a kind already open, that continues no open list: a new list,
         not a sub-list (`(i)` after `(h)` whose sub-points ran `(i)`, `(ii)` is the ninth letter)."""
         kinds = label_kinds(label)
-        if any(lv.kind in kinds and next_label(lv.kind, lv.label) == label for lv in self.stack):
+        if continuing(self.open_levels(), label, kinds, SEQUENCES):
             return False
         return any(FIRST[kind] == label and any(lv.kind == kind for lv in self.stack) for kind in kinds)
 
