@@ -48,6 +48,7 @@ MAX_RULE_SKIP = 5
 #: `(i)` (Handbook numerals stay below xl).
 SEQUENCES = {"number": Sequence(NUMBER), "capital": Sequence(LETTER, upper=True), "letter": Sequence(LETTER),
              "roman": Sequence(ROMAN, maximum=39)}
+CAPITALS = SEQUENCES["capital"]  # the instrument's paragraphs `A.`, `B.` and its annexes `Annex A`, `Annex B`
 
 
 def label_kinds(label: str) -> list[str]:
@@ -184,13 +185,13 @@ class InstrumentReader:
                 self._appendix(j, end, number + 1)
                 return
             m = INSTRUMENT_ANNEX.match(t)
-            expected = chr(ord(book.letter) + 1) if book else "A"
+            expected = CAPITALS.next(book.letter) if book else CAPITALS.first
             if m and m.group(1) == expected:
                 book, j = self._instrument_annex(j, end, app, expected)
                 continue
             if book is None:
                 m = PREAMBLE_PARA.match(t)
-                expected = chr(ord("A") + preamble.last)
+                expected = CAPITALS.label(preamble.last + 1)
                 if m and t[0] == expected:
                     if self._unit(j, f"{app} para.{expected}", preamble, "paragraph"):
                         preamble.last += 1
