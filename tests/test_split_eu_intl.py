@@ -9,7 +9,7 @@ import pytest
 
 from crosswalk.ingest.models import Extracted, Source
 from crosswalk.ingest.readers import read
-from crosswalk.ingest.splitters import choose, eu, fsb
+from crosswalk.ingest.splitters import choose, eu, eu_lists, fsb
 from crosswalk.ingest.splitters import split as split_document
 from crosswalk.ingest.splitters.base import uncovered
 
@@ -300,7 +300,7 @@ class TestFsb:
      ("roman", "i", "ii"), ("roman", "iii", "iv"), ("roman", "viii", "ix"), ("num", "9", "10")],
 )
 def test_next_label(kind, label, following):
-    assert eu.next_label(kind, label) == following
+    assert eu_lists.next_label(kind, label) == following
 
 
 @pytest.mark.parametrize(
@@ -309,12 +309,14 @@ def test_next_label(kind, label, following):
      ("ab", ("alpha",)), ("xiv", ("roman",)), ("16", ("num",))],
 )
 def test_label_kinds(label, kinds):
-    assert eu.label_kinds(label) == kinds
+    assert eu_lists.label_kinds(label) == kinds
 
 
-def test_roman_numerals():
-    assert [eu.roman_value(r) for r in ("i", "iv", "ix", "xii", "xl")] == [1, 4, 9, 12, 40]
-    assert eu.is_roman("xiv") and not eu.is_roman("ab") and not eu.is_roman("")
+def test_roman_sub_points():
+    assert [eu_lists.label_kinds(r) for r in ("iv", "xl", "cccxcix")] == [("roman",)] * 3
+    assert eu_lists.next_label("roman", "xxxix") == "xl"
+    assert eu_lists.label_kinds("cd") == ("alpha",)  # past the EU ceiling (399): a pair of letters
+    assert eu_lists.label_kinds("iiv") == ()  # not a numeral, and three letters are never a point letter
 
 
 def test_sentence_case_keeps_acronyms():

@@ -26,8 +26,11 @@ def corpus_docs(corpus_dir):
     return out
 
 
-def test_all_fifteen_documents_are_listed(corpus_docs):
-    assert len(corpus_docs) == 15
+def test_every_document_of_the_mirror_is_listed_and_read(corpus_docs, corpus_dir):
+    files = {p.relative_to(corpus_dir).as_posix() for p in corpus_dir.rglob("*")
+             if p.is_file() and p.name not in ("manifest.csv", "README.md")}
+    assert sorted(src.file for src, _ in corpus_docs) == sorted(files)
+    assert all(extracted.text.strip() for _, extracted in corpus_docs)
 
 
 def test_every_character_lands_in_exactly_one_unit(corpus_docs):

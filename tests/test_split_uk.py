@@ -14,7 +14,7 @@ import pytest
 
 from crosswalk.ingest import readers, splitters
 from crosswalk.ingest.models import Extracted, Source
-from crosswalk.ingest.splitters import fca
+from crosswalk.ingest.splitters import fca, fca_instrument
 from crosswalk.ingest.splitters.base import uncovered
 
 CP_ID = "UK-FCA-CP25-14"
@@ -402,7 +402,7 @@ def test_text_without_chapters_gives_no_units():
     ],
 )
 def test_next_label(path, label, expected):
-    assert fca.next_label(path, label) == expected
+    assert fca_instrument.next_label(path, label) == expected
 
 
 @pytest.mark.parametrize(
@@ -422,7 +422,7 @@ def test_next_label(path, label, expected):
     ],
 )
 def test_glossary_term(entry, term):
-    assert fca.glossary_term(entry) == term
+    assert fca_instrument.glossary_term(entry) == term
 
 
 def test_toc_titles_read_both_layouts():

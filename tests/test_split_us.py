@@ -15,17 +15,8 @@ from crosswalk.ingest import readers, splitters
 from crosswalk.ingest.models import Extracted, Source
 from crosswalk.ingest.splitters import us_act, uscode
 from crosswalk.ingest.splitters.base import uncovered
-from crosswalk.ingest.splitters.us_act import (
-    ACT_ORDER,
-    Candidate,
-    is_next,
-    label_kinds,
-    options,
-    plain,
-    resolve,
-    roman_value,
-    title_case,
-)
+from crosswalk.ingest.splitters.us_act import plain, title_case
+from crosswalk.ingest.splitters.us_outline import ACT_ORDER, Candidate, is_next, label_kinds, options, resolve
 from crosswalk.ingest.splitters.uscode import label_title
 
 US_DOCS = {
@@ -534,9 +525,10 @@ def test_is_next(kind, prev, label, expected):
     assert is_next(kind, prev, label) is expected
 
 
-def test_roman_value():
-    values = [roman_value(x) for x in ("i", "iv", "ix", "xiv", "XXXIX", "iiv", "", "l")]
-    assert values == [1, 4, 9, 14, 39, None, None, None]
+def test_clause_numerals_stop_at_39():
+    assert label_kinds("xxxix") == ("lroman",) and label_kinds("XXXIX") == ("uroman",)
+    assert label_kinds("xl") == () and label_kinds("l") == ("lower",)  # `(l)` is the twelfth subsection
+    assert is_next("lroman", "xxxviii", "xxxix") and not is_next("lroman", "xxxix", "xl")
 
 
 @pytest.mark.parametrize(

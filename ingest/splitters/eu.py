@@ -41,6 +41,9 @@ Decisions a reader of the output should know:
   entirety …` to the first annex).
 - Annexes are split into parts and numbered points where the annex has them; a table (MiCA Annex IV) stays
   one unit.
+
+This module finds the document's structure; the paragraphs, points and subparagraphs inside an article or
+annex point are read in `eu_lists`.
 """
 
 from __future__ import annotations
@@ -50,17 +53,15 @@ from dataclasses import dataclass, field
 
 from crosswalk.ingest.models import Extracted, Jurisdiction, Source, SplitResult
 from crosswalk.ingest.splitters.base import Cut, Line, Mark, build, lines
+from crosswalk.ingest.splitters.eu_lists import ARTICLE, PARAGRAPH, PARAGRAPH_AFTER, POINT, POINT_AFTER, Article, Lists
 
 ENACTING = re.compile(r"^HA(?:VE|S) ADOPTED TH(?:IS|E PRESENT) (?:REGULATION|DIRECTIVE|DECISION)\b")
 CLOSING = re.compile(r"^This (?:Regulation|Directive|Decision) shall be binding in its entirety")
-ARTICLE = re.compile(r"^Article\s+(\d{1,3})\s*$")
 TITLE = re.compile(r"^TITLE\s+([IVXLC]+)\s*$")
 CHAPTER = re.compile(r"^CHAPTER\s+([IVXLC]+|\d{1,2})\s*$")
 SECTION = re.compile(r"^(?:SECTION|Section)\s+(\d{1,2})\s*$")
 ANNEX = re.compile(r"^ANNEX(?:\s+([IVXLC]+|\d{1,2}))?\s*$")
 PART = re.compile(r"^(?:Part|PART)\s+([A-Z]|[IVX]+|\d{1,2})\s*(?:[:.–-]\s*(.*))?$")
-PARAGRAPH = re.compile(r"^(\d{1,3})\.\s+\S")
-POINT = re.compile(r"^\(([a-z]{1,3}|\d{1,3})\)\s+\S")
 RECITAL = re.compile(r"^\((\d{1,3})\)\s+\S")
 # OJ footnotes print their number with inner spaces, `( 36 )`; recitals and points never do.
 FOOTNOTE = re.compile(r"^\(\s+\d{1,3}\s+\)\s")
@@ -69,13 +70,8 @@ OJ_HEADER = re.compile(
     r"^EN\s+(?:[LC]\s+\d+/\d+\s+Official Journal of the European Union\s+\d{1,2}\.\d{1,2}\.\d{4}"
     r"|\d{1,2}\.\d{1,2}\.\d{4}\s+Official Journal of the European Union\s+[LC]\s+\d+/\d+)\s*$"
 )
-# A point label follows a line that ends a lead-in or a previous point.
-POINT_AFTER = re.compile(r"(?:[;:.,—–-]|\band|\bor)$")
-PARAGRAPH_AFTER = re.compile(r"[.:;]$|[.;]’$")
 SHORT_LINE = 0.85  # a line shorter than this share of a full line can end a subparagraph
 MIN_ARTICLES = 5  # standalone `Article 1` … `Article 5` lines make a text an EU act without the formula
-
-ROMAN = re.compile(r"^(?=[ivxlc]+$)c{0,3}(xc|xl|l?x{0,3})(ix|iv|v?i{0,3})$")
 
 
 def detect(source: Source, extracted: Extracted) -> bool:
@@ -102,78 +98,6 @@ def _article_run(text: str) -> int:
     return expected - 1
 
 
-# ---------------------------------------------------------------- labels
-
-
-def is_roman(label: str) -> bool:
-    """Whether a lower-case label is a roman numeral.
-
-    Examples: is_roman("iv") is True; is_roman("ii") is True; is_roman("a") is False; is_roman("") is False
-    """
-    return bool(label) and bool(ROMAN.match(label))
-
-
-def roman_value(label: str) -> int:
-    """The value of a lower-case roman numeral.
-
-    Examples: roman_value("iv") == 4; roman_value("xii") == 12
-    """
-    values = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100}
-    total = 0
-    for i, ch in enumerate(label):
-        v = values[ch]
-        total += -v if i + 1 < len(label) and values[label[i + 1]] > v else v
-    return total
-
-
-def _to_roman(n: int) -> str:
-    out = []
-    steps = ((100, "c"), (90, "xc"), (50, "l"), (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i"))
-    for value, sym in steps:
-        while n >= value:
-            out.append(sym)
-            n -= value
-    return "".join(out)
-
-
-def next_label(kind: str, label: str) -> str:
-    """The label that follows `label` in a list of `kind` ("alpha", "roman" or "num").
-
-    EU lists run past (z) as (aa), (ab), …
-
-    Examples: next_label("alpha", "h") == "i"; next_label("alpha", "z") == "aa";
-    next_label("alpha", "af") == "ag"; next_label("roman", "iii") == "iv"; next_label("num", "9") == "10"
-    """
-    if kind == "num":
-        return str(int(label) + 1)
-    if kind == "roman":
-        return _to_roman(roman_value(label) + 1)
-    if label == "z":
-        return "aa"
-    if len(label) == 2 and label[1] != "z":
-        return label[0] + chr(ord(label[1]) + 1)
-    return chr(ord(label[-1]) + 1) if len(label) == 1 else label + "a"
-
-
-def label_kinds(label: str) -> tuple[str, ...]:
-    """The kinds of list a label can belong to; `i`, `v`, `x` are both letters and roman numerals.
-
-    Examples: label_kinds("a") == ("alpha",); label_kinds("i") == ("alpha", "roman");
-    label_kinds("ii") == ("roman",); label_kinds("16") == ("num",)
-    """
-    if label.isdigit():
-        return ("num",)
-    kinds = []
-    if len(label) == 1 or (len(label) == 2 and not is_roman(label)):
-        kinds.append("alpha")
-    if is_roman(label):
-        kinds.append("roman")
-    return tuple(kinds)
-
-
-FIRST = {"alpha": "a", "roman": "i", "num": "1"}
-
-
 def sentence_case(name: str, keep: set[str]) -> str:
     """An all-capitals heading in sentence case, keeping the words in `keep` (acronyms) as printed.
 
@@ -195,14 +119,6 @@ def sentence_case(name: str, keep: set[str]) -> str:
 
 
 # ---------------------------------------------------------------- the walk
-
-
-@dataclass
-class _Level:
-    kind: str  # alpha, roman, num
-    label: str
-    citation: str
-
 
 @dataclass
 class _Body:
@@ -375,7 +291,7 @@ class _Walker:
                 self.mark(k, f"art.{number}", parent=outer[0] if outer else None, kind="article",
                           heading_path=path, title=title)
                 stop = self._next_structure(nxt, end, expected, levels, seen)
-                _Article(self, f"art.{number}", path).walk(nxt, stop)
+                Article(self, f"art.{number}", path).walk(nxt, stop)
                 k = stop
                 continue
             k += 1
@@ -454,7 +370,7 @@ class _Walker:
         container, container_path = annex, path
         expected = 1
         parts_seen: set[str] = set()
-        lists: _Lists | None = None
+        lists: Lists | None = None
         for k in range(begin, end):
             s = self.line(k)
             m_part = PART.match(s)
@@ -471,7 +387,7 @@ class _Walker:
                 cite = f"{container} point.{expected}"
                 self.mark(k, cite, parent=container, kind="point", heading_path=container_path)
                 expected += 1
-                lists = _Lists(self, cite, container_path)
+                lists = Lists(self, cite, container_path)
                 continue
             m_point = POINT.match(s)
             if lists is not None and m_point and POINT_AFTER.search(self.line(k - 1)):
@@ -482,141 +398,6 @@ class _Walker:
             return True
         s = self.line(k)
         return bool(PARAGRAPH_AFTER.search(s)) or not any(c.islower() for c in s) or bool(PART.match(s))
-
-
-class _Lists:
-    """Nested lists of points under one container (a paragraph, subparagraph, article or annex point)."""
-
-    def __init__(self, walker: _Walker, container: str, path: tuple[str, ...]):
-        self.w = walker
-        self.container = container
-        self.path = path
-        self.stack: list[_Level] = []
-        self.last_mark_line: int | None = None
-
-    def lookahead(self, k: int, end: int) -> str | None:
-        """The label of the next point after body line k, before `end`."""
-        for j in range(k + 1, end):
-            s = self.w.line(j)
-            if PARAGRAPH.match(s) or ARTICLE.match(s):
-                return None
-            m = POINT.match(s)
-            if m and POINT_AFTER.search(self.w.line(j - 1)):
-                return m.group(1)
-        return None
-
-    def place(self, label: str, k: int, end: int) -> tuple[int, str] | None:
-        """Where a label goes: (depth, kind) — depth = how many levels of the stack it keeps — or None if
-        it does not continue any open list nor start a new one (a cross-reference, a restart)."""
-        kinds = label_kinds(label)
-        continuing = [
-            (d, lv.kind)
-            for d, lv in enumerate(self.stack)
-            if lv.kind in kinds and next_label(lv.kind, lv.label) == label
-        ]
-        starting = [kind for kind in kinds if FIRST[kind] == label and all(lv.kind != kind for lv in self.stack)]
-        if continuing and starting:
-            # `(i)` after `(h)`: a ninth letter, or the first of sub-points? The next label tells.
-            ahead = self.lookahead(k, end)
-            if ahead is not None and ahead == next_label(starting[0], label):
-                return len(self.stack), starting[0]
-            d, kind = continuing[-1]
-            return d, kind
-        if continuing:
-            d, kind = continuing[-1]
-            return d, kind
-        if starting:
-            return len(self.stack), starting[0]
-        return None
-
-    def point(self, k: int, label: str, end: int) -> bool:
-        """Mark the point at body line k if its label fits; False if it does not."""
-        placed = self.place(label, k, end)
-        if placed is None:
-            return False
-        depth, kind = placed
-        del self.stack[depth:]
-        parent = self.stack[-1].citation if self.stack else self.container
-        cite = f"{parent}({label})"
-        self.w.mark(k, cite, parent=parent, kind="point", heading_path=self.path)
-        self.stack.append(_Level(kind, label, cite))
-        self.last_mark_line = k
-        return True
-
-    def restarts(self, label: str) -> bool:
-        """A first label (`a`, `i`, `1`) of a kind already open, that continues no open list: a new list,
-        not a sub-list (`(i)` after `(h)` whose sub-points ran `(i)`, `(ii)` is the ninth letter)."""
-        kinds = label_kinds(label)
-        if any(lv.kind in kinds and next_label(lv.kind, lv.label) == label for lv in self.stack):
-            return False
-        return any(FIRST[kind] == label and any(lv.kind == kind for lv in self.stack) for kind in kinds)
-
-
-class _Article:
-    """Paragraphs, points and subparagraphs of one article."""
-
-    def __init__(self, walker: _Walker, citation: str, path: tuple[str, ...]):
-        self.w = walker
-        self.article = citation
-        self.path = path
-        self.paragraph = 0
-        self.para_cite = citation  # the paragraph, or the article while it has no numbered paragraph
-        self.subpara = 1
-        self.split_subparas = False  # a subparagraph unit was made in this paragraph: later ones get units
-        self.lists = _Lists(walker, citation, path)
-
-    def _open_paragraph(self, k: int, number: int) -> None:
-        self.paragraph = number
-        self.para_cite = f"{self.article}({number})"
-        self.w.mark(k, self.para_cite, parent=self.article, kind="paragraph", heading_path=self.path)
-        self.subpara = 1
-        self.split_subparas = False
-        self.lists = _Lists(self.w, self.para_cite, self.path)
-
-    def _open_subparagraph(self, k: int) -> None:
-        cite = f"{self.para_cite} subpara.{self.subpara}"
-        self.w.mark(k, cite, parent=self.para_cite, kind="subparagraph", heading_path=self.path)
-        self.split_subparas = True
-        self.lists = _Lists(self.w, cite, self.path)
-
-    def walk(self, begin: int, end: int) -> None:
-        w = self.w
-        for k in range(begin, end):
-            s = w.line(k)
-            prev = w.line(k - 1) if k > 0 else ""
-            m_para = PARAGRAPH.match(s)
-            if m_para and int(m_para.group(1)) == self.paragraph + 1 and (
-                PARAGRAPH_AFTER.search(prev) or k == begin
-            ):
-                self._open_paragraph(k, self.paragraph + 1)
-                continue
-            m_point = POINT.match(s)
-            if m_point and POINT_AFTER.search(prev):
-                label = m_point.group(1)
-                if self.lists.restarts(label):
-                    self.subpara += 1
-                    self._open_subparagraph(self._subparagraph_start(k))
-                if self.lists.point(k, label, end):
-                    continue
-            if not s[:1].isupper() or not prev.endswith("."):
-                continue
-            if self.lists.stack:
-                # A capital after a point that ends with a full stop: the list is over, a subparagraph follows.
-                self.subpara += 1
-                self._open_subparagraph(k)
-            elif len(prev) < w.short:
-                self.subpara += 1
-                if self.split_subparas:
-                    self._open_subparagraph(k)
-
-    def _subparagraph_start(self, k: int) -> int:
-        """Where the subparagraph that introduces a restarted list begins: the last line after the previous
-        point that starts a sentence after a full stop, else the list's first line."""
-        last = self.lists.last_mark_line
-        for j in range(k - 1, (last if last is not None else k - 1), -1):
-            if self.w.line(j)[:1].isupper() and self.w.line(j - 1).endswith("."):
-                return j
-        return k
 
 
 def split(extracted: Extracted) -> SplitResult:

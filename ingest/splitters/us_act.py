@@ -1,16 +1,7 @@
 """US Acts, public laws, bills and executive orders: `SEC. 4.` … `(a)` … `(11)` -> `sec.4(a)(11)`.
 
-An Act nests its units as subsection `(a)` › paragraph `(1)` › subparagraph `(A)` › clause `(i)` ›
-subclause `(I)` › item `(aa)` › subitem `(AA)`; an executive order as subsection `(a)` › paragraph `(i)` ›
-subparagraph `(A)` › clause `(1)`. A section may start at any of these levels (`SEC. 2. DEFINITIONS.` starts
-with `(1)`), but below that each level holds the next kind of label, so a label is read as one of:
-
-- the next label at a level already open (`(j)` after `(i)` among subsections, `(12)` after `(11)`), or
-- the first label of the next deeper level (`(A)` under `(11)`).
-
-Letters that are also roman numerals (`(i)`, `(v)`, `(x)`, `(I)`, `(V)`) can fit both ways: `(i)` after
-`(h)` and `(2)(B)` may be subsection (i) or clause (i) of `(B)`. The labels that follow decide (`(ii)` next
-means a clause; `(1)` or `(j)` next means a subsection); on a tie the deeper reading wins.
+Which label opens a unit at which level (subsection `(a)` › paragraph `(1)` › subparagraph `(A)` › …) is
+decided in `us_outline`, shared with the US Code splitter.
 
 Labels count only at the start of a line (and, in an executive order, a first `(a)` that runs on from the
 section heading or a lead-in: `Sec. 5. Measures to Protect….  (a)`). What is not a label: a label followed
@@ -29,8 +20,8 @@ Left out on purpose (reported in `excluded`): the enacting clause before the fir
 the approval line or the President's signature block at the end (`signature`), and the slip law's
 legislative-history box when the PDF reader leaves it in the body (`legislative history`).
 
-The label machinery (`label_kinds`, `is_next`, `options`, `resolve`, `outline_marks`, `title_case`) is shared
-with `uscode`, which reads the cleaner US Code text with `lenient=True`.
+`title_case` is shared with `uscode`, as is the label machinery in `us_outline` (which `uscode` reads with
+`lenient=True`).
 """
 
 from __future__ import annotations
@@ -38,298 +29,20 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
-from typing import Sequence
 
+from crosswalk.ingest import labels
 from crosswalk.ingest.models import Extracted, Source, SplitResult
 from crosswalk.ingest.splitters.base import Cut, Mark, build, lines
-
-# ---------------------------------------------------------------------------------------------------------
-# Labels
-
-LOWER, ARABIC, UPPER, LROMAN, UROMAN, ITEM, SUBITEM = "lower", "arabic", "upper", "lroman", "uroman", "item", "subitem"
-
-#: Label kinds from the outermost to the innermost level, as Acts and the US Code nest them.
-ACT_ORDER = (LOWER, ARABIC, UPPER, LROMAN, UROMAN, ITEM, SUBITEM)
-#: Executive orders: subsection (a), paragraph (i), subparagraph (A), clause (1).
-EO_ORDER = (LOWER, LROMAN, UPPER, ARABIC)
-
-ACT_KINDS = {
-    LOWER: "subsection",
-    ARABIC: "paragraph",
-    UPPER: "subparagraph",
-    LROMAN: "clause",
-    UROMAN: "subclause",
-    ITEM: "item",
-    SUBITEM: "subitem",
-}
-EO_KINDS = {LOWER: "subsection", LROMAN: "paragraph", UPPER: "subparagraph", ARABIC: "clause"}
-
-FIRST = {LOWER: "a", ARABIC: "1", UPPER: "A", LROMAN: "i", UROMAN: "I", ITEM: "aa", SUBITEM: "AA"}
-
-ROMAN = re.compile(r"^(x{0,3})(ix|iv|v?i{0,3})$")
-ARABIC_LABEL = re.compile(r"^(\d{1,3})([A-Z]{0,2})$")
-ROMAN_VALUES = {"i": 1, "v": 5, "x": 10}
-
-
-def roman_value(label: str) -> int | None:
-    """The value of a roman numeral up to 39 in either case, else None.
-
-    Example: roman_value("iv") == 4; roman_value("XII") == 12; roman_value("iiv") is None; roman_value("") is None
-    """
-    low = label.lower()
-    if not low or not ROMAN.match(low):
-        return None
-    total = 0
-    for i, ch in enumerate(low):
-        value = ROMAN_VALUES[ch]
-        total += -value if i + 1 < len(low) and ROMAN_VALUES[low[i + 1]] > value else value
-    return total
-
-
-def _doubled(label: str) -> bool:
-    return len(label) == 2 and label[0] == label[1] and label.isalpha()
-
-
-def label_kinds(label: str) -> tuple[str, ...]:
-    """The kinds a label can be, by its form alone.
-
-    Examples: label_kinds("a") == ("lower",); label_kinds("i") == ("lower", "lroman");
-    label_kinds("ii") == ("lroman", "item"); label_kinds("11") == ("arabic",); label_kinds("40C") == ("arabic",);
-    label_kinds("V") == ("upper", "uroman"); label_kinds("AA") == ("upper", "subitem"); label_kinds("ab") == ()
-    """
-    if ARABIC_LABEL.match(label):
-        return (ARABIC,)
-    if not label.isalpha() or not (label.islower() or label.isupper()):
-        return ()  # a label is letters of one case: `(Iv)` is nothing
-    kinds: list[str] = []
-    if len(label) == 1 and label.islower():
-        kinds.append(LOWER)
-    if len(label) == 1 and label.isupper():
-        kinds.append(UPPER)
-    if roman_value(label) is not None:
-        kinds.append(LROMAN if label.islower() else UROMAN)
-    if _doubled(label):
-        kinds.append(ITEM if label.islower() else UPPER)
-        if label.isupper():
-            kinds.append(SUBITEM)
-    return tuple(dict.fromkeys(kinds))
-
-
-def is_first(kind: str, label: str) -> bool:
-    """Whether `label` opens a level of `kind`.
-
-    Example: is_first("lroman", "i") is True; is_first("upper", "B") is False
-    """
-    return FIRST[kind] == label
-
-
-def is_next(kind: str, prev: str, label: str) -> bool:
-    """Whether `label` follows `prev` at a level of `kind`, inserted labels included.
-
-    Examples: is_next("lower", "h", "i") is True; is_next("arabic", "11", "12") is True;
-    is_next("arabic", "40", "40A") is True; is_next("arabic", "40B", "41") is True;
-    is_next("lroman", "iv", "v") is True; is_next("upper", "Z", "AA") is True; is_next("item", "aa", "bb") is True;
-    is_next("arabic", "2", "4") is False
-    """
-    if kind == ARABIC:
-        a, b = ARABIC_LABEL.match(prev), ARABIC_LABEL.match(label)
-        if not a or not b:
-            return False
-        (pn, ps), (ln, ls) = (int(a.group(1)), a.group(2)), (int(b.group(1)), b.group(2))
-        if ln == pn + 1 and not ls:
-            return True
-        return ln == pn and ls == _next_suffix(ps)
-    if kind in (LROMAN, UROMAN):
-        pv, lv = roman_value(prev), roman_value(label)
-        return pv is not None and lv is not None and lv == pv + 1 and (label.islower() == (kind == LROMAN))
-    if kind == LOWER:
-        return len(prev) == len(label) == 1 and prev.islower() and ord(label) == ord(prev) + 1 and label <= "z"
-    if kind == UPPER:
-        if len(prev) == len(label) == 1:
-            return prev.isupper() and label.isupper() and ord(label) == ord(prev) + 1
-        if prev == "Z":
-            return label == "AA"
-        return _doubled(prev) and _doubled(label) and prev.isupper() and ord(label[0]) == ord(prev[0]) + 1
-    if kind in (ITEM, SUBITEM):
-        same_case = prev.islower() == label.islower()
-        return _doubled(prev) and _doubled(label) and same_case and ord(label[0]) == ord(prev[0]) + 1
-    return False
-
-
-def _next_suffix(suffix: str) -> str:
-    """`""` -> `"A"`, `"A"` -> `"B"`, `"Z"` -> `"AA"`."""
-    if not suffix:
-        return "A"
-    if suffix[-1] == "Z":
-        return "A" * (len(suffix) + 1)
-    return suffix[:-1] + chr(ord(suffix[-1]) + 1)
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Resolving a section's labels into levels
-
-Path = tuple[tuple[str, str], ...]  # ((kind, label), …) from the section down
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """A label at a line start that may open a unit.
-
-    `start`: offset where the unit would start; `forced`: a kind the layout fixes (a US Code subsection
-    heading); `inline`: found inside a line (an executive order's `…:  (a) “Fintech firm”`), allowed only as
-    the first label of its section.
-    """
-
-    start: int
-    label: str
-    title: str = ""
-    forced: str | None = None
-    inline: bool = False
-
-
-LOOKAHEAD = 4  # how many following labels decide between two readings of a label
-MAX_GAP = 3  # lenient reading: a label may skip this many places at most (`(ff)` after `(dd)`, `(ee)` never enacted)
-
-
-def options(path: Path, cand: Candidate, order: Sequence[str], lenient: bool = False) -> list[Path]:
-    """The readings of `cand` after `path`, preferred first: a new deeper level, then the next label at an open
-    level from the deepest out. `lenient` (for clean sources such as the US Code, where every label starts its
-    own paragraph) adds, after those: a deeper level that skips one (`(15)` › `(i)`, as 15 U.S.C. 77b(a)(15)
-    is enacted), a label that skips a few places, and a titled label that repeats the last one (two
-    paragraphs `(80)` in 15 U.S.C. 78c(a)).
-
-    Example: [p[-1] for p in options((("lower", "h"), ("arabic", "2"), ("upper", "B")), Candidate(0, "i"), ACT_ORDER)]
-    == [("lroman", "i"), ("lower", "i")]
-    """
-    if cand.inline and path:
-        return []
-    if cand.forced:
-        return [((cand.forced, cand.label),)]
-    kinds = [k for k in label_kinds(cand.label) if k in order]
-    out: list[Path] = []
-    if not path:
-        out.extend(((k, cand.label),) for k in kinds if is_first(k, cand.label))
-        return out
-    depth = order.index(path[-1][0])
-    if depth + 1 < len(order) and order[depth + 1] in kinds and is_first(order[depth + 1], cand.label):
-        out.append(path + ((order[depth + 1], cand.label),))
-    for i in range(len(path) - 1, -1, -1):
-        kind, prev = path[i]
-        if kind in kinds and is_next(kind, prev, cand.label):
-            out.append(path[:i] + ((kind, cand.label),))
-    if lenient:
-        open_kinds = {k for k, _ in path}
-        for k in order[depth + 2 :]:
-            if k in kinds and is_first(k, cand.label) and k not in open_kinds:
-                out.append(path + ((k, cand.label),))
-        for i in range(len(path) - 1, -1, -1):
-            kind, prev = path[i]
-            if kind in kinds and 2 <= _distance(kind, prev, cand.label) <= MAX_GAP:
-                out.append(path[:i] + ((kind, cand.label),))
-        if cand.title:
-            for i in range(len(path) - 1, -1, -1):
-                if path[i][1] == cand.label:
-                    out.append(path[: i + 1])
-                    break
-    return out
-
-
-def _ordinal(kind: str, label: str) -> int | None:
-    """Position of a label in its kind's sequence (inserted labels such as `40A` share their number's)."""
-    if kind == ARABIC:
-        m = ARABIC_LABEL.match(label)
-        return int(m.group(1)) if m else None
-    if kind in (LROMAN, UROMAN):
-        return roman_value(label)
-    if len(label) == 1 and label.isalpha():
-        return ord(label.lower()) - ord("a") + 1
-    if _doubled(label):
-        return ord(label[0].lower()) - ord("a") + 27
-    return None
-
-
-def _distance(kind: str, prev: str, label: str) -> int:
-    a, b = _ordinal(kind, prev), _ordinal(kind, label)
-    return b - a if a is not None and b is not None else 0
-
-
-def _score(path: Path, following: Sequence[Candidate], order: Sequence[str], lenient: bool) -> int:
-    """How well the labels after a reading fit it: the nearer a label that fits, the more it counts; a label
-    that fits only by a lenient reading counts half."""
-    score = 0
-    for k, cand in enumerate(following[:LOOKAHEAD]):
-        strict = options(path, cand, order)
-        opts = strict or (options(path, cand, order, lenient=True) if lenient else [])
-        if opts:
-            score += (2 if strict else 1) << (LOOKAHEAD - k)
-            path = opts[0]
-    return score
-
-
-def resolve(cands: Sequence[Candidate], order: Sequence[str], lenient: bool = False) -> list[tuple[Candidate, Path]]:
-    """The candidates that are labels of the section's outline, each with its path from the section down.
-
-    Candidates that fit no level are left out (their text stays in the unit before them). Where a label can be
-    read more than one way, the reading under which the next few labels fit best wins; on a tie, the first
-    reading `options` gives.
-
-    Example: [(c.label, "".join(f"({l})" for _, l in p)) for c, p in resolve(
-    [Candidate(0, "a"), Candidate(1, "1"), Candidate(2, "3"), Candidate(3, "2"), Candidate(4, "b")], ACT_ORDER)]
-    == [("a", "(a)"), ("1", "(a)(1)"), ("2", "(a)(2)"), ("b", "(b)")]
-    """
-    accepted: list[tuple[Candidate, Path]] = []
-    path: Path = ()
-    for i, cand in enumerate(cands):
-        opts = options(path, cand, order, lenient)
-        if not opts:
-            continue
-        if len(opts) > 1:
-            following = cands[i + 1 :]
-            best = max(range(len(opts)), key=lambda j: (_score(opts[j], following, order, lenient), -j))
-            path = opts[best]
-        else:
-            path = opts[0]
-        accepted.append((cand, path))
-    return accepted
-
-
-def outline_marks(
-    prefix: str,
-    accepted: Sequence[tuple[Candidate, Path]],
-    kinds: dict[str, str],
-    section_path: tuple[str, ...],
-    seen: set[str],
-) -> list[Mark]:
-    """Marks for a section's resolved labels: citation, parent, kind, title, and a heading path that adds each
-    titled ancestor below the section (`(a) In General`).
-
-    A label that repeats one already cited (so in the enacted text: two subsections `(j)` in 15 U.S.C. 78o)
-    is cited with its occurrence, `78o(j)[2]`, and so are its descendants (`78o(j)[2](1)`). `seen` holds the
-    document's citations so far and is updated.
-
-    Example: [m.citation for m in outline_marks("sec.1", [(Candidate(5, "a"), (("lower", "a"),)),
-    (Candidate(9, "a", "Again"), (("lower", "a"),))], ACT_KINDS, ("Sec. 1.",), set())] == ["sec.1(a)", "sec.1(a)[2]"]
-    """
-    marks: list[Mark] = []
-    shown: list[str] = []  # each level's label as cited: `(j)` or `(j)[2]`
-    titles: list[str] = []
-    for cand, path in accepted:
-        depth = len(path) - 1
-        shown, titles = shown[:depth], titles[:depth]
-        parent = prefix + "".join(shown)
-        part = f"({path[-1][1]})"
-        citation = parent + part
-        n = 1
-        while citation in seen:
-            n += 1
-            citation = f"{parent}{part}[{n}]"
-        seen.add(citation)
-        shown.append(citation[len(parent) :])
-        ancestors = tuple(f"{shown[i]} {titles[i]}" for i in range(depth) if titles[i])
-        titles.append(cand.title)
-        marks.append(Mark(cand.start, citation, parent, section_path + ancestors, kinds[path[-1][0]], cand.title))
-    return marks
-
+from crosswalk.ingest.splitters.us_outline import (
+    ACT_KINDS,
+    ACT_ORDER,
+    EO_KINDS,
+    EO_ORDER,
+    ROMAN_MAX,
+    Candidate,
+    outline_marks,
+    resolve,
+)
 
 # ---------------------------------------------------------------------------------------------------------
 # Headings
@@ -373,7 +86,7 @@ def _title_word(word: str, first: bool) -> str:
     core = word.strip("(),;:’‘'\"")
     if core in KEEP_CASE:
         return word.replace(core, KEEP_CASE[core])
-    if core.isupper() and roman_value(core) is not None and (core != "I" or not first):
+    if core.isupper() and labels.is_roman(core, maximum=ROMAN_MAX) and (core != "I" or not first):
         return word  # a roman numeral: `TITLE II`
     if "." in core or any(ch.isdigit() for ch in core):
         return word

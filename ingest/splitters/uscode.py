@@ -4,7 +4,7 @@ Reads the Office of the Law Revision Counsel's text as plain text or Markdown: s
 (`# Title 31— MONEY AND FINANCE`, `## SUBTITLE IV— MONEY`, `### CHAPTER 53— …`, `SUBCHAPTER II— …`,
 `PART A— …`) set the heading path; `§ 5318. Compliance, exemptions, and summons authority` starts a section;
 labels at line starts open subsections `(a)` › paragraphs `(1)` › subparagraphs `(A)` › clauses `(i)` ›
-subclauses `(I)` › items `(aa)` › subitems `(AA)`, read with the same level rules as Acts (see `us_act`),
+subclauses `(I)` › items `(aa)` › subitems `(AA)`, read with the same level rules as Acts (see `us_outline`),
 so `(i)` after `(h)` is a subsection and `(i)` after `(A)` a clause. A subsection set as a Markdown heading
 (`###### (h) Anti-Money Laundering Programs.`) is a subsection whatever its letter.
 
@@ -23,7 +23,8 @@ import re
 
 from crosswalk.ingest.models import Extracted, Source, SplitResult
 from crosswalk.ingest.splitters.base import Cut, Mark, build, lines
-from crosswalk.ingest.splitters.us_act import ACT_KINDS, ACT_ORDER, LOWER, Candidate, outline_marks, resolve, title_case
+from crosswalk.ingest.splitters.us_act import title_case
+from crosswalk.ingest.splitters.us_outline import ACT_KINDS, ACT_ORDER, LOWER, Candidate, outline_marks, resolve
 
 SECTION_NUMBER = r"\d+[A-Za-z]*(?:[.\-–]\d+[A-Za-z]*)*"
 #: `§ 5318. Compliance…`, `#### § 77b. Definitions…`, `§§ 5327, 5328. Repealed.`, `§ 1022.210 Definitions.`
