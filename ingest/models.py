@@ -240,7 +240,9 @@ class RawUnit:
 
 @dataclass(frozen=True)
 class SplitResult:
-    """A splitter's answer: the units, and the spans it left out on purpose with the reason (`toc`, `cover`)."""
+    """A splitter's answer: the units, the spans it left out on purpose with the reason (`toc`, `cover`), and
+    a note on the source's quality that readers of the document should see (`show`, the app), or ""."""
 
     units: tuple[RawUnit, ...]
     excluded: tuple[tuple[int, int, str], ...] = ()
+    note: str = ""
