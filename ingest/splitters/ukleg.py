@@ -89,6 +89,36 @@ def grammatical(parts: list[str]) -> bool:
     return True
 
 
+def roman(part: str) -> int:
+    values = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100}
+    total = 0
+    for a, b in zip(part, part[1:] + " "):
+        v = values[a]
+        total += -v if b != " " and values[b] > v else v
+    return total
+
+
+def first_or_next(part: str, previous: str | None, level: int) -> bool:
+    """Whether `part` can be the first child at its level (`1`, `a`, `i`, `A`) or the one after `previous`
+    (`3` then `4` or `3A`; `b` then `c` or `ba`; `ii` then `iii`). A label out of sequence, such as `(aa)`
+    standing alone under an amending subsection, is quoted text.
+
+    >>> first_or_next("a", None, 2), first_or_next("aa", None, 2), first_or_next("4", "3", 1), first_or_next("iv", "iii", 3)
+    (True, False, True, True)
+    """
+    if previous is None:
+        return part in ("1", "a", "i", "A")
+    if level == 1:
+        (n, s), (m, t) = _number(part), _number(previous)
+        return (n == m + 1 and not s) or (n == m and s > t)
+    if level == 3:
+        return roman(part) == roman(previous) + 1
+    if len(part) == 1 and len(previous) == 1:
+        return ord(part) == ord(previous) + 1
+    return part.startswith(previous) and len(part) == len(previous) + 1 or (
+        len(part) == len(previous) and part[:-1] == previous[:-1] and ord(part[-1]) == ord(previous[-1]) + 1)
+
+
 def _number(part: str) -> tuple[int, str]:
     m = re.match(r"(\d+)([A-Z]*)", part)
     return (int(m.group(1)), m.group(2)) if m else (0, "")
@@ -122,6 +152,9 @@ class _Reader:
         self.dangling: list[str] = []
         self.max_section = 0
         self.schedule_parts = 0
+        self.last_child: dict[tuple, str] = {}  # (which top unit, *label parts) -> the last child's label
+        self.rejected: list[str] = []
+        self.top_gen = 0
         self.part_text = False  # a schedule Part's heading was the last thing read: its own text may follow
 
     def unique(self, citation: str) -> str:
@@ -265,6 +298,7 @@ class _Reader:
             ):
                 return
             self.top = parts[0]
+            self.top_gen = len(self.marks)
             self.inserting = None
         else:
             if parts[0] != self.top or not grammatical(parts):
@@ -275,6 +309,14 @@ class _Reader:
         parent = self.citation(own[:-1]) if len(own) > 1 else (f"sch.{self.schedule}" if self.in_schedules else None)
         if parent is not None and parent not in self.taken:
             return  # a child whose parent never opened: quoted text
+        if len(own) > 1:
+            level = 0
+            for p in own[1:]:
+                level = component_type(p, level)
+            if not first_or_next(own[-1], self.last_child.get((self.top_gen, *own[:-1])), level):
+                self.rejected.append(".".join(own))
+                return
+            self.last_child[(self.top_gen, *own[:-1])] = own[-1]
         self.unit = own
         kinds = SCHEDULE_KINDS if self.in_schedules else SECTION_KINDS
         kind = kinds[min(len(parts) - 1, len(kinds) - 1)]
