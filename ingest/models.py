@@ -88,6 +88,7 @@ class Source:
     sha256: str = ""
     mirrored: bool = True
     format: str = ""  # pdf, html, xml, md, txt; empty = from the file name
+    structured_url: str = ""  # the publisher's structured version (CLML XML), which `fetch` tries first
 
     def to_dict(self) -> dict:
         return asdict(self)

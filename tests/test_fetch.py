@@ -463,3 +463,44 @@ def test_non_http_url_fails_by_name(tmp_path):
 )
 def test_detect_format(head, ctype, name, expected):
     assert detect_format(head, ctype, name) == expected
+
+
+# --- a structured version preferred over the mirror's text extraction -----------------------------------------
+
+CLML_BYTES = b'<?xml version="1.0" encoding="UTF-8"?>\n<Legislation xmlns="http://www.legislation.gov.uk/namespaces/legislation"/>\n'
+
+
+def _act_with_structured_url(server, tmp_path, *replies):
+    from dataclasses import replace
+
+    mirror = tmp_path / "mirror"
+    (mirror / "uk").mkdir(parents=True)
+    text = b"Title: Example Act\nIdentifier: http://www.legislation.gov.uk/ukpga/2099/1\n"
+    (mirror / "uk" / "A.txt").write_bytes(text)
+    source = replace(src("A", server.route("/page", Reply(500)), sha256=sha(text), fmt="txt"),
+                     structured_url=server.route("/data.xml", *replies))
+    return source, mirror, text
+
+
+def test_structured_xml_is_preferred_to_the_mirror_when_the_network_allows(server, tmp_path):
+    source, mirror, _ = _act_with_structured_url(server, tmp_path, Reply(200, CLML_BYTES,
+                                                                          {"Content-Type": "application/xml"}))
+    result = fetch_sources([source], tmp_path / "cache", mirror=mirror, **FAST).results[0]
+    assert result.status is FetchStatus.DOWNLOADED and result.path.suffix == ".xml"
+    assert result.path.read_bytes() == CLML_BYTES and "listed sha256" not in result.reason
+    assert server.hits("/page") == []
+
+
+def test_structured_xml_unavailable_falls_back_to_the_mirror_and_says_why(server, tmp_path):
+    source, mirror, text = _act_with_structured_url(server, tmp_path, Reply(404))
+    result = fetch_sources([source], tmp_path / "cache", mirror=mirror, **FAST).results[0]
+    assert result.status is FetchStatus.COPIED and result.path.read_bytes() == text
+    assert result.reason.startswith("structured version unavailable (") and "404" in result.reason
+
+
+def test_catalogue_lists_the_clml_xml_for_fsma_2023():
+    from ingest.sources import load_sources, sources_by_id
+
+    fsma = sources_by_id(load_sources())["UK-UKPGA-2023-29-FSMA2023"]
+    assert fsma.structured_url == "https://www.legislation.gov.uk/ukpga/2023/29/data.xml"
+    assert fsma.file.endswith(".txt") and fsma.official_url == "https://www.legislation.gov.uk/ukpga/2023/29"
