@@ -305,8 +305,8 @@ def test_clml_reader_and_text_splitter_give_the_same_citations(tmp_path):
     from_clml = read_xml(xml)
     extracted = Extracted(text=TEXT, format="txt")
     src = Source(id="UK-EXAMPLE-2099", jurisdiction="UK")
-    assert ukleg.detect(src, extracted) is False  # too few labels for the corpus-sized rule ...
-    from_text = ukleg.split(extracted)  # ... but the splitter reads the fixture all the same
+    assert splitters.choose(src, extracted) == "ukleg"
+    from_text = splitters.split(src, extracted)
     clml_cites = [u.citation for u in from_clml.units]
     text_cites = [u.citation for u in from_text.units]
     assert text_cites == clml_cites

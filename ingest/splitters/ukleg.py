@@ -37,7 +37,7 @@ ENABLING = re.compile(r"^\s*Sections?\s+(\d+)\s*$")
 ROMAN = re.compile(r"^(?=[ivxlc]+$)c{0,3}(xc|xl|l?x{0,3})(ix|iv|v?i{0,3})$")
 STRUCTURE_DEPTH = 6  # headings deeper than this belong to inserted text
 DANGLING = re.compile(r"\b(of|the|and|to|in|for|on|by|with|under|relating to)\s*$", re.I)
-MIN_LABELS = 20
+MIN_LABELS = 2  # the header names legislation.gov.uk; two labels show the dotted-path layout
 
 SECTION_KINDS = ("section", "subsection", "paragraph", "sub-paragraph", "sub-sub-paragraph")
 SCHEDULE_KINDS = ("paragraph", "sub-paragraph", "paragraph", "sub-paragraph", "sub-sub-paragraph")
