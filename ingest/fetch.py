@@ -315,7 +315,7 @@ def _fetch_one(source: Source, cache_dir: Path, mirror: Path | None, net: _Net) 
         # the publisher's structured version (legislation.gov.uk CLML) first; the mirror or the page if it fails
         structured = replace(source, format="xml", sha256="")
         try:
-            return _fetch_url(structured, source.structured_url, cache_dir, meta, net, "structured version: ")
+            return _fetch_url(structured, source.structured_url, cache_dir, meta, net, "")
         except SourceError as e:
             fallback = f"structured version unavailable ({e.problem}); "
             meta = _read_meta(cache_dir, source.id)
