@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Callable, Mapping
 
 from crosswalk.errors import QueryError
-from index.results import Results
+from crosswalk.index.results import Results
 
 RRF_K = 60
 

@@ -38,7 +38,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, replace
 from typing import Sequence
 
-from ingest.models import Provision, content_hash
+from crosswalk.ingest.models import Provision, content_hash
 
 
 @dataclass(frozen=True)
@@ -116,7 +116,7 @@ def provision_texts(provisions: Sequence[Provision], params: PassageParams | Non
 
 def lexical_texts(provisions: Sequence[Provision], params: PassageParams | None = None) -> list[str]:
     """Each provision's BM25 text: its embedding text with folded tiny children (rule 3) but without the
-    parent's lead-in (rule 2). The index adds the citation's tokens (`index.lexical.citation_tokens`).
+    parent's lead-in (rule 2). The index adds the citation's tokens (`crosswalk.index.lexical.citation_tokens`).
 
     The lead-in is left out because BM25 favours short documents: a list item carrying its parent's lead-in
     would outrank the parent itself on the lead-in's words.
