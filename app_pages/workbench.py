@@ -510,6 +510,8 @@ class Workbench:
         if p.heading_path:
             head.append(f'<div style="color:#666;font-size:0.85em;">{hl.escape_inline(" › ".join(p.heading_path))}'
                         "</div>")
+        if doc.get("note"):  # the source's known faults (a text extraction that drops words), as plain text
+            head.append(f'<div style="color:#8a5a00;font-size:0.85em;">⚠ {hl.escape_inline(doc["note"])}</div>')
         if p.topics:
             head.append("<div>" + "".join(_badge(t, "#777") for t in p.topics) + "</div>")
         context = ""

@@ -190,6 +190,7 @@ def show(provision_id, workspace, as_json):
         d = p.to_dict()
         d["children"] = [c.id for c in children]
         d["document"] = {k: doc[k] for k in ("id", "title", "jurisdiction", "issuer", "doc_type", "date", "official_url")}
+        d["document"]["note"] = doc.get("note") or ""
         click.echo(json.dumps(d, ensure_ascii=False, indent=2))
         return
     pages = ""
@@ -198,6 +199,8 @@ def show(provision_id, workspace, as_json):
     click.echo(f"{p.id}")
     click.echo(f"  document : {doc['title']} ({p.jurisdiction}, {doc['issuer']}) {pages}")
     click.echo(f"  heading  : {' › '.join(p.heading_path) or '-'}")
+    if doc.get("note"):
+        click.echo(f"  note     : {doc['note']}")
     if p.title:
         click.echo(f"  title    : {p.title}")
     click.echo(f"  parent   : {p.parent_id or '-'}")

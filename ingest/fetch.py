@@ -2,7 +2,10 @@
 
 Where a document comes from: **the mirror if it has the file, else the official URL.** With `mirror` given, a
 source whose `file` exists in the mirror folder is copied from there (no network); every other source is
-downloaded from its `official_url`. Without `mirror`, every source is downloaded.
+downloaded from its `official_url`. Without `mirror`, every source is downloaded. A source with a
+`structured_url` (the legislation.gov.uk CLML XML of an Act whose mirror file is a plain-text extraction) is
+downloaded from there first, when the network allows; if that fails, the mirror or `official_url` serves as
+above and the report says why the structured version was not used.
 
 Cache layout, one folder per source:
 
@@ -307,15 +310,29 @@ def _fetch_one(source: Source, cache_dir: Path, mirror: Path | None, net: _Net) 
     if not ID_PATTERN.match(source.id):
         raise SourceError(source.id, "id may only hold letters, digits, '.', '_' and '-'; it names a cache folder")
     meta = _read_meta(cache_dir, source.id)
+    fallback = ""
+    if source.structured_url:
+        # the publisher's structured version (legislation.gov.uk CLML) first; the mirror or the page if it fails
+        structured = replace(source, format="xml", sha256="")
+        try:
+            return _fetch_url(structured, source.structured_url, cache_dir, meta, net, "")
+        except SourceError as e:
+            fallback = f"structured version unavailable ({e.problem}); "
+            meta = _read_meta(cache_dir, source.id)
     mirror_file = _mirror_file(source, mirror)
     if mirror_file is not None:
         body = _copy(source, mirror_file, cache_dir, net)
-        return _install(source, cache_dir, meta, body, origin="mirror", where=str(mirror_file.resolve()))
+        return _install(source, cache_dir, meta, body, origin="mirror", where=str(mirror_file.resolve()),
+                        note=fallback)
 
-    note = ""
+    note = fallback
     if mirror is not None:
-        note = f"not in the mirror ({source.file or 'no file listed'}); "
-    url = source.official_url
+        note += f"not in the mirror ({source.file or 'no file listed'}); "
+    return _fetch_url(source, source.official_url, cache_dir, meta, net, note)
+
+
+def _fetch_url(source: Source, url: str, cache_dir: Path, meta: dict, net: _Net, note: str) -> FetchResult:
+    """Download `url` (conditionally, when the current version came from it) and install it."""
     scheme = urllib.parse.urlsplit(url).scheme.lower()
     if scheme not in ("http", "https"):
         raise SourceError(source.id, f"{note}official_url {url!r} is not an http(s) URL; fix it in corpus/sources.csv")

@@ -88,6 +88,7 @@ class Source:
     sha256: str = ""
     mirrored: bool = True
     format: str = ""  # pdf, html, xml, md, txt; empty = from the file name
+    structured_url: str = ""  # the publisher's structured version (CLML XML), which `fetch` tries first
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -240,7 +241,9 @@ class RawUnit:
 
 @dataclass(frozen=True)
 class SplitResult:
-    """A splitter's answer: the units, and the spans it left out on purpose with the reason (`toc`, `cover`)."""
+    """A splitter's answer: the units, the spans it left out on purpose with the reason (`toc`, `cover`), and
+    a note on the source's quality that readers of the document should see (`show`, the app), or ""."""
 
     units: tuple[RawUnit, ...]
     excluded: tuple[tuple[int, int, str], ...] = ()
+    note: str = ""

@@ -156,6 +156,7 @@ class DocResult:
     seconds: float = 0.0
     problem: str = ""
     file_sha256: str = ""
+    note: str = ""  # the splitter's note on the source's quality, stored with the document
 
     @property
     def n_entities(self) -> int:
@@ -171,6 +172,7 @@ def process_document(source: Source, path: Path, tag: bool = True, max_bytes: in
         sha = file_sha256(path) if path.is_file() else ""
         extracted = readers.read(path, **({"max_bytes": max_bytes} if max_bytes else {}))
         source = with_file_metadata(source, extracted, path)
+        extracted = splitters.prepare(source, extracted)
         name = splitters.choose(source, extracted)
         result = splitters.split(source, extracted)
         provisions = to_provisions(source, extracted, result)
@@ -181,7 +183,8 @@ def process_document(source: Source, path: Path, tag: bool = True, max_bytes: in
 
             provisions = Tagger().tag(provisions, harvest_defined_terms(provisions))
         pages = len(extracted.page_starts) or None
-        return DocResult(source, str(path), "ingested", provisions, pages, name, time.perf_counter() - t0, "", sha)
+        return DocResult(source, str(path), "ingested", provisions, pages, name, time.perf_counter() - t0, "", sha,
+                         result.note)
     except DocumentError as e:
         return DocResult(source, str(path), "failed", seconds=time.perf_counter() - t0, problem=e.problem)
     except CrosswalkError as e:
@@ -257,6 +260,7 @@ def ingest(
                 pipeline=version,
                 splitter=r.splitter,
                 pages=r.pages,
+                note=r.note,
             )
         else:
             store.record_failure(r.path, r.source.id, r.problem)

@@ -29,7 +29,7 @@ MANIFEST_NAME = "manifest.csv"
 # corpus/sources.csv: every column of `Source`, in this order when written.
 SOURCE_COLUMNS = (
     "id", "jurisdiction", "issuer", "doc_type", "title", "date",
-    "official_url", "licence", "file", "sha256", "mirrored", "format",
+    "official_url", "licence", "file", "sha256", "mirrored", "format", "structured_url",
 )
 SOURCE_REQUIRED = ("id", "jurisdiction", "doc_type", "title", "official_url")
 
@@ -55,7 +55,7 @@ def load_sources(path: str | os.PathLike | None = None) -> list[Source]:
     """The documents listed in `corpus/sources.csv` (or `path`), in file order.
 
     Columns: id, jurisdiction, issuer, doc_type, title, date, official_url, licence, file, sha256, mirrored,
-    format (see corpus/README.md); id, jurisdiction, doc_type, title and official_url are required, the others
+    format, structured_url (see corpus/README.md); id, jurisdiction, doc_type, title and official_url are required, the others
     may be left out or empty. `format`, when empty, is taken from the file name.
 
     Example: load_sources()[0].id == "US-PL119-27-GENIUS"
@@ -238,6 +238,10 @@ def _source(row: dict[str, str], *, renames: dict[str, str], mirror: bool) -> So
     if not (url.startswith("https://") or url.startswith("http://")) or any(ch.isspace() for ch in url):
         raise ConfigError(f"official_url {url!r} is not an http(s) URL")
 
+    structured = values.get("structured_url", "")
+    if structured and (not structured.startswith(("https://", "http://")) or any(ch.isspace() for ch in structured)):
+        raise ConfigError(f"structured_url {structured!r} is not an http(s) URL")
+
     date = values.get("date", "")
     if date and not _valid_date(date):
         raise ConfigError(f"date {date!r} is not YYYY, YYYY-MM or YYYY-MM-DD")
@@ -280,6 +284,7 @@ def _source(row: dict[str, str], *, renames: dict[str, str], mirror: bool) -> So
         sha256=sha256,
         mirrored=mirrored,
         format=fmt,
+        structured_url=structured if not mirror else "",
     )
 
 

@@ -36,6 +36,7 @@ CREATE TABLE IF NOT EXISTS documents (
     splitter TEXT NOT NULL DEFAULT '',
     pages INTEGER,
     n_provisions INTEGER NOT NULL DEFAULT 0,
+    note TEXT NOT NULL DEFAULT '',
     ingested_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
 );
 CREATE TABLE IF NOT EXISTS provisions (
@@ -112,6 +113,7 @@ class Store:
         self.conn = connect(self.path, readonly=readonly)
         if not readonly:
             self.conn.executescript(SCHEMA)
+            self._add_columns()
             self.conn.execute(
                 "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
             )
@@ -123,6 +125,12 @@ class Store:
                 f"{self.path}: store schema version {found}, this Crosswalk needs {SCHEMA_VERSION}; "
                 "re-run `crosswalk ingest` into a new workspace"
             )
+
+    def _add_columns(self) -> None:
+        """Columns added to schema version 1 after it shipped, added in place to an older store's tables."""
+        have = {r[1] for r in self.conn.execute("PRAGMA table_info(documents)")}
+        if "note" not in have:
+            self.conn.execute("ALTER TABLE documents ADD COLUMN note TEXT NOT NULL DEFAULT ''")
 
     def close(self) -> None:
         self.conn.close()
@@ -161,14 +169,17 @@ class Store:
         pipeline: str,
         splitter: str,
         pages: int | None,
+        note: str = "",
     ) -> None:
-        """Store a document and its provisions, replacing any earlier version, in one transaction."""
+        """Store a document and its provisions, replacing any earlier version, in one transaction.
+
+        `note` is the splitter's note on the source's quality (shown by `show` and the app), or ""."""
         with self.transaction() as c:
             c.execute("DELETE FROM provisions WHERE doc_id=?", (source.id,))
             c.execute(
                 "INSERT OR REPLACE INTO documents(id, jurisdiction, issuer, doc_type, title, date, official_url, "
-                "licence, path, file_sha256, pipeline, splitter, pages, n_provisions) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "licence, path, file_sha256, pipeline, splitter, pages, n_provisions, note) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     source.id,
                     source.jurisdiction,
@@ -184,6 +195,7 @@ class Store:
                     splitter,
                     pages,
                     len(provisions),
+                    note,
                 ),
             )
             c.executemany(

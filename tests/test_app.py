@@ -462,3 +462,21 @@ def test_without_an_index_search_says_how_to_build_it_and_review_still_shows_the
     at = review(app(), left=PAIR[0])
     assert any("run `crosswalk index`" in e.value for e in at.error)
     assert any("permitted issuer shall not give a holder" in m.value for m in at.markdown)
+
+
+def test_a_documents_quality_note_is_shown_with_the_provision_as_text(ws):
+    from crosswalk.ingest.store import Store
+    from crosswalk.app_pages.workbench import Workbench
+    from app_fixture import UK_BOOK
+
+    note = "Words inside <b>annotations</b> may be missing; see https://www.legislation.gov.uk/ukpga/2023/29/data.xml"
+    with Store(ws.db_path) as store:
+        store.conn.execute("UPDATE documents SET note=? WHERE id=?", (note, UK_BOOK.id))
+        store.conn.commit()
+    bench = Workbench.open(ws.root)
+    try:
+        view = bench.provision(PAIR[1])
+    finally:
+        bench.close()
+    assert "ukpga/2023/29/data.xml" in view.header_html
+    assert "&lt;b&gt;annotations&lt;/b&gt;" in view.header_html and "<b>annotations</b>" not in view.header_html

@@ -13,7 +13,7 @@ from collections import Counter, defaultdict
 import pytest
 
 from crosswalk.evaluation.gold_io import load_pairs, load_qrels, load_queries, load_split, pair_key
-from crosswalk.review.decisions import Relationship
+from crosswalk.vocab import Relationship
 
 KINDS = ("cite", "q", "xvocab")
 COPY_LIMIT = 8  # a query may not repeat this many consecutive words of a text it is judged against
@@ -209,3 +209,22 @@ def test_no_query_copies_its_answer(corpus_store, queries, qrels):
             if run >= COPY_LIMIT:
                 copied.append((q.qid, pid, run))
     assert not copied, f"queries repeating {COPY_LIMIT}+ words of their answers (rephrase them): {copied}"
+
+
+def test_place_new_keeps_strata_balanced_and_never_moves_placed_keys():
+    from crosswalk.evaluation.gold_io import Pair, Query
+    from crosswalk.evaluation.gold_split import place_new
+
+    old = [Query("q-a", "x", "US"), Query("q-b", "x", "US"), Query("q-c", "x", "US")]
+    new = [Query(f"q-n{i}", "x", "US") for i in range(5)] + [Query("cite-n", "s.1", "")]
+    split = {"q-a": "dev", "q-b": "test", "q-c": "dev"}
+    pairs = [Pair("US-A:1", "UK-B:2", "intersects-with"), Pair("US-A:1", "UK-B:3", "intersects-with"),
+             Pair("US-A:4", "UK-B:5", "intersects-with")]
+    split[pairs[0].key] = "test"
+    placed = place_new(old + new, pairs, split)
+    assert set(placed) == {q.qid for q in new} | {pairs[1].key, pairs[2].key}
+    halves = Counter(split.get(q.qid) or placed[q.qid] for q in old + new if q.kind == "q")
+    assert abs(halves["dev"] - halves["test"]) <= 1
+    assert placed[pairs[1].key] == "test"  # the same left provision towards the UK stays in one half
+    assert placed[pairs[2].key] == "dev"  # a new group goes to the half with fewer pairs of its stratum
+    assert place_new(old + new, pairs, {**split, **placed}) == {}

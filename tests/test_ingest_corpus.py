@@ -12,13 +12,41 @@ from crosswalk.ingest.pipeline import discover, ingest
 from crosswalk.ingest.store import Store
 
 
-def test_all_fifteen_documents_ingest_with_counts(corpus_ingest):
+def test_every_manifest_document_ingests_with_counts(corpus_ingest, corpus_dir):
+    from crosswalk.ingest.sources import load_manifest
+
+    listed = load_manifest(corpus_dir)
     ws, report = corpus_ingest
-    assert len(report.results) == 15 and not report.failed
+    assert len(report.results) == len(listed) and not report.failed
+    assert [r.source.id for r in report.results] == [s.id for s in listed]
     counts = {r.source.id: len(r.provisions) for r in report.results}
     assert all(n > 0 for n in counts.values()), counts
     assert counts["UK-FCA-CP25-14"] > 1000 and counts["EU-MICA-2023-1114"] > 1500
-    assert "15 ingested" in report.summary()
+    assert f"{len(listed)} ingested" in report.summary()
+
+
+def test_fsma_2023_and_23_nycrr_500_each_through_its_own_splitter(corpus_ingest, corpus_store):
+    ws, report = corpus_ingest
+    by_id = {r.source.id: r.splitter for r in report.results}
+    assert by_id["UK-UKPGA-2023-29-FSMA2023"] == "ukleg"
+    assert by_id["US-NYDFS-23NYCRR500-2017"] == "nycrr"
+    fsma = corpus_store.document("UK-UKPGA-2023-29-FSMA2023")
+    assert "https://www.legislation.gov.uk/ukpga/2023/29/data.xml" in fsma["note"]
+    assert "split in two" in corpus_store.document("US-NYDFS-23NYCRR500-2017")["note"]
+    p = corpus_store.get("UK-UKPGA-2023-29-FSMA2023:s.69(4)(a)")
+    assert p.heading_path == ("Part 6 Miscellaneous", "Amendments to FSMA 2000", "s.69 Cryptoassets")
+    assert "cryptographically secured digital" in p.text
+    n = corpus_store.get("US-NYDFS-23NYCRR500-2017:500.17(a)")
+    assert n.title == "Notice of Cybersecurity Event" and "72 hours" in n.text
+    assert n.heading_path[-1] == "500.17 Notices to Superintendent"
+
+
+def test_show_prints_the_quality_note_with_the_clml_link(corpus_ingest):
+    ws, _ = corpus_ingest
+    out = CliRunner().invoke(main, ["show", "UK-UKPGA-2023-29-FSMA2023:s.69(4)(a)", "-w", str(ws.root)])
+    assert out.exit_code == 0, out.output
+    assert "note     : " in out.output and "ukpga/2023/29/data.xml" in out.output
+    assert "Part 6 Miscellaneous › Amendments to FSMA 2000 › s.69 Cryptoassets" in out.output
 
 
 def test_genius_act_sections_one_to_twenty_with_subsections(corpus_store):

@@ -55,18 +55,48 @@ def decode(path: Path, data: bytes) -> str:
 
 
 def parse_front_matter(text: str) -> tuple[dict, str]:
-    """`(meta, body)` of a text with YAML-style front matter; the body keeps its place (front matter blanked)."""
+    """`(meta, body)` of a text with YAML front matter; the body keeps its place (front matter blanked).
+
+    The front matter is read as YAML (safe loader: plain data only), so a double-quoted title with `\\u2019`
+    escapes folded over two lines comes out whole. Keys are lower-cased; values become strings with white
+    space folded (dates in ISO form). Front matter that is not a YAML mapping is read line by line as
+    `key: value`.
+    """
     m = FRONT_MATTER.match(text)
     if not m:
         return {}, text
-    meta = {}
-    for line in m.group(1).splitlines():
-        key, sep, value = line.partition(":")
-        if sep and key.strip() and not key.startswith(" "):
-            meta[key.strip().lower()] = value.strip().strip("'\"")
+    meta = _yaml_mapping(m.group(1))
+    if meta is None:
+        meta = {}
+        for line in m.group(1).splitlines():
+            key, sep, value = line.partition(":")
+            if sep and key.strip() and not key.startswith(" "):
+                meta[key.strip().lower()] = value.strip().strip("'\"")
     # Keep offsets honest: blank the front matter instead of cutting it.
     blank = re.sub(r"[^\n]", " ", m.group(0))
     return meta, blank + text[m.end():]
+
+
+def _yaml_mapping(block: str) -> dict | None:
+    """The front matter as a flat dict of strings, or None when it is not a YAML mapping."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(block)
+    except yaml.YAMLError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    out = {}
+    for key, value in data.items():
+        if value is None:
+            continue
+        if isinstance(value, (list, tuple)):
+            value = ", ".join(str(v) for v in value)
+        elif hasattr(value, "isoformat"):
+            value = value.isoformat(sep=" ") if hasattr(value, "hour") else value.isoformat()
+        out[str(key).strip().lower()] = " ".join(str(value).split())
+    return out
 
 
 def read_text(path: Path, markdown: bool = False) -> Extracted:

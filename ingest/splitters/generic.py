@@ -12,6 +12,9 @@ from crosswalk.ingest.splitters.base import Mark, build, lines
 
 PARA = re.compile(r"^\s*(\d{1,2}\.\d{1,3})\s+(?=[A-Z‘'\"(•])")
 MD_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
+# A paragraph led by a bold heading in capitals (a White House fact sheet's `**STRENGTHENING THE ROLE OF THE
+# U.S. DOLLAR**: The …`, possibly bolded in two runs): read as a level-2 heading, in Title Case.
+BOLD_LEAD = re.compile(r"^\*\*([A-Z][^*a-z]{3,100}?)\*\*(?:\s*\*\*([^*a-z]{2,100}?)\*\*)?")
 PASSAGE_WORDS = 120
 MIN_NUMBERED = 5
 
@@ -69,9 +72,14 @@ def _passages(extracted: Extracted) -> SplitResult:
     counters: dict[int, int] = {}
     for ln in lines(text):
         h = MD_HEADING.match(ln.text) if extracted.format == "md" else None
+        title = h.group(2).strip() if h else ""
+        level = len(h.group(1)) if h else 0
+        if not h and extracted.format == "md":
+            h = BOLD_LEAD.match(ln.text)
+            if h:
+                title, level = _bold_title(h), 2
         if h:
-            level = len(h.group(1))
-            heading = [x for x in heading if x[0] < level] + [(level, h.group(2).strip())]
+            heading = [x for x in heading if x[0] < level] + [(level, title)]
         starts_block = block_start is None and ln.stripped
         if h or starts_block or (words >= PASSAGE_WORDS and ln.stripped and not ln.text.startswith(" ")):
             page = extracted.page_of(ln.start)
@@ -79,9 +87,17 @@ def _passages(extracted: Extracted) -> SplitResult:
             counters[key] = counters.get(key, 0) + 1
             citation = f"p.{page}#{counters[key]}" if page else f"passage.{counters[key]}"
             marks.append(
-                Mark(ln.start, citation, heading_path=tuple(t for _, t in heading), kind="passage", title=h.group(2) if h else "")
+                Mark(ln.start, citation, heading_path=tuple(t for _, t in heading), kind="passage", title=title)
             )
             block_start = ln.start
             words = 0
         words += len(ln.text.split())
     return build(text, marks)
+
+
+def _bold_title(m: re.Match) -> str:
+    """`COMBATING ILLICIT FINANCE` + `IN THE DIGITAL AGE:` -> `Combating Illicit Finance in the Digital Age`."""
+    from crosswalk.ingest.splitters.us_act import title_case
+
+    words = " ".join(g for g in m.groups() if g).strip().rstrip(":").strip()
+    return title_case(" ".join(words.split()))
