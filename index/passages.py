@@ -23,7 +23,7 @@ The context goes through `Provision.embedding_text(context=...)`, so the record 
 per-provision text, unwindowed and without rule 2's lead-in, is its BM25 document (`lexical_texts`).
 
 Example:
-    >>> from ingest.models import Provision
+    >>> from crosswalk.ingest.models import Provision
     >>> lead = Provision("d:s.1", "d", "US", "s.1", "The following persons must register with the agency:")
     >>> item = Provision("d:s.1(a)", "d", "US", "s.1(a)", "(a) the issuer;", parent_id="d:s.1")
     >>> texts = provision_texts([lead, item])
@@ -122,7 +122,7 @@ def lexical_texts(provisions: Sequence[Provision], params: PassageParams | None 
     would outrank the parent itself on the lead-in's words.
 
     Example:
-        >>> from ingest.models import Provision
+        >>> from crosswalk.ingest.models import Provision
         >>> lead = Provision("d:s.1", "d", "US", "s.1", "The following persons must register:")
         >>> item = Provision("d:s.1(a)", "d", "US", "s.1(a)", "(a) the issuer;", parent_id="d:s.1")
         >>> lexical_texts([lead, item])
@@ -160,7 +160,7 @@ def make_passages(provisions: Sequence[Provision], params: PassageParams | None 
     """The passages of `provisions`, in order; provisions with nothing to embed have none.
 
     Example:
-        >>> from ingest.models import Provision
+        >>> from crosswalk.ingest.models import Provision
         >>> long = Provision("d:s.2", "d", "UK", "s.2", " ".join(["word"] * 400), heading_path=("Part 1",))
         >>> [(p.part, len(p.text.split())) for p in make_passages([long])]
         [(0, 160), (1, 160), (2, 160), (3, 160)]

@@ -1,7 +1,7 @@
 """The inside of an EU article, and of an annex point: numbered paragraphs, nested lists of points and the
 subparagraphs between them (the citations are in `eu`'s docstring).
 
-A label is read against the lists open above it (`ingest.labels`): it continues one (`(i)` after `(h)`) or
+A label is read against the lists open above it (`crosswalk.ingest.labels`): it continues one (`(i)` after `(h)`) or
 opens a new one below (`(i)` under `(c)`); when both fit, the label after it decides. A first label of a kind
 already open that continues nothing (`(a)` after `(c)(ii)`) restarts the list in a new subparagraph.
 `Lists` and `Article` work on the walker of `eu` through three names: `line(k)` (a body line, stripped),

@@ -12,7 +12,7 @@ Letters that are also roman numerals (`(i)`, `(v)`, `(x)`, `(I)`, `(V)`) can fit
 `(h)` and `(2)(B)` may be subsection (i) or clause (i) of `(B)`. The labels that follow decide (`(ii)` next
 means a clause; `(1)` or `(j)` next means a subsection); on a tie the deeper reading wins.
 
-How each kind counts comes from `ingest.labels`: subsections `(a)`…`(z)`; subparagraphs `(A)`…`(Z)`, `(AA)`,
+How each kind counts comes from `crosswalk.ingest.labels`: subsections `(a)`…`(z)`; subparagraphs `(A)`…`(Z)`, `(AA)`,
 `(BB)`; items `(aa)`, `(bb)`; clauses and subclauses are roman numerals up to 39; paragraphs are numbers
 with inserted ones lettered after them (`(40)`, `(40A)`, `(40B)`, `(41)`). Used by `us_act` (Acts, executive
 orders) and `uscode` (the US Code, read with `lenient=True`).
