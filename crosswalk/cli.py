@@ -175,15 +175,18 @@ def ingest(folder, workspace, jurisdiction, force, workers, no_tags, max_bytes, 
 def show(provision_id, workspace, as_json):
     """Print one provision: id, heading path, text, page span, parent, children, entities and topics.
 
-    PROVISION_ID may use spaces or underscores inside the citation.
+    PROVISION_ID is a provision id (spaces or underscores inside the citation) or any citation search reads:
+    "GENIUS Act § 4(a)(7)", "Art. 36 MiCA", "cass 16.2.13r", "23 NYCRR 500.11", "FSB Rec. 9". A citation several
+    documents have, or a unit the document lacks, is an error that lists the candidates or the nearest units.
 
     Example: crosswalk show "UK-FCA-CP25-14:CASS 16.2.13R"
     """
+    from index.resolver import provision_for
     from ingest.store import Store
 
     ws = Workspace.resolve(workspace)
     with Store(ws.db_path, readonly=True) as store:
-        p = store.get(provision_id)
+        p = store.get(provision_for(store, provision_id))
         children = store.children(p.id)
         doc = store.document(p.doc_id)
     if as_json:
@@ -253,6 +256,8 @@ def print_results(store, results, query: str, as_json: bool, seconds: float | No
     from index.snippets import hit_records, snippet
 
     records = hit_records(store, results)
+    if results.note:
+        click.echo(f"note: {results.note}", err=True)
     if as_json:
         click.echo(json.dumps(records, ensure_ascii=False, indent=2))
         return

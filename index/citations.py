@@ -343,13 +343,22 @@ def _with_doc(doc_name: str, rest: str, aliases: Aliases) -> CitationQuery | Non
 
 
 # Lawyers' punctuation around a citation: quotes, brackets, a closing full stop or comma.
-_OUTER = re.compile(r"^[\s\"'“”‘’(\[]+|[\s\"'“”‘’)\].,;:]+$")
+_OUTER = re.compile(r"^[\s\"'“”‘’]+|[\s\"'“”‘’.,;:]+$")
 # "paragraph 2 of Schedule 6": UK order, inside out; read as "Schedule 6 paragraph 2".
 _PARA_OF_SCH = re.compile(
     r"^(?P<para>(?:paragraphs?|paras?|para|¶)\.?\s*\d+[A-Za-z]?(?:\s*\(\s*\w+\s*\))*)\s*,?\s+(?:of|in)\s+"
     r"(?P<sch>(?:schedules?|sched|sch)\.?\s*\d+[A-Za-z]?)\b",
     re.IGNORECASE,
 )
+
+
+def _balanced(text: str) -> bool:
+    depth = 0
+    for ch in text:
+        depth += {"(": 1, "[": 1, ")": -1, "]": -1}.get(ch, 0)
+        if depth < 0:
+            return False
+    return depth == 0
 
 
 def clean_query(text: str) -> str:
@@ -362,7 +371,14 @@ def clean_query(text: str) -> str:
     'Schedule 6 paragraph 2(1) to FSMA 2023'
     """
     text = " ".join(text.replace("\u00a0", " ").split())
-    text = _OUTER.sub("", text)
+    for _ in range(3):
+        text = _OUTER.sub("", text)
+        if text[:1] == "(" and text[-1:] == ")" and _balanced(text[1:-1]):
+            text = text[1:-1]  # "(GENIUS Act § 4(a))": brackets around the whole citation
+        elif text[:1] in ("(", "[") and not _balanced(text):
+            text = text[1:]
+        elif text[-1:] in (")", "]") and not _balanced(text):
+            text = text[:-1]
     if text.count("(") == text.count(")") + 1 and re.search(r"\(\w+$", text):
         text += ")"  # "4(a)(11)." lost its closing bracket with the full stop
     m = _PARA_OF_SCH.match(text)

@@ -338,3 +338,44 @@ def lookup(store: "Store", query: str) -> list[str]:
     """
     res = resolve(store, query)
     return list(res.ids) if res.kind in ("found", "range", "ambiguous") else []
+
+
+def provision_for(store: "Store", text: str) -> str:
+    """The one provision id `text` names: a stored id (spaces or underscores inside its citation) or any
+    citation `resolve` reads. NotFoundError when it names none or several, listing the candidates, the nearest
+    units or the documents, with the fix.
+
+    Example: provision_for(store, "Art. 36 MiCA.") == "EU-MICA-2023-1114:art.36"
+    """
+    from crosswalk.errors import NotFoundError
+
+    try:
+        return store.resolve_id(text)
+    except NotFoundError:
+        pass
+    res = resolve(store, text)
+    shown = text.strip()
+    if res.kind == "found":
+        return res.ids[0]
+    if res.kind == "range" and res.ids:
+        raise NotFoundError(f"{shown!r} is a range of {len(res.ids)} provisions ({', '.join(res.ids[:5])}"
+                            f"{', …' if len(res.ids) > 5 else ''}); show one of them")
+    if res.kind == "ambiguous":
+        listed = "; ".join(f"{c.citation} ({c.provision_id})" for c in res.choices)
+        raise NotFoundError(f"{shown!r} is in {len(res.choices)} documents: {listed}; name the document, e.g. "
+                            f"crosswalk show {res.choices[0].citation!r}")
+    if res.kind == "missing":
+        near = ", ".join(res.ids) or "none"
+        raise NotFoundError(f"{res.note} (nearest: {near})")
+    if res.kind == "absent":
+        raise NotFoundError(res.note)
+    if res.kind == "scoped":
+        raise NotFoundError(f"{shown!r} is a citation with words after it; show takes the citation alone "
+                            f"(search it with `crosswalk search {shown!r}`)")
+    if res.citation is not None:
+        raise NotFoundError(f"no stored provision is cited {res.citation.citation!r} ({shown!r}); "
+                            "try `crosswalk search` to find one")
+    raise NotFoundError(
+        f"{shown!r} is neither a provision id nor a citation Crosswalk reads; ids look like "
+        "'US-PL119-27-GENIUS:sec.4(a)(11)', citations like 'GENIUS Act § 4(a)(11)' or 'CASS 16.2.13R' "
+        "(try `crosswalk search` to find one)")
