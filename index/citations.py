@@ -235,13 +235,23 @@ _CODE = re.compile(
 )
 
 
+# The code named after the section: "section 78c(a) of 15 U.S.C.", "§ 500.11 of title 23 NYCRR".
+_CODE_AFTER = re.compile(
+    r"^(?:§§?\s*|(?:sections?|sec|sect)\.?\s*)"
+    r"(?P<number>\d+(?:\.\d+)?[A-Za-z]{0,3}(?:-\d+[A-Za-z]?)?)(?P<subs>" + _SUBS + r")\s*,?\s+(?:of|in)\s+(?:title\s+)?"
+    r"(?P<title>\d{1,3})\s*"
+    r"(?P<code>U\.?\s?S\.?\s?C\.?(?:\s?A\.?)?|C\.?\s?F\.?\s?R\.?|N\.?\s?Y\.?\s?C\.?\s?R\.?\s?R\.?)$",
+    re.IGNORECASE,
+)
+
+
 def _code_name(raw: str) -> str:
     letters = re.sub(r"[^A-Za-z]", "", raw).upper()
     return {"USC": "USC", "USCA": "USC", "CFR": "CFR", "NYCRR": "NYCRR"}[letters]
 
 
 def _parse_code(text: str, aliases: Aliases) -> CitationQuery | None:
-    m = _CODE.match(text)
+    m = _CODE.match(text) or _CODE_AFTER.match(text)
     if not m:
         return None
     code = _code_name(m.group("code"))
@@ -266,6 +276,18 @@ def _fca_pattern(sourcebooks: tuple[str, ...]) -> re.Pattern:
     )
 
 
+@lru_cache(maxsize=4)
+def _fca_after_pattern(sourcebooks: tuple[str, ...]) -> re.Pattern:
+    """The sourcebook named after the number: "rule 16.2.13R of CASS", "2.4.33 R in the CRYPTO sourcebook"."""
+    books = "|".join(re.escape(b) for b in sorted(sourcebooks, key=lambda b: (-len(b), b)))
+    return re.compile(
+        r"^(?:rules?\s+)?(?P<number>\d{1,2}(?:\.\d{1,3}){0,2})\s*(?P<status>[" + _FCA_STATUS + r"])?(?![A-Za-z])"
+        r"(?P<subs>" + _SUBS + r")\s*,?\s+(?:of|in)\s+(?:the\s+)?(?:FCA\s+(?:Handbook\s+)?)?(?P<book>" + books + r")"
+        r"(?:\s+sourcebook)?$",
+        re.IGNORECASE,
+    )
+
+
 # An FCA Glossary definition: "FCA Glossary: backing asset pool" or "Glossary: …" (a bare "glossary of terms"
 # is a search, not a citation).
 _GLOSSARY = re.compile(
@@ -281,10 +303,11 @@ def _parse_fca(text: str, aliases: Aliases) -> CitationQuery | None:
         return CitationQuery((), f"Glossary {g.group('term')}")
     if not aliases.sourcebooks:
         return None
-    m = _fca_pattern(aliases.sourcebooks).match(text)
+    m = _fca_pattern(aliases.sourcebooks).match(text) or _fca_after_pattern(aliases.sourcebooks).match(text)
     if not m:
         return None
-    citation = _fca_form(m.group("book"), m.group("number"), m.group("annex"), m.group("status"), m.group("subs"))
+    annex = m.groupdict().get("annex")
+    citation = _fca_form(m.group("book"), m.group("number"), annex, m.group("status"), m.group("subs"))
     return CitationQuery((), citation) if citation else None
 
 
