@@ -237,7 +237,7 @@ _CODE = re.compile(
 
 # The code named after the section: "section 78c(a) of 15 U.S.C.", "§ 500.11 of title 23 NYCRR".
 _CODE_AFTER = re.compile(
-    r"^(?:§§?\s*|(?:sections?|sec|sect)\.?\s*)"
+    r"^(?:§§?\s*|(?:sections?|sec|sect)\.?\s*)?"
     r"(?P<number>\d+(?:\.\d+)?[A-Za-z]{0,3}(?:-\d+[A-Za-z]?)?)(?P<subs>" + _SUBS + r")\s*,?\s+(?:of|in)\s+(?:title\s+)?"
     r"(?P<title>\d{1,3})\s*"
     r"(?P<code>U\.?\s?S\.?\s?C\.?(?:\s?A\.?)?|C\.?\s?F\.?\s?R\.?|N\.?\s?Y\.?\s?C\.?\s?R\.?\s?R\.?)$",
@@ -357,6 +357,9 @@ def _with_doc(doc_name: str, rest: str, aliases: Aliases) -> CitationQuery | Non
     fca = _parse_fca(rest, aliases)
     if fca:  # "CP25/14 CASS 16.2.13R": a sourcebook provision in a named document
         return CitationQuery(_template_ids(alias.doc_ids, {}), fca.citation)
+    code = _parse_code(rest, aliases)
+    if code:  # "Bank Secrecy Act, 31 U.S.C. § 5318(h)": the code citation names the document
+        return code
     citation = _components(rest, alias, aliases, bare_numbers=True)
     if citation is None:
         return None
@@ -373,6 +376,10 @@ _PARA_OF_SCH = re.compile(
     r"(?P<sch>(?:schedules?|sched|sch)\.?\s*\d+[A-Za-z]?)\b",
     re.IGNORECASE,
 )
+
+
+# EU style: "recital (66)", "point (a)" as the label itself.
+_BRACKETED = re.compile(r"\b(recitals?|points?)\s*\(\s*(\w+)\s*\)", re.IGNORECASE)
 
 
 def _balanced(text: str) -> bool:
@@ -404,6 +411,7 @@ def clean_query(text: str) -> str:
             text = text[:-1]
     if text.count("(") == text.count(")") + 1 and re.search(r"\(\w+$", text):
         text += ")"  # "4(a)(11)." lost its closing bracket with the full stop
+    text = _BRACKETED.sub(r"\1 \2", text)
     m = _PARA_OF_SCH.match(text)
     if m:
         text = f"{m.group('sch')} {m.group('para')}{text[m.end():]}"
