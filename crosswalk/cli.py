@@ -673,6 +673,23 @@ def bench_index(workspace, ann, kinds, n_queries, onnx):
     click.echo(run(str(ws.root), sizes, n_queries, onnx=onnx, kinds=kind_list, anchors=anchors))
 
 
+@bench.command("citations")
+@workspace_option
+@click.option("--before", default=None, type=click.Path(file_okay=False, exists=True),
+              help="A checkout of older code (e.g. `git archive` of a commit) to compare first hits with.")
+@click.option("--rounds", type=int, default=5, show_default=True, help="Timed passes over the queries.")
+@one_line_errors
+def bench_citations(workspace, before, rounds):
+    """How many of 30 citations typed as lawyers type them come first, and what reading citations adds to a
+    query's p50 (citation reading off and on, interleaved; resolve alone). Needs a saved index.
+
+    Example: crosswalk bench citations --workspace workspace
+    """
+    from bench.bench_citations import main as run
+
+    click.echo(run(str(Workspace.resolve(workspace).root), before, rounds))
+
+
 @bench.command("ingest")
 @click.argument("folder", required=False, type=click.Path(file_okay=False, exists=True))
 @click.option("--workers", type=int, default=None, help="Parallel documents (default: one per core).")
