@@ -25,8 +25,9 @@ the citation points to and the citation's normal form, the form the store keeps 
     UK-FCA-CP25-14:CASS_16.2.13R         UK-FCA-CP25-14                                      CASS 16.2.13R
     ===================================  =================================================  ==================
 
-Document names live in `index/aliases.json` (data, not code). A document that is not in the store (23 NYCRR
-Part 200 when only the mirror was ingested) resolves to the id it *would* have, and `lookup` finds nothing.
+Document names and each family's grammar live in `corpus/aliases.json` (data, not code; `index.aliases`).
+A document that is not in the store (23 NYCRR Part 200 when only the mirror was ingested) resolves to the id
+it *would* have, and `lookup` finds nothing; `index.resolver` says so.
 `display_citation` is the inverse: the full citation a lawyer writes (`GENIUS Act § 4(a)(11)`,
 `31 U.S.C. § 5318(h)(1)`, `MiCA Art. 36(1)(a)`, `CP25/14 para. 3.70`), which `parse_citation` reads back.
 """

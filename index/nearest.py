@@ -100,8 +100,9 @@ def missing_note(catalog: "Catalog", docs: Sequence[str], citation: str) -> tupl
     if nested:
         a, b = first.citation[len(anchor):], last.citation[len(anchor):]
         note = f"{format_citation(doc, anchor)} has {a}–{b}; no {wanted}"
-    elif m := re.fullmatch(r"([A-Z]+) (.+)", citation):  # an FCA sourcebook chapter: CASS 99
-        singular, plural = "chapter", "chapters"
+    elif m := re.fullmatch(r"([A-Z]+) (.+)", citation):  # an FCA sourcebook: CASS 99, CRYPTO 9.9.9R
+        singular, plural = [("chapter", "chapters"), ("section", "sections"), ("rule", "rules")][
+            min(m.group(2).count("."), 2)]
         within = m.group(1)
     else:
         singular, plural = UNIT_NAMES.get(_kind(citation), ("unit", "units"))

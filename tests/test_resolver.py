@@ -348,3 +348,46 @@ def test_show_says_clearly_when_it_cannot(workspace):
     assert "neither a provision id nor a citation" in out.output
     out = CliRunner().invoke(main, ["show", "500.1", "-w", str(workspace.root)])
     assert out.exit_code == 0 and out.output.startswith(pid(NYDFS, "500.1"))
+
+
+def test_docstring_examples_hold():
+    import doctest
+
+    from index import aliases, nearest
+
+    for module in (aliases, nearest):
+        result = doctest.testmod(module)
+        assert result.attempted >= 1 and result.failed == 0, module.__name__
+
+
+def test_a_family_the_data_does_not_define_is_an_error_naming_the_row(tmp_path):
+    import json
+
+    from crosswalk.errors import ConfigError
+    from index.aliases import ALIASES_PATH, load_aliases
+
+    data = json.loads(ALIASES_PATH.read_text())
+    data["documents"][0]["family"] = "us-treaty"
+    bad = tmp_path / "aliases.json"
+    bad.write_text(json.dumps(data))
+    with pytest.raises(ConfigError, match=r"documents\[0\]: family 'us-treaty' is not one of"):
+        load_aliases(bad)
+    data["documents"][0]["family"] = "us-act"
+    data["unit_words"]["clause"] = ["cl"]
+    bad.write_text(json.dumps(data))
+    with pytest.raises(ConfigError, match="unit_words: unknown unit 'clause'"):
+        load_aliases(bad)
+
+
+def test_teaching_a_document_a_new_name_is_a_data_change(tmp_path):
+    import json
+
+    from index.aliases import ALIASES_PATH
+    from index.citations import parse_citation
+
+    data = json.loads(ALIASES_PATH.read_text())
+    data["documents"].append({"names": ["Cyber Rule"], "family": "us-code", "doc_ids": [NYDFS]})
+    path = tmp_path / "aliases.json"
+    path.write_text(json.dumps(data))
+    assert parse_citation("Cyber Rule § 500.11", aliases_path=path).doc_ids == (NYDFS,)
+    assert parse_citation("Cyber Rule § 500.11") is None
