@@ -52,6 +52,7 @@ if TYPE_CHECKING:
 # --- the pieces of a citation ---------------------------------------------------------------------------------
 
 _SUBS = SUBS
+MAX_CITATION_CHARS = 200  # longer text is read as a search, never as a citation
 _SUB = re.compile(r"\(\s*([0-9A-Za-z]{1,8})\s*\)|\[\s*(\d{1,3})\s*\]")
 # FCA status letters: R rule, G guidance, E evidential provision, D direction, P statement of principle,
 # C (conduct), U (UK-specific in MiFID-derived text).
@@ -420,6 +421,8 @@ def clean_query(text: str) -> str:
 
 
 def _parse(text: str, aliases: Aliases, *, bare_numbers: bool) -> CitationQuery | None:
+    if len(text) > MAX_CITATION_CHARS:
+        return None  # a passage, not a citation
     text = clean_query(text)
     if not text or aliases.by_name.get(text.lower()) is not None:
         return None  # a document's name alone is not a provision

@@ -37,6 +37,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 KINDS = ("found", "range", "scoped", "ambiguous", "missing", "absent", "none")
 MAX_RANGE = 60  # units listed for one range
+MAX_WORDS = 16  # a citation with words around it ("GENIUS sec.4 reserve assets") is at most this many words
 NEAREST = 3  # nearest units shown for a unit the document lacks
 _REPEAT = re.compile(r"\[\d+\]$")
 
@@ -194,6 +195,8 @@ def _split_words(text: str) -> tuple[CitationQuery, str] | None:
     """(citation, words) for a citation with words before or after it, longest citation first."""
     tokens = text.split(" ")
     n = len(tokens)
+    if n > MAX_WORDS:
+        return None
     for i in range(n - 1, 0, -1):  # citation first: "GENIUS sec.4 reserve assets"
         cand = " ".join(tokens[:i])
         if re.search(r"\d", cand) and (parsed := parse_citation(cand)):
