@@ -191,6 +191,15 @@ def _range(text: str) -> tuple[str, str] | None:
     return f"{head}{a}{tail}", f"{head}{b}{tail}"
 
 
+def _pair(text: str) -> tuple[str, str] | None:
+    """("sections 4 of the GENIUS Act", "sections 5 of the GENIUS Act") for "sections 4 and 5 of the GENIUS Act"."""
+    m = re.search(r"(?P<a>" + _LABEL + r")\s*(?:,|\band\b|&)\s*(?P<b>" + _LABEL + r")", text)
+    if not m or not _PLURAL.search(text):
+        return None
+    head, tail = text[: m.start()], text[m.end():]
+    return f"{head}{m.group('a')}{tail}", f"{head}{m.group('b')}{tail}"
+
+
 def _split_words(text: str) -> tuple[CitationQuery, str] | None:
     """(citation, words) for a citation with words before or after it, longest citation first."""
     tokens = text.split(" ")
@@ -274,6 +283,10 @@ def resolve(store: "Store", query: str) -> Resolution:
             res = _resolve_range(catalog, query, rng)
             if res is not None:
                 return res
+        if (pair := _pair(text)) is not None:
+            res = _resolve_pair(catalog, query, pair)
+            if res is not None:
+                return res
         split = _split_words(text)
         if split is not None:
             inner = _resolve_parsed(catalog, query, split[0], missing_note)
@@ -332,6 +345,16 @@ def _resolve_range(catalog: Catalog, query: str, rng: tuple[str, str]) -> Resolu
     note = f"{len(units)} units" + (f" (first {MAX_RANGE} shown)" if len(units) > MAX_RANGE else "")
     return Resolution(query, "range", tuple(units[:MAX_RANGE]), cited=min(len(units), MAX_RANGE), note=note,
                       citation=a)
+
+
+def _resolve_pair(catalog: Catalog, query: str, pair: tuple[str, str]) -> Resolution | None:
+    a, b = parse_citation(pair[0]), parse_citation(pair[1])
+    if a is None or b is None:
+        return None
+    heads = [h for p in (a, b) for h in _heads(catalog, p)[:1]]
+    if len(heads) != 2:
+        return None
+    return Resolution(query, "range", tuple(dict.fromkeys(heads)), cited=2, note="2 units", citation=a)
 
 
 def lookup(store: "Store", query: str) -> list[str]:

@@ -112,6 +112,7 @@ FORMS = [
     ("(GENIUS Act § 4(a))", GENIUS, "sec.4(a)"),
     ("GENIUS s 4(b)", GENIUS, "sec.4(b)"),
     ("GENIUS Act sections 4–5", GENIUS, "sec.4"),
+    ("sections 4 and 5 of the GENIUS Act", GENIUS, "sec.4"),
     ("EO 14067 sec. 4", EO, "sec.4"),
     ("Executive Order 14067, Section 4(b)", EO, "sec.4(b)"),
     ("E.O. 14067 § 4(b)", EO, "sec.4(b)"),
@@ -202,6 +203,7 @@ def test_a_range_lists_each_unit_of_the_range(store):
     res = resolve(store, "MiCA Articles 36–38")
     assert res.kind == "range" and list(res.ids) == [pid(MICA, f"art.{n}") for n in (36, 37, 38)]
     assert resolve(store, "CASS 17.5.10R – 17.5.19R").ids == (pid(CP, "CASS 17.5.10R"), pid(CP, "CASS 17.5.19R"))
+    assert resolve(store, "Articles 36 and 38 MiCA").ids == (pid(MICA, "art.36"), pid(MICA, "art.38"))
 
 
 # --- a unit the document lacks ----------------------------------------------------------------------------------
