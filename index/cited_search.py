@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from index.citations import format_citation
 from index.filters import Filters, allowed_provision_ids
-from index.resolver import Resolution, resolve
+from index.resolver import Catalog, Resolution, resolve
 from index.results import Results
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -34,8 +34,7 @@ RANK_DEPTH = 100  # hits of the engine used to order the documents of an ambiguo
 
 
 def _label(store: "Store", res: Resolution) -> str:
-    from index.resolver import Catalog
-
+    """The full citation of what `res` cites ("CASS 16"), or how many provisions it cites."""
     units = Catalog.of(store).units
     heads = [units[i] for i in res.ids[: res.cited] if i in units]
     if len(heads) == 1:

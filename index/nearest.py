@@ -92,7 +92,8 @@ def missing_note(catalog: "Catalog", docs: Sequence[str], citation: str) -> tupl
     wanted = format_citation(doc, citation)
     if not same:
         where = format_citation(doc, anchor) if nested else document_name(doc)
-        return f"{where} has no {wanted.removeprefix(document_name(doc)).strip() or wanted}", [anchor_id] if anchor_id else []
+        lacking = wanted.removeprefix(document_name(doc)).strip() or wanted
+        return f"{where} has no {lacking}", [anchor_id] if anchor_id else []
     first, last = same[0], same[-1]
     target = _number(citation)
     nearest = sorted(same, key=lambda u: (abs(_number(u.citation) - target), -_number(u.citation)))[:NEAREST]

@@ -38,7 +38,6 @@ if TYPE_CHECKING:  # pragma: no cover
 KINDS = ("found", "range", "scoped", "ambiguous", "missing", "absent", "none")
 MAX_RANGE = 60  # units listed for one range
 MAX_WORDS = 16  # a citation with words around it ("GENIUS sec.4 reserve assets") is at most this many words
-NEAREST = 3  # nearest units shown for a unit the document lacks
 _REPEAT = re.compile(r"\[\d+\]$")
 
 

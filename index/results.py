@@ -149,6 +149,6 @@ class Results:
     def to_dict(self) -> dict:
         out = {"query": self.query, "retriever": self.retriever, "hits": [h.to_dict() for h in self.hits]}
         if self.cited or self.note or self.choices:
-            out.update(cited=self.cited, note=self.note,
-                       choices=[{"doc_id": c.doc_id, "id": c.provision_id, "citation": c.citation} for c in self.choices])
+            choices = [{"doc_id": c.doc_id, "id": c.provision_id, "citation": c.citation} for c in self.choices]
+            out.update(cited=self.cited, note=self.note, choices=choices)
         return out

@@ -565,7 +565,8 @@ class Workbench:
         if merged.retriever == "nearest":  # a unit the document lacks: say so, then the nearest units
             note = f"{merged.note}. The nearest units follow; none of them is what was cited."
         elif not hits:
-            note = merged.note or ("No provision matches" + (f" with these filters ({f.describe()})" if f else "") + ".")
+            filtered = f" with these filters ({f.describe()})" if f else ""
+            note = merged.note or f"No provision matches{filtered}."
         choices = tuple((c.citation, c.provision_id) for c in merged.choices)
         return SearchAnswer(query, tuple(hits), merged.cited, note, retriever, notice,
                             citation_note=merged.note if hits and not note else "", choices=choices)
