@@ -401,6 +401,6 @@ def provision_for(store: "Store", text: str) -> str:
         raise NotFoundError(f"no stored provision is cited {res.citation.citation!r} ({shown!r}); "
                             "try `crosswalk search` to find one")
     raise NotFoundError(
-        f"{shown!r} is neither a provision id nor a citation Crosswalk reads; ids look like "
-        "'US-PL119-27-GENIUS:sec.4(a)(11)', citations like 'GENIUS Act § 4(a)(11)' or 'CASS 16.2.13R' "
+        f"{shown!r} is neither a provision id nor a citation Crosswalk reads: give an id such as "
+        "'US-PL119-27-GENIUS:sec.4(a)(11)' or a citation such as 'GENIUS Act § 4(a)(11)' or 'CASS 16.2.13R' "
         "(try `crosswalk search` to find one)")
