@@ -237,11 +237,11 @@ def _alternatives(parsed: CitationQuery) -> list[str]:
 
 
 def _heads(catalog: Catalog, parsed: CitationQuery) -> list[str]:
+    """The units `parsed` cites; a bare "section 4" is every document's section 4, whatever its form."""
+    heads: dict[str, None] = {}
     for citation in _alternatives(parsed):
-        found = catalog.find(parsed.doc_ids, citation)
-        if found:
-            return found
-    return []
+        heads.update(dict.fromkeys(catalog.find(parsed.doc_ids, citation)))
+    return list(heads)
 
 
 def _found(catalog: Catalog, query: str, heads: list[str], parsed: CitationQuery) -> Resolution:

@@ -265,6 +265,16 @@ def test_show_lists_the_documents_of_an_ambiguous_citation(store):
 
 def test_a_bare_dotted_number_is_found_in_the_one_document_that_has_it(store):
     assert resolve(store, "500.11").ids[0] == pid(NYDFS, "500.11")
+    assert resolve(store, "section 69").ids[0] == pid(FSMA23, "s.69")  # "section" is s. in a UK Act
+
+
+def test_a_bare_section_is_looked_up_in_every_form_of_section(tmp_path):
+    s = _build(tmp_path / "s.db")
+    s.replace_document(Source(id="UK-X", jurisdiction="UK"),
+                       [Provision(id=pid("UK-X", "s.4"), doc_id="UK-X", jurisdiction="UK", citation="s.4", text="x")],
+                       path="x", file_sha256="1", pipeline="t", splitter="t", pages=None)
+    assert {c.doc_id for c in resolve(s, "section 4").choices} == {GENIUS, EO, "UK-X"}
+    s.close()
 
 
 # --- citation with words: a scoped search -----------------------------------------------------------------------
