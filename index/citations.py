@@ -593,7 +593,9 @@ def format_citation(doc_id: str, citation: str) -> str:
     >>> format_citation("UK-FCA-CP25-14", "annex.1 q.3")
     'CP25/14 Annex 1 Q3'
     >>> format_citation("US-CEA-2026-04-STABLECOIN-YIELD", "passage.2")
-    'US-CEA-2026-04-STABLECOIN-YIELD passage 2'
+    'CEA stablecoin yield report passage 2'
+    >>> format_citation("X-UNLISTED", "passage.2")
+    'X-UNLISTED passage 2'
     """
     aliases = load_aliases()
     name, code = _display_names(doc_id, aliases)
