@@ -40,6 +40,19 @@ except CrosswalkError as e:
     st.error(str(e))
     st.stop()
 
+def _pick(citation: str) -> None:
+    st.session_state["q"] = citation
+
+
+if answer.choices:
+    st.info(f"**{query.strip()}** is cited in {len(answer.choices)} documents. Pick one:",
+            icon=":material/call_split:")
+    pick = st.columns(min(len(answer.choices), 4))
+    for i, (citation, pid) in enumerate(answer.choices):
+        pick[i % len(pick)].button(citation, key=f"pick-{pid}", on_click=_pick, args=(citation,),
+                                   help=f"Search for {citation} ({pid})")
+elif answer.citation_note:
+    st.info(answer.citation_note, icon=":material/format_quote:")
 if answer.note:
     st.warning(answer.note)
 else:

@@ -121,6 +121,8 @@ class SearchAnswer:
     retriever: str = "hybrid"  # the retriever that answered
     notice: str = ""  # something the reader should know about these hits (e.g. BM25 while the model loads)
     legend_html: str = hl.legend(("query", "entity"))
+    citation_note: str = ""  # what the citation in the query found: a range, a subtree, nearest units, documents
+    choices: tuple[tuple[str, str], ...] = ()  # (full citation, provision id) per document of an ambiguous citation
 
 
 @dataclass(frozen=True)
@@ -473,21 +475,12 @@ class Workbench:
 
         NotFoundError names what was tried and how ids look.
         """
-        from crosswalk.index.citations import lookup
+        from crosswalk.index.resolver import provision_for
 
         text = (text or "").strip()
         if not text:
             raise NotFoundError("give a provision id (e.g. US-PL119-27-GENIUS:sec.4(a)(11)) or a citation")
-        try:
-            return self.store.resolve_id(text)
-        except NotFoundError:
-            found = lookup(self.store, text)
-            if found:
-                return found[0]
-        raise NotFoundError(
-            f"no provision {text!r}: give an id such as 'US-PL119-27-GENIUS:sec.4(a)(11)' or a citation such as "
-            "'CASS 16.2.13R' (search to find one)"
-        )
+        return provision_for(self.store, text)
 
     def _view(self, p: Provision, terms: Sequence[str] = (), sentence: str = "",
               child_terms: Sequence[str] | None = None) -> ProvisionView:
@@ -553,9 +546,6 @@ class Workbench:
 
         While the embedding model is still loading (the first seconds after start), a hybrid search answers
         with BM25 alone and says so in `notice`, unless `wait_for_model`; a dense search waits."""
-        from crosswalk.index.citations import lookup
-        from crosswalk.index.filters import allowed_provision_ids
-        from crosswalk.index.results import Results
         from crosswalk.index.retrievers import check_query
 
         query = check_query(query)
@@ -571,17 +561,17 @@ class Workbench:
                 notice = ("The embedding model is still loading (the app has just started): these are BM25 "
                           "results only. Search again in a few seconds for hybrid results.")
         with self._lock:
-            cited = lookup(self.store, query)
-            if cited and f:
-                allowed = allowed_provision_ids(self.store, f)
-                cited = [c for c in cited if allowed is None or c in allowed]
-            searched = searcher.search(query, k=k, filters=f or None, retriever=retriever)
-            merged = Results.merge([Results.from_ids(cited[:k], query=query), searched], k=k) if cited else searched
-            hits = self._hits(merged, query, n_cited=min(len(cited), k))
+            merged = searcher.search(query, k=k, filters=f or None, retriever=retriever)
+            hits = self._hits(merged, query, n_cited=merged.cited)
         note = ""
-        if not hits:
-            note = "No provision matches" + (f" with these filters ({f.describe()})" if f else "") + "."
-        return SearchAnswer(query, tuple(hits), min(len(cited), k), note, retriever, notice)
+        if merged.retriever == "nearest":  # a unit the document lacks: say so, then the nearest units
+            note = f"{merged.note}. The nearest units follow; none of them is what was cited."
+        elif not hits:
+            filtered = f" with these filters ({f.describe()})" if f else ""
+            note = merged.note or f"No provision matches{filtered}."
+        choices = tuple((c.citation, c.provision_id) for c in merged.choices)
+        return SearchAnswer(query, tuple(hits), merged.cited, note, retriever, notice,
+                            citation_note=merged.note if hits and not note else "", choices=choices)
 
     def _hits(self, results, query: str, n_cited: int) -> list[SearchHit]:
         from crosswalk.index.citations import display_citation

@@ -175,15 +175,18 @@ def ingest(folder, workspace, jurisdiction, force, workers, no_tags, max_bytes, 
 def show(provision_id, workspace, as_json):
     """Print one provision: id, heading path, text, page span, parent, children, entities and topics.
 
-    PROVISION_ID may use spaces or underscores inside the citation.
+    PROVISION_ID is a provision id (spaces or underscores inside the citation) or any citation search reads:
+    "GENIUS Act § 4(a)(7)", "Art. 36 MiCA", "cass 16.2.13r", "23 NYCRR 500.11", "FSB Rec. 9". A citation several
+    documents have, or a unit the document lacks, is an error that lists the candidates or the nearest units.
 
     Example: crosswalk show "UK-FCA-CP25-14:CASS 16.2.13R"
     """
+    from crosswalk.index.resolver import provision_for
     from crosswalk.ingest.store import Store
 
     ws = Workspace.resolve(workspace)
     with Store(ws.db_path, readonly=True) as store:
-        p = store.get(provision_id)
+        p = store.get(provision_for(store, provision_id))
         children = store.children(p.id)
         doc = store.document(p.doc_id)
     if as_json:
@@ -256,6 +259,8 @@ def print_results(store, results, query: str, as_json: bool, seconds: float | No
     from crosswalk.index.snippets import hit_records, snippet
 
     records = hit_records(store, results)
+    if results.note:
+        click.echo(f"note: {results.note}", err=True)
     if as_json:
         click.echo(json.dumps(records, ensure_ascii=False, indent=2))
         return
@@ -669,6 +674,23 @@ def bench_index(workspace, ann, kinds, n_queries, onnx):
     kind_list = tuple(k.strip() for k in kinds.split(",") if k.strip())
     anchors = str(ws.index_dir / "embeddings.npy") if "anchored" in kind_list else None
     click.echo(run(str(ws.root), sizes, n_queries, onnx=onnx, kinds=kind_list, anchors=anchors))
+
+
+@bench.command("citations")
+@workspace_option
+@click.option("--before", default=None, type=click.Path(file_okay=False, exists=True),
+              help="A checkout of older code (e.g. `git archive` of a commit) to compare first hits with.")
+@click.option("--rounds", type=int, default=5, show_default=True, help="Timed passes over the queries.")
+@one_line_errors
+def bench_citations(workspace, before, rounds):
+    """How many of 30 citations typed as lawyers type them come first, and what reading citations adds to a
+    query's p50 (citation reading off and on, interleaved; resolve alone). Needs a saved index.
+
+    Example: crosswalk bench citations --workspace workspace
+    """
+    from crosswalk.bench.bench_citations import main as run
+
+    click.echo(run(str(Workspace.resolve(workspace).root), before, rounds))
 
 
 @bench.command("ingest")

@@ -4,7 +4,7 @@ Two sets of gold, scored the same way (`crosswalk.evaluation.metrics`, after `cr
 
 - **queries** (`queries.tsv` + `qrels.txt`): each query is searched with each retriever (`bm25`, `dense`,
   `hybrid`) for `k` hits, under its jurisdiction filter when it has one. As in the app's search, a query that
-  is a citation puts the cited provision and its children first (`crosswalk.index.citations.lookup`; turn off with
+  is a citation puts the cited provision and its children first (`crosswalk.index.cited_search`; turn off with
   `citations=False` to score the bare retrievers).
 - **pairs** (`pairs.csv`): each left provision is a query against the right provision's jurisdiction, and the
   right provisions are its answers (relevance 2 for equal, subset-of and superset-of, 1 for intersects-with,
@@ -94,32 +94,19 @@ def search_run(
     With `citations` (and a `store`), a query that is a citation puts the cited provisions first, as the
     app's search does.
     """
-    from crosswalk.index.results import Results
+    from crosswalk.index.cited_search import cited_search
 
     engine = searcher.retriever(retriever)
     out: Run = {}
     for i, q in enumerate(queries):
         f = _filters(q.jurisdiction)
-        results = engine.search(q.text, k, f)
         if citations and store is not None:
-            cited = cited_ids(store, q.text, f)
-            if cited:
-                results = Results.merge([Results.from_ids(cited[:k], query=q.text), results], k=k)
+            results = cited_search(store, engine, q.text, k, f)
+        else:
+            results = engine.search(q.text, k, f)
         out[q.qid] = results.ids()
         _tick(progress, retriever, i + 1, len(queries))
     return out
-
-
-def cited_ids(store: "Store", text: str, filters=None) -> list[str]:
-    """The provisions a citation query names (itself, then its descendants), kept to those `filters` allow."""
-    from crosswalk.index.citations import lookup
-    from crosswalk.index.filters import allowed_provision_ids
-
-    cited = lookup(store, text)
-    if cited and filters:
-        allowed = allowed_provision_ids(store, filters)
-        cited = [c for c in cited if allowed is None or c in allowed]
-    return cited
 
 
 @dataclass(frozen=True)

@@ -25,8 +25,9 @@ the citation points to and the citation's normal form, the form the store keeps 
     UK-FCA-CP25-14:CASS_16.2.13R         UK-FCA-CP25-14                                      CASS 16.2.13R
     ===================================  =================================================  ==================
 
-Document names live in `index/aliases.json` (data, not code). A document that is not in the store (23 NYCRR
-Part 200 when only the mirror was ingested) resolves to the id it *would* have, and `lookup` finds nothing.
+Document names and each family's grammar live in `corpus/aliases.json` (data, not code; `crosswalk.index.aliases`).
+A document that is not in the store (23 NYCRR Part 200 when only the mirror was ingested) resolves to the id
+it *would* have, and `lookup` finds nothing; `crosswalk.index.resolver` says so.
 `display_citation` is the inverse: the full citation a lawyer writes (`GENIUS Act § 4(a)(11)`,
 `31 U.S.C. § 5318(h)(1)`, `MiCA Art. 36(1)(a)`, `CP25/14 para. 3.70`), which `parse_citation` reads back.
 """
@@ -40,20 +41,18 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Sequence
 
-from crosswalk.errors import ConfigError, QueryError
+from crosswalk.errors import QueryError
+from crosswalk.index.aliases import ALIASES_PATH, SUBS, Aliases, DocAlias, load_aliases
 
 if TYPE_CHECKING:
     from crosswalk.ingest.models import Provision
     from crosswalk.ingest.store import Store
 
-ALIASES_PATH = Path(__file__).with_name("aliases.json")
 
 # --- the pieces of a citation ---------------------------------------------------------------------------------
 
-# Sub-divisions: (a)(11)(A)(iii), and the bracketed numbers the US Code gives to duplicated designations
-# (78c(a)(80)[2]). Case matters in US law: (a) and (A) are different levels.
-_SUB_ITEM = r"\(\s*[0-9A-Za-z]{1,8}\s*\)|\[\s*\d{1,3}\s*\]"
-_SUBS = r"(?:\s*(?:" + _SUB_ITEM + r"))*"
+_SUBS = SUBS
+MAX_CITATION_CHARS = 200  # longer text is read as a search, never as a citation
 _SUB = re.compile(r"\(\s*([0-9A-Za-z]{1,8})\s*\)|\[\s*(\d{1,3})\s*\]")
 # FCA status letters: R rule, G guidance, E evidential provision, D direction, P statement of principle,
 # C (conduct), U (UK-specific in MiFID-derived text).
@@ -98,35 +97,6 @@ UNITS: dict[str, _Unit] = {
 # Whole citations that are one word (MiCA's preamble, a glossary part).
 _SINGLE_WORDS = ("preamble", "glossary")
 
-# The words that introduce a unit, mapped to a unit name. "section" words are read per document.
-_UNIT_WORDS = (
-    ("§§", "§"), ("§", "§"),
-    ("sections", "section"), ("section", "section"), ("sect", "section"), ("secs", "section"), ("sec", "section"),
-    ("ss", "s"), ("s", "s"),
-    ("articles", "art"), ("article", "art"), ("arts", "art"), ("art", "art"),
-    ("recitals", "recital"), ("recital", "recital"),
-    ("recommendations", "rec"), ("recommendation", "rec"), ("recs", "rec"), ("rec", "rec"),
-    ("paragraphs", "para"), ("paragraph", "para"), ("paras", "para"), ("para", "para"), ("¶", "para"),
-    ("chapter", "ch"), ("chap", "ch"), ("ch", "ch"),
-    ("regulations", "reg"), ("regulation", "reg"), ("regs", "reg"), ("reg", "reg"), ("r", "reg"),
-    ("schedule", "sch"), ("sched", "sch"), ("sch", "sch"),
-    ("titles", "title"), ("title", "title"),
-    ("annexes", "annex"), ("annex", "annex"),
-    ("parts", "part"), ("part", "part"),
-    ("points", "point"), ("point", "point"),
-    ("subparagraph", "subpara"), ("subpara", "subpara"),
-    ("questions", "q"), ("question", "q"), ("q", "q"),
-    ("appendix", "app"), ("app", "app"),
-    ("passage", "passage"), ("p", "p"),
-)
-_UNIT_OF = {w: u for w, u in _UNIT_WORDS}
-# A unit word is followed by a dot, white space or the number itself ("sec.4", "s 21", "§5318", "Q1").
-_UNIT = r"(?P<unit>" + "|".join(re.escape(w) for w, _ in _UNIT_WORDS) + r")(?:\.\s*|\s+|(?=\d))"
-# One component of a citation: an optional unit word, a label, sub-divisions ("Art. 36(1)(a)", "Annex I").
-_COMPONENT = re.compile(
-    r"(?:" + _UNIT + r")?(?P<label>[0-9A-Za-z][0-9A-Za-z.\-#]*?)(?P<subs>" + _SUBS + r")(?=[\s,]|$)",
-    re.IGNORECASE,
-)
 _SEPARATOR = re.compile(r"\s*,?\s*")
 
 
@@ -142,102 +112,6 @@ class CitationQuery:
 
     doc_ids: tuple[str, ...]
     citation: str
-
-
-# --- aliases (data) -------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _DocAlias:
-    names: tuple[str, ...]
-    doc_ids: tuple[str, ...]
-    section_form: str
-    default_unit: str
-    display: str
-
-
-@dataclass(frozen=True)
-class _CodeAlias:
-    code: str
-    title: str
-    sections: re.Pattern
-    doc_ids: tuple[str, ...]
-    display: str
-
-
-@dataclass(frozen=True)
-class _Aliases:
-    documents: tuple[_DocAlias, ...]
-    codes: tuple[_CodeAlias, ...]
-    sourcebooks: tuple[str, ...]
-    doc_pattern: re.Pattern  # any document name or literal doc id, longest first
-    by_name: dict  # lower-cased name -> _DocAlias
-
-
-_SECTION_FORMS = {"sec", "s", "reg", ""}
-_DEFAULT_UNITS = {"section", "art", "para", "rec", "reg", "recital", "ch"}
-
-
-@lru_cache(maxsize=4)
-def load_aliases(path: Path | str = ALIASES_PATH) -> _Aliases:
-    """Read `aliases.json` once; an error names the file, the row and the fix."""
-    path = Path(path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: citation aliases file is missing; restore index/aliases.json") from None
-    except json.JSONDecodeError as e:
-        raise ConfigError(f"{path}: not valid JSON at line {e.lineno}: {e.msg}") from None
-    docs = []
-    for i, row in enumerate(data.get("documents", [])):
-        where = f"{path}: documents[{i}]"
-        try:
-            alias = _DocAlias(
-                names=tuple(row["names"]),
-                doc_ids=tuple(row["doc_ids"]),
-                section_form=row.get("section_form", "sec"),
-                default_unit=row.get("default_unit", "section"),
-                display=row.get("display") or row["names"][0],
-            )
-        except KeyError as e:
-            raise ConfigError(f"{where}: missing {e.args[0]!r}; each row needs 'names' and 'doc_ids'") from None
-        if alias.section_form not in _SECTION_FORMS:
-            raise ConfigError(f"{where}: section_form {alias.section_form!r} is not one of sec, s, reg or ''")
-        if alias.default_unit not in _DEFAULT_UNITS:
-            allowed = ", ".join(sorted(_DEFAULT_UNITS))
-            raise ConfigError(f"{where}: default_unit {alias.default_unit!r} is not one of {allowed}")
-        docs.append(alias)
-    codes = []
-    for i, row in enumerate(data.get("codes", [])):
-        try:
-            codes.append(
-                _CodeAlias(
-                    code=row["code"].upper(),
-                    title=str(row["title"]),
-                    sections=re.compile(row.get("sections", "")),
-                    doc_ids=tuple(row["doc_ids"]),
-                    display=row["display"],
-                )
-            )
-        except KeyError as e:
-            raise ConfigError(f"{path}: codes[{i}]: missing {e.args[0]!r}") from None
-        except re.error as e:
-            raise ConfigError(f"{path}: codes[{i}]: 'sections' is not a valid regular expression: {e}") from None
-    by_name: dict[str, _DocAlias] = {}
-    for d in docs:
-        for name in d.names:
-            by_name[name.lower()] = d
-    names = sorted(by_name, key=lambda n: (-len(n), n))
-    # A literal doc id (US-PL119-27-GENIUS, or one not listed here) also names its document.
-    alternatives = [re.escape(n) for n in names] + [r"[A-Z]{2,4}-[A-Z0-9][A-Za-z0-9-]*[A-Za-z0-9]"]
-    doc_pattern = re.compile(r"(?P<doc>" + "|".join(alternatives) + r")(?![\w/])", re.IGNORECASE)
-    return _Aliases(
-        documents=tuple(docs),
-        codes=tuple(codes),
-        sourcebooks=tuple(s.upper() for s in data.get("sourcebooks", [])),
-        doc_pattern=doc_pattern,
-        by_name=by_name,
-    )
 
 
 # --- normal forms ---------------------------------------------------------------------------------------------
@@ -288,9 +162,9 @@ def _fca_form(book: str, number: str, annex: str | None, status: str | None, sub
     return out + (status or "").upper() + normalise_subdivisions(subs)
 
 
-def _unit_for(word: str, doc: _DocAlias | None) -> str:
+def _unit_for(word: str, doc: DocAlias | None, aliases: Aliases) -> str:
     """The unit a word means: 'section' is `sec.` in a US Act, `s.` in a UK Act, the bare number in a code."""
-    unit = _UNIT_OF[word.lower()]
+    unit = aliases.unit_of[word.lower()]
     if unit in ("§", "section", "s"):
         if doc is not None:
             return {"sec": "sec", "s": "s", "reg": "reg", "": "code"}[doc.section_form]
@@ -320,7 +194,7 @@ def _fields(citation: str) -> dict[str, str]:
     return fields
 
 
-def _resolve_doc(aliases: _Aliases, name: str) -> _DocAlias:
+def _resolve_doc(aliases: Aliases, name: str) -> DocAlias:
     """The alias row a document name stands for; for a literal doc id, a row for just that id.
 
     A literal doc id takes the conventions of the row whose id (or id template) it matches: `UK-FSMA-2000-S21`
@@ -333,15 +207,15 @@ def _resolve_doc(aliases: _Aliases, name: str) -> _DocAlias:
     for a in aliases.documents:
         for t in a.doc_ids:
             if _template_regex(t, re.IGNORECASE).match(name):
-                return _DocAlias((name,), (name,), a.section_form, a.default_unit, a.display)
+                return DocAlias((name,), (name,), a.section_form, a.default_unit, a.display)
     for row in aliases.codes:
         for t in row.doc_ids:
             if _template_regex(t, re.IGNORECASE).match(name):
-                return _DocAlias((name,), (name,), "", "section", name)
-    return _DocAlias((name,), (name,), "sec", "section", name)
+                return DocAlias((name,), (name,), "", "section", name)
+    return DocAlias((name,), (name,), "sec", "section", name)
 
 
-def _code_doc_ids(aliases: _Aliases, code: str, title: str, number: str) -> tuple[str, ...]:
+def _code_doc_ids(aliases: Aliases, code: str, title: str, number: str) -> tuple[str, ...]:
     fields = {"title": title, **_fields(number)}
     for row in aliases.codes:
         if row.code != code or row.title not in ("*", title):
@@ -363,13 +237,23 @@ _CODE = re.compile(
 )
 
 
+# The code named after the section: "section 78c(a) of 15 U.S.C.", "§ 500.11 of title 23 NYCRR".
+_CODE_AFTER = re.compile(
+    r"^(?:§§?\s*|(?:sections?|sec|sect)\.?\s*)?"
+    r"(?P<number>\d+(?:\.\d+)?[A-Za-z]{0,3}(?:-\d+[A-Za-z]?)?)(?P<subs>" + _SUBS + r")\s*,?\s+(?:of|in)\s+(?:title\s+)?"
+    r"(?P<title>\d{1,3})\s*"
+    r"(?P<code>U\.?\s?S\.?\s?C\.?(?:\s?A\.?)?|C\.?\s?F\.?\s?R\.?|N\.?\s?Y\.?\s?C\.?\s?R\.?\s?R\.?)$",
+    re.IGNORECASE,
+)
+
+
 def _code_name(raw: str) -> str:
     letters = re.sub(r"[^A-Za-z]", "", raw).upper()
     return {"USC": "USC", "USCA": "USC", "CFR": "CFR", "NYCRR": "NYCRR"}[letters]
 
 
-def _parse_code(text: str, aliases: _Aliases) -> CitationQuery | None:
-    m = _CODE.match(text)
+def _parse_code(text: str, aliases: Aliases) -> CitationQuery | None:
+    m = _CODE.match(text) or _CODE_AFTER.match(text)
     if not m:
         return None
     code = _code_name(m.group("code"))
@@ -387,9 +271,21 @@ def _parse_code(text: str, aliases: _Aliases) -> CitationQuery | None:
 def _fca_pattern(sourcebooks: tuple[str, ...]) -> re.Pattern:
     books = "|".join(re.escape(b) for b in sorted(sourcebooks, key=lambda b: (-len(b), b)))
     return re.compile(
-        r"^(?:FCA\s+(?:Handbook\s+)?)?(?P<book>" + books + r")\s+"
+        r"^(?:FCA\s+(?:Handbook\s+)?)?(?:rules?\s+)?(?P<book>" + books + r")\s*(?:rules?\s+)?"
         r"(?P<number>\d{1,2}(?:\.\d{1,3}){0,2})(?:\s+Annex\s+(?P<annex>\d{1,2}(?:\.\d{1,3})?))?"
         r"\s*(?P<status>[" + _FCA_STATUS + r"])?(?![A-Za-z])(?P<subs>" + _SUBS + r")$",
+        re.IGNORECASE,
+    )
+
+
+@lru_cache(maxsize=4)
+def _fca_after_pattern(sourcebooks: tuple[str, ...]) -> re.Pattern:
+    """The sourcebook named after the number: "rule 16.2.13R of CASS", "2.4.33 R in the CRYPTO sourcebook"."""
+    books = "|".join(re.escape(b) for b in sorted(sourcebooks, key=lambda b: (-len(b), b)))
+    return re.compile(
+        r"^(?:rules?\s+)?(?P<number>\d{1,2}(?:\.\d{1,3}){0,2})\s*(?P<status>[" + _FCA_STATUS + r"])?(?![A-Za-z])"
+        r"(?P<subs>" + _SUBS + r")\s*,?\s+(?:of|in)\s+(?:the\s+)?(?:FCA\s+(?:Handbook\s+)?)?(?P<book>" + books + r")"
+        r"(?:\s+sourcebook)?$",
         re.IGNORECASE,
     )
 
@@ -401,7 +297,7 @@ _GLOSSARY = re.compile(
 )
 
 
-def _parse_fca(text: str, aliases: _Aliases) -> CitationQuery | None:
+def _parse_fca(text: str, aliases: Aliases) -> CitationQuery | None:
     """An FCA Handbook provision (`CASS 16.2.13R`, `CASS 16 Annex 3.1G`) or Glossary definition: its documents
     are found in the store by citation, so `doc_ids` is empty."""
     g = _GLOSSARY.match(text)
@@ -409,24 +305,25 @@ def _parse_fca(text: str, aliases: _Aliases) -> CitationQuery | None:
         return CitationQuery((), f"Glossary {g.group('term')}")
     if not aliases.sourcebooks:
         return None
-    m = _fca_pattern(aliases.sourcebooks).match(text)
+    m = _fca_pattern(aliases.sourcebooks).match(text) or _fca_after_pattern(aliases.sourcebooks).match(text)
     if not m:
         return None
-    citation = _fca_form(m.group("book"), m.group("number"), m.group("annex"), m.group("status"), m.group("subs"))
+    annex = m.groupdict().get("annex")
+    citation = _fca_form(m.group("book"), m.group("number"), annex, m.group("status"), m.group("subs"))
     return CitationQuery((), citation) if citation else None
 
 
-def _components(rest: str, doc: _DocAlias | None, *, bare_numbers: bool) -> str | None:
+def _components(rest: str, doc: DocAlias | None, aliases: Aliases, *, bare_numbers: bool) -> str | None:
     """The normal citation of `rest`, a run of components (`Annex I Part A point 1`, `Art. 4(3) subpara. 2`),
     or None. Only the first component may leave out its unit word: after a document it is the document's
     default unit (`MiCA 36(1)`); alone it is a code section, and then needs sub-divisions (`5318(h)`) unless
-    `bare_numbers`."""
+    `bare_numbers` or dotted (`500.11`, never a year)."""
     if rest.lower() in _SINGLE_WORDS:
         return rest.lower()
     out: list[str] = []
     pos = 0
     while pos < len(rest):
-        m = _COMPONENT.match(rest, pos)
+        m = aliases.component.match(rest, pos)
         if not m or m.end() == pos:
             return None
         word, label, subs = m.group("unit"), m.group("label"), m.group("subs")
@@ -434,13 +331,13 @@ def _components(rest: str, doc: _DocAlias | None, *, bare_numbers: bool) -> str 
             if out or not label[0].isdigit():
                 return None
             if doc is not None:
-                unit = _unit_for(doc.default_unit, doc)
-            elif subs or bare_numbers:
+                unit = _unit_for(doc.default_unit, doc, aliases)
+            elif subs or bare_numbers or re.fullmatch(r"\d+\.\d+[A-Za-z]?", label):
                 unit = "code"
             else:
                 return None  # "1960" alone may be a year, not 18 U.S.C. 1960
         else:
-            unit = _unit_for(word, doc if not out else None)
+            unit = _unit_for(word, doc if not out else None, aliases)
         part = _compose(unit, label, subs)
         if part is None:
             return None
@@ -449,21 +346,86 @@ def _components(rest: str, doc: _DocAlias | None, *, bare_numbers: bool) -> str 
     return " ".join(out) if out else None
 
 
-def _with_doc(doc_name: str, rest: str, aliases: _Aliases) -> CitationQuery | None:
+def _mapped(citation: str, alias: DocAlias) -> str:
+    """An Act's own section number turned into its code section: Exchange Act s.15(a) is 15 U.S.C. 78o(a)."""
+    m = re.fullmatch(r"(\d+[A-Za-z]*)(.*)", citation)
+    if alias.section_map and m and m.group(1).lower() in alias.section_map:
+        return alias.section_map[m.group(1).lower()] + m.group(2)
+    return citation
+
+
+def _with_doc(doc_name: str, rest: str, aliases: Aliases) -> CitationQuery | None:
     alias = _resolve_doc(aliases, doc_name)
     fca = _parse_fca(rest, aliases)
     if fca:  # "CP25/14 CASS 16.2.13R": a sourcebook provision in a named document
         return CitationQuery(_template_ids(alias.doc_ids, {}), fca.citation)
-    citation = _components(rest, alias, bare_numbers=True)
+    code = _parse_code(rest, aliases)
+    if code:  # "Bank Secrecy Act, 31 U.S.C. § 5318(h)": the code citation names the document
+        return code
+    citation = _components(rest, alias, aliases, bare_numbers=True)
     if citation is None:
         return None
+    if alias.section_form == "":
+        citation = _mapped(citation, alias)
     return CitationQuery(_template_ids(alias.doc_ids, _fields(citation)), citation)
 
 
-def _parse(text: str, aliases: _Aliases, *, bare_numbers: bool) -> CitationQuery | None:
-    text = " ".join(text.replace("\u00a0", " ").split()).strip().rstrip(",;")
-    if not text:
-        return None
+# Lawyers' punctuation around a citation: quotes, brackets, a closing full stop or comma.
+_OUTER = re.compile(r"^[\s\"'“”‘’]+|[\s\"'“”‘’.,;:]+$")
+# "paragraph 2 of Schedule 6": UK order, inside out; read as "Schedule 6 paragraph 2".
+_PARA_OF_SCH = re.compile(
+    r"^(?P<para>(?:paragraphs?|paras?|para|¶)\.?\s*\d+[A-Za-z]?(?:\s*\(\s*\w+\s*\))*)\s*,?\s+(?:of|in)\s+"
+    r"(?P<sch>(?:schedules?|sched|sch)\.?\s*\d+[A-Za-z]?)\b",
+    re.IGNORECASE,
+)
+
+
+# EU style: "recital (66)", "point (a)" as the label itself.
+_BRACKETED = re.compile(r"\b(recitals?|points?)\s*\(\s*(\w+)\s*\)", re.IGNORECASE)
+
+
+def _balanced(text: str) -> bool:
+    depth = 0
+    for ch in text:
+        depth += {"(": 1, "[": 1, ")": -1, "]": -1}.get(ch, 0)
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def clean_query(text: str) -> str:
+    """White space folded, outer quotes, brackets and trailing punctuation gone, UK "para 2 of Sch 6" turned
+    round.
+
+    >>> clean_query(' "Art. 36 MiCA." ')
+    'Art. 36 MiCA'
+    >>> clean_query("paragraph 2(1) of Schedule 6 to FSMA 2023")
+    'Schedule 6 paragraph 2(1) to FSMA 2023'
+    """
+    text = " ".join(text.replace("\u00a0", " ").split())
+    for _ in range(3):
+        text = _OUTER.sub("", text)
+        if text[:1] == "(" and text[-1:] == ")" and _balanced(text[1:-1]):
+            text = text[1:-1]  # "(GENIUS Act § 4(a))": brackets around the whole citation
+        elif text[:1] in ("(", "[") and not _balanced(text):
+            text = text[1:]
+        elif text[-1:] in (")", "]") and not _balanced(text):
+            text = text[:-1]
+    if text.count("(") == text.count(")") + 1 and re.search(r"\(\w+$", text):
+        text += ")"  # "4(a)(11)." lost its closing bracket with the full stop
+    text = _BRACKETED.sub(r"\1 \2", text)
+    m = _PARA_OF_SCH.match(text)
+    if m:
+        text = f"{m.group('sch')} {m.group('para')}{text[m.end():]}"
+    return text
+
+
+def _parse(text: str, aliases: Aliases, *, bare_numbers: bool) -> CitationQuery | None:
+    if len(text) > MAX_CITATION_CHARS:
+        return None  # a passage, not a citation
+    text = clean_query(text)
+    if not text or aliases.by_name.get(text.lower()) is not None:
+        return None  # a document's name alone is not a provision
     # A provision id, with spaces or underscores inside the citation: UK-FCA-CP25-14:CASS_16.2.13R.
     m = re.fullmatch(r"(?P<doc>[A-Z]{2,4}-[A-Z0-9][A-Za-z0-9-]*):(?P<cit>\S.*)", text, re.IGNORECASE)
     if m:
@@ -476,19 +438,19 @@ def _parse(text: str, aliases: _Aliases, *, bare_numbers: bool) -> CitationQuery
             return found
     doc = aliases.doc_pattern.pattern
     # "GENIUS Act section 4(a)(11)", "MiCA Art. 36(1)(a)", "FSB 9", "CP25/14, para 3.70", "CP25/14 CASS 16.2.13R"
-    m = re.fullmatch(r"(?:the\s+)?" + doc + r"\s*,?\s*(?P<rest>.+)", text, re.IGNORECASE)
+    m = re.fullmatch(r"(?:the\s+)?" + doc + r"(?:'s)?\s*,?\s*(?P<rest>.+)", text, re.IGNORECASE)
     if m:
         found = _with_doc(m.group("doc"), m.group("rest"), aliases)
         if found:
             return found
-    # "section 4(a)(11) of the GENIUS Act", "Article 36(1) MiCA", "regulation 14A of the MLR 2017"
-    m = re.fullmatch(r"(?P<rest>.+?)\s*,?\s*(?:of\s+|in\s+)?(?:the\s+)?" + doc, text, re.IGNORECASE)
+    # "section 4(a)(11) of the GENIUS Act", "Article 36(1) MiCA", "regulation 14A of the MLR 2017", "Sch 6 to FSMA"
+    m = re.fullmatch(r"(?P<rest>.+?)\s*,?\s*(?:(?:of|in|to|under)\s+)?(?:the\s+)?" + doc, text, re.IGNORECASE)
     if m:
         found = _with_doc(m.group("doc"), m.group("rest"), aliases)
         if found:
             return found
-    # Bare: "Article 36", "section 4(a)(11)", "§ 5318(h)", "5318(h)", "recital 66", "sec.4(a)(11)", "Annex I"
-    citation = _components(text, None, bare_numbers=bare_numbers)
+    # Bare: "Article 36", "section 4(a)(11)", "§ 5318(h)", "5318(h)", "500.11", "recital 66", "Annex I"
+    citation = _components(text, None, aliases, bare_numbers=bare_numbers)
     return CitationQuery((), citation) if citation else None
 
 
@@ -561,7 +523,7 @@ def normalise_citation(text: str, kind: str | None = None) -> str:
         unit = {"section": "sec", "§": "code", "usc": "code", "cfr": "code", "article": "art"}.get(kind, kind)
         if unit not in UNITS:
             raise QueryError(f"unknown citation kind {kind!r}: use one of {', '.join(sorted(UNITS))}")
-        m = _COMPONENT.fullmatch(" ".join(text.split()))
+        m = load_aliases().component.fullmatch(" ".join(text.split()))
         citation = _compose(unit, m.group("label"), m.group("subs")) if m and not m.group("unit") else None
         if citation is None:
             raise QueryError(f"{text!r} is not a {kind} number (e.g. {_EXAMPLES[unit]})")
@@ -593,7 +555,7 @@ def _template_regex(template: str, flags: int = 0) -> re.Pattern:
     return re.compile(rx + "$", flags)
 
 
-def _display_names(doc_id: str, aliases: _Aliases) -> tuple[str | None, str | None]:
+def _display_names(doc_id: str, aliases: Aliases) -> tuple[str | None, str | None]:
     """(document name, code prefix) for a doc id: ('GENIUS Act', None), (None, '31 U.S.C. §')."""
     for row in aliases.codes:
         for t in row.doc_ids:
@@ -631,7 +593,9 @@ def format_citation(doc_id: str, citation: str) -> str:
     >>> format_citation("UK-FCA-CP25-14", "annex.1 q.3")
     'CP25/14 Annex 1 Q3'
     >>> format_citation("US-CEA-2026-04-STABLECOIN-YIELD", "passage.2")
-    'US-CEA-2026-04-STABLECOIN-YIELD passage 2'
+    'CEA stablecoin yield report passage 2'
+    >>> format_citation("X-UNLISTED", "passage.2")
+    'X-UNLISTED passage 2'
     """
     aliases = load_aliases()
     name, code = _display_names(doc_id, aliases)
@@ -649,7 +613,17 @@ def format_citation(doc_id: str, citation: str) -> str:
     return f"{name or doc_id} {' '.join(parts)}"
 
 
-def _is_fca(citation: str, aliases: _Aliases) -> bool:
+def document_name(doc_id: str) -> str:
+    """How a lawyer names a document: 'MiCA', '31 U.S.C.', '23 NYCRR'; the id when no row names it.
+
+    >>> document_name("EU-MICA-2023-1114"), document_name("US-USC31-CH53-SUBCHII"), document_name("X-Y")
+    ('MiCA', '31 U.S.C.', 'X-Y')
+    """
+    name, code = _display_names(doc_id, load_aliases())
+    return name or (code.removesuffix("§").strip() if code else doc_id)
+
+
+def _is_fca(citation: str, aliases: Aliases) -> bool:
     book = citation.split(" ", 1)[0]
     return book.upper() in aliases.sourcebooks and re.match(r"^[A-Z]+ \d", citation) is not None
 
@@ -700,61 +674,12 @@ def citation_ancestors(citation: str) -> list[str]:
         out.append(current)
 
 
-def _find(store: "Store", doc_ids: Sequence[str], citation: str) -> list[str]:
-    """Ids of provisions cited `citation` in `doc_ids` (every document when empty), in document order.
-
-    Tries the exact citation, then ignoring case (`5318a` for `5318A`), and for an FCA rule number given
-    without its status letter (`CASS 16.2.13`), any status. A citation repeated in a document (the second
-    `78c(a)(80)` is stored as `78c(a)(80)[2]`) comes after the first.
-    """
-    where_doc = ""
-    args: list[str] = []
-    if doc_ids:
-        where_doc = f" AND doc_id IN ({','.join('?' * len(doc_ids))}) COLLATE NOCASE"
-        args = list(doc_ids)
-    attempts = [
-        ("(citation = ? OR citation GLOB ?)", [citation, _glob_escape(citation) + "[[][0-9]*]"]),
-        ("citation = ? COLLATE NOCASE", [citation]),
-    ]
-    if re.fullmatch(r"[A-Z]+ \d+\.\d+\.\d+", citation):
-        attempts.append(("citation GLOB ?", [citation + f"[{_FCA_STATUS}]"]))
-    order = {d.upper(): i for i, d in enumerate(doc_ids)}
-    for clause, cargs in attempts:
-        rows = store.conn.execute(
-            f"SELECT id, doc_id, ordinal FROM provisions WHERE {clause}{where_doc}", [*cargs, *args]
-        ).fetchall()
-        if rows:
-            rows.sort(key=lambda r: (order.get(r["doc_id"].upper(), len(order)), r["doc_id"], r["ordinal"]))
-            return [r["id"] for r in rows]
-    return []
-
-
-def _glob_escape(text: str) -> str:
-    return re.sub(r"([*?\[])", r"[\1]", text)
-
-
-def lookup_citation(store: "Store", query: CitationQuery) -> list[str]:
-    """Provision ids for a parsed citation: the provision (or its nearest stored ancestor) first, then its
-    descendants in document order; [] when none of its documents is stored or nothing matches."""
-    heads: list[str] = []
-    for citation in [query.citation, *citation_ancestors(query.citation)]:
-        heads = _find(store, query.doc_ids, citation)
-        if heads:
-            break
-    out: dict[str, None] = {}
-    for head in heads:
-        out[head] = None
-        for d in store.descendants(head):
-            out.setdefault(d.id, None)
-    return list(out)
-
-
 def lookup(store: "Store", query: str) -> list[str]:
     """Provision ids for a citation query, best first; [] when `query` is not a citation or cites nothing stored.
+    The resolver (`crosswalk.index.resolver.resolve`) does the work; this is its list of ids.
 
     Example: lookup(store, "CASS 17.2") == ["UK-FCA-CP25-14:CASS_17.2", "UK-FCA-CP25-14:CASS_17.2.1R", ...]
     """
-    parsed = parse_citation(query)
-    if parsed is None:
-        return []
-    return lookup_citation(store, parsed)
+    from crosswalk.index.resolver import lookup as resolved
+
+    return resolved(store, query)

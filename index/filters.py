@@ -17,6 +17,7 @@ hold. Matching rules, chosen for people typing at a command line:
 - `entity`: `LABEL:text` (`REGULATOR:FCA`), a bare label (`CRYPTO_ASSET`), or bare text (`stablecoin`).
   Text matches an entity whose text is that text, or has it as whole words at its start, end or middle,
   ignoring ASCII case: `SEC` matches "the SEC" but not "section 5".
+- `within`: provision ids (a cited provision's subtree: "GENIUS sec.4 reserve assets" searches inside sec.4).
 - `date_from` / `date_to`: `YYYY`, `YYYY-MM` or `YYYY-MM-DD`, inclusive, on the document's date. A partial
   date is the whole year or month, on both sides: a document dated `2023` passes `date_from="2023-06"`.
   Documents without a date fail any date filter.
@@ -35,7 +36,7 @@ import calendar
 import re
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import date
 from typing import TYPE_CHECKING, Iterable, Sequence
 
@@ -104,9 +105,10 @@ class Filters:
     entity: tuple[str, ...] = ()
     date_from: str | None = None
     date_to: str | None = None
+    within: tuple[str, ...] = ()
 
     def __post_init__(self):
-        for f in ("jurisdiction", "issuer", "doc_type", "doc_id", "topic", "entity"):
+        for f in ("jurisdiction", "issuer", "doc_type", "doc_id", "topic", "entity", "within"):
             object.__setattr__(self, f, _as_tuple(getattr(self, f)))
         allowed_j = [j.value for j in Jurisdiction]
         jur = []
@@ -140,7 +142,9 @@ class Filters:
         parts = []
         for f in fields(self):
             v = getattr(self, f.name)
-            if v:
+            if v and f.name == "within":
+                parts.append(f"within={len(v)} provision(s)")
+            elif v:
                 parts.append(f"{f.name}={','.join(v) if isinstance(v, tuple) else v}")
         return " ".join(parts)
 
@@ -255,6 +259,10 @@ def allowed_provision_ids(store: "Store", filters: Filters | None) -> set[str] |
     """
     if not filters:
         return None
+    if filters.within:
+        rest = replace(filters, within=())
+        inside = set(filters.within)
+        return inside if not rest else inside & allowed_provision_ids(store, rest)
     where, args = [], []
     if filters.jurisdiction:
         where.append(f"p.jurisdiction IN ({','.join('?' * len(filters.jurisdiction))})")

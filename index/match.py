@@ -981,9 +981,9 @@ def _get_or_hint(store: "Store", provision_id: str) -> Provision:
         return store.get(provision_id)
     except NotFoundError:
         pass
-    from crosswalk.index.citations import lookup
+    from crosswalk.index.resolver import resolve
 
-    near = lookup(store, provision_id)
+    near = resolve(store, provision_id).ids  # the provision's nearest stored units when it has none
     hint = f"; did you mean {near[0]!r}?" if near else (
         "; ids look like 'US-PL119-27-GENIUS:sec.4(a)(11)' (find one with `crosswalk search`)"
     )

@@ -49,12 +49,18 @@ class Hit:
 class Results:
     """Hits for one query, best first (`hits[0].rank == 1`).
 
-    `retriever` names what produced them (`bm25`, `dense`, `hybrid`, `citation`, `merged`).
+    `retriever` names what produced them (`bm25`, `dense`, `hybrid`, `citation`, `nearest`, `merged`).
+    A search that read its query as a citation (`crosswalk.index.cited_search`) also fills `cited` (how many of the first
+    hits the citation named), `note` (what the reader should know: "MiCA has Articles 1–149; no Article 150")
+    and `choices` (for a citation several documents have: `crosswalk.index.resolver.Choice`s, best-ranked first).
     """
 
     query: str
     retriever: str
     hits: tuple[Hit, ...] = ()
+    cited: int = 0
+    note: str = ""
+    choices: tuple = ()
 
     def __len__(self) -> int:
         return len(self.hits)
@@ -74,7 +80,7 @@ class Results:
         return {h.provision_id: h.score for h in self.hits}
 
     def top(self, k: int) -> "Results":
-        return Results(self.query, self.retriever, self.hits[:k])
+        return Results(self.query, self.retriever, self.hits[:k], min(self.cited, k), self.note, self.choices)
 
     @classmethod
     def ranked(
@@ -141,4 +147,8 @@ class Results:
         return cls(query, retriever, tuple(hits))
 
     def to_dict(self) -> dict:
-        return {"query": self.query, "retriever": self.retriever, "hits": [h.to_dict() for h in self.hits]}
+        out = {"query": self.query, "retriever": self.retriever, "hits": [h.to_dict() for h in self.hits]}
+        if self.cited or self.note or self.choices:
+            choices = [{"doc_id": c.doc_id, "id": c.provision_id, "citation": c.citation} for c in self.choices]
+            out.update(cited=self.cited, note=self.note, choices=choices)
+        return out

@@ -304,7 +304,8 @@ class HybridRetriever:
 class Searcher:
     """The three retrievers over one loaded index and its store. Build it with `crosswalk.index.build.load_searcher`.
 
-    - `search(query, k=10, filters=None, retriever="hybrid") -> Results`
+    - `search(query, k=10, filters=None, retriever="hybrid", citations=True) -> Results`: a citation in the
+      query is read first (`crosswalk.index.cited_search`)
     - `like(provision_id, k=10, filters=None, retriever="hybrid") -> Results`
     - `retriever(name) -> Retriever` for `bm25`, `dense` or `hybrid`; `warm(name)` loads the model early
     - `ids`: every indexed provision id, in store order; `params`: the index's params.json
@@ -337,8 +338,16 @@ class Searcher:
         if check_retriever(retriever) != "bm25":
             self.dense.embedder.encode_query("warm up")
 
-    def search(self, query: str, k: int = 10, filters: Filters | None = None, retriever: str = "hybrid") -> Results:
-        return self.retriever(retriever).search(query, k, filters)
+    def search(self, query: str, k: int = 10, filters: Filters | None = None, retriever: str = "hybrid",
+               citations: bool = True) -> Results:
+        """`retriever`'s hits for `query`; with `citations` (the default), a query that cites provisions puts
+        them first, searches inside them, or says what is missing (`crosswalk.index.cited_search`)."""
+        engine = self.retriever(retriever)
+        if not citations:
+            return engine.search(query, k, filters)
+        from crosswalk.index.cited_search import cited_search
+
+        return cited_search(self.store, engine, check_query(query), check_k(k), filters)
 
     def like(
         self, provision_id: str, k: int = 10, filters: Filters | None = None, retriever: str = "hybrid"

@@ -480,3 +480,33 @@ def test_a_documents_quality_note_is_shown_with_the_provision_as_text(ws):
         bench.close()
     assert "ukpga/2023/29/data.xml" in view.header_html
     assert "&lt;b&gt;annotations&lt;/b&gt;" in view.header_html and "<b>annotations</b>" not in view.header_html
+def test_search_page_says_what_a_cited_document_lacks_and_shows_only_the_nearest(ws):
+    at = app().run()
+    at.text_input(key="q").set_value("CRYPTO 2.4.99R").run()
+    no_errors(at)
+    assert any("CRYPTO has rules 1.2.1R–4.1.1R; no rule 2.4.99R" in w.value for w in at.warning)
+    cards = [m.value for m in at.markdown if m.value.startswith('<div style="font-size:1.05em;"><b>')]
+    assert cards and all("CRYPTO" in c for c in cards)
+
+
+def test_search_page_lets_the_reader_pick_the_document_of_an_ambiguous_citation(ws, monkeypatch):
+    import dataclasses
+
+    from crosswalk.app_pages import workbench as wbmod
+
+    real = wbmod.Workbench.search
+    choices = (("Test Payment Stablecoin Act § 4", "US-TEST-STABLE:sec.4"), ("23 NYCRR 200.9", "US-TEST-CUSTODY:200.9"))
+
+    def two_documents(self, query, *args, **kwargs):  # the fixture has no citation in two documents
+        answer = real(self, query, *args, **kwargs)
+        return dataclasses.replace(answer, choices=choices) if query == "section 4" else answer
+
+    monkeypatch.setattr(wbmod.Workbench, "search", two_documents)
+    at = app().run()
+    at.text_input(key="q").set_value("section 4").run()
+    no_errors(at)
+    assert any("is cited in 2 documents" in i.value for i in at.info)
+    pick = next(b for b in at.button if b.label == "23 NYCRR 200.9")
+    pick.click().run()
+    no_errors(at)
+    assert at.text_input(key="q").value == "23 NYCRR 200.9"

@@ -98,3 +98,23 @@ def test_reindexing_an_unchanged_store_embeds_nothing(corpus_index):
     with Store(ws.db_path) as store:
         again = build_index(store, ws.index_dir, progress=False)
     assert again.embedded == 0 and again.unchanged
+
+
+def test_lawyer_typed_citations_come_first_in_search(ws, corpus_searcher):
+    """The 30 forms of `crosswalk.bench.bench_citations` (the nine of issue 12 among them) through `Searcher.search`,
+    as `crosswalk search` and the app run it: each cited provision is the first hit."""
+    from crosswalk.bench.bench_citations import FORMS, first_hits
+
+    wrong = [(form, want, got) for form, want, got in first_hits(corpus_searcher, FORMS) if got != want]
+    assert wrong == []
+
+
+def test_cli_search_reads_a_citation_with_words_and_says_what_is_missing(ws):
+    out = CliRunner().invoke(main, ["search", "CASS 16 reconciliation", "--k", "5", "--json", "-w", str(ws)])
+    assert out.exit_code == 0, out.output
+    hits = json.loads(out.stdout)
+    assert hits and all(h["citation"].startswith("CASS 16") for h in hits)
+    assert "searched within CASS 16" in out.stderr
+    out = CliRunner().invoke(main, ["search", "MiCA Article 150", "--json", "-w", str(ws)])
+    assert out.exit_code == 0 and "MiCA has Articles 1–149; no Article 150" in out.stderr
+    assert [h["citation"] for h in json.loads(out.stdout)][:1] == ["art.149"]

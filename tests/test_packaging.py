@@ -160,7 +160,7 @@ def test_wheel_installs_one_import_name_and_carries_its_data_files(wheel):
     names = zipfile.ZipFile(wheel).namelist()
     top = {n.split("/")[0] for n in names if not n.split("/")[0].endswith((".dist-info", ".data"))}
     assert top == {"crosswalk"}, f"the wheel puts {sorted(top)} into site-packages"
-    for data in ("crosswalk/index/vocabulary.json", "crosswalk/index/aliases.json",
+    for data in ("crosswalk/index/vocabulary.json", "crosswalk/corpus/aliases.json",
                  "crosswalk/corpus/sources.csv", "crosswalk/evaluation/gold/queries.tsv",
                  "crosswalk/ingest/patterns/citations.json", "crosswalk/app_pages/app.py"):
         assert data in names, f"{data} is missing from the wheel"
