@@ -25,17 +25,8 @@ import re
 from crosswalk.ingest.models import Extracted, Source, SplitResult
 from crosswalk.ingest.readers.rejoin import rejoin
 from crosswalk.ingest.splitters.base import Cut, Mark, build, lines
-from crosswalk.ingest.splitters.us_act import (
-    ARABIC,
-    LINE_LABEL,
-    LOWER,
-    LROMAN,
-    UPPER,
-    Candidate,
-    _wraps_reference,
-    outline_marks,
-    resolve,
-)
+from crosswalk.ingest.splitters.us_act import LINE_LABEL, _wraps_reference
+from crosswalk.ingest.splitters.us_outline import ARABIC, LOWER, LROMAN, UPPER, Candidate, outline_marks, resolve
 
 PART = re.compile(r"^\s*(\d{1,3})\s+NYCRR\s+(?:Part\s+)?(\d{1,4})\s*$", re.M)
 SECTION = re.compile(r"^[^\S\n]*Section\s+(\d{1,4})\.(\d{1,3})[^\S\n]+([^\n]*)", re.M)
