@@ -409,6 +409,39 @@ def match_command(workspace, from_jur, to_jur, k, boundary, no_explain, method, 
     click.echo(report.summary())
 
 
+@main.command("learn")
+@workspace_option
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed: the same data and seed train the same model.")
+@click.option("--no-decisions", is_flag=True, help="Train on the gold dev half only, not the reviewers' decisions.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
+@one_line_errors
+def learn_command(workspace, seed, no_decisions, as_json):
+    """Train the second-stage ranker from the gold dev half and the reviewers' current decisions.
+
+    Saves the model in WORKSPACE/models/ (LightGBM model text + JSON metadata); search, search --like, match and
+    the app then rerank the first stage's pool with it. Prints what it trained on and the dev figures before
+    (first stage) and after (reranked, out of fold).
+
+    Example: crosswalk learn --workspace workspace
+    """
+    from index.rerank import learn
+    from ingest.store import Store
+
+    ws = Workspace.resolve(workspace)
+    if not ws.db_path.exists():
+        raise CrosswalkError(f"no store at {ws.db_path}: run `crosswalk ingest` and `crosswalk index` first")
+    bar, progress = staged_bar("query")
+    try:
+        with Store(ws.db_path, readonly=True) as store:
+            report = learn(store, ws, seed=seed, use_decisions=not no_decisions, progress=progress)
+    finally:
+        bar.close()
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        return
+    click.echo(report.summary())
+
+
 @main.command("app")
 @workspace_option
 @click.option("--host", default="127.0.0.1", show_default=True,
