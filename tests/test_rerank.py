@@ -179,6 +179,10 @@ def test_test_half_pairs_are_never_trained_on(small_ws):
     left = [g for g in groups if g.qid == "pair:US-T-CFR:1022.210@UK"]
     assert left and "UK-T-MLR:reg.21" not in left[0].pool.ids()  # neither positive nor negative
     assert dict(zip(left[0].pool.ids(), left[0].y))["UK-T-MLR:reg.19"] == 2  # subset-of: grade 2
+    # read the other way round, the test pair's left provision is left out of its right provision's pool too
+    back = [g for g in groups if g.qid == "pair:UK-T-MLR:reg.21@US"]
+    assert back and back[0].kind == "pair-reverse" and "US-T-CFR:1022.210" not in back[0].pool.ids()
+    assert dict(zip(back[0].pool.ids(), back[0].y))["US-T-CFR:1022.320"] == 3  # equal, from the right side
 
 
 def test_no_model_falls_back_and_says_so_once(small_ws):
