@@ -327,11 +327,24 @@ def search(query, workspace, jurisdiction, k, retriever, issuer, doc_type, topic
     filters = search_filters(jurisdiction, issuer, doc_type, topic, entity, date_from, date_to)
     ws = Workspace.resolve(workspace)
     with Store(ws.db_path, readonly=True) as store:
-        searcher = load_searcher(store, ws.index_dir)
+        searcher = reranking(load_searcher(store, ws.index_dir), ws, retriever)
         searcher.warm(retriever)  # the model loads once, outside the time shown
         t0 = time.perf_counter()
         results = searcher.search(query, k=k, filters=filters, retriever=retriever)
         print_results(store, results, query, as_json, time.perf_counter() - t0)
+
+
+def reranking(searcher, ws: Workspace, retriever: str | None = "hybrid"):
+    """`searcher` with its hybrid ranking reordered by the workspace's trained ranker (`crosswalk.index.rerank`); without
+    one, the first stage's order stands and a one-line note says so on stderr (once)."""
+    from crosswalk.index.rerank.searcher import RerankingSearcher
+
+    wrapped = RerankingSearcher(searcher, ws)
+    if retriever in (None, "hybrid"):
+        note = wrapped.note()
+        if note:
+            click.echo(note, err=True)
+    return wrapped
 
 
 def search_like(workspace, provision_id: str, jurisdictions, k: int, as_json: bool, retriever: str | None) -> None:
@@ -345,7 +358,7 @@ def search_like(workspace, provision_id: str, jurisdictions, k: int, as_json: bo
 
     ws = Workspace.resolve(workspace)
     with Store(ws.db_path, readonly=True) as store:
-        searcher = load_searcher(store, ws.index_dir)
+        searcher = reranking(load_searcher(store, ws.index_dir), ws, retriever)
         how = {"method": "like", "retriever": retriever} if retriever else {}
         found = counterparts(store, searcher, provision_id, list(jurisdictions) or None, k=k,
                              sentence_cache=ws.index_dir / "sentences", **how)
@@ -408,12 +421,45 @@ def match_command(workspace, from_jur, to_jur, k, boundary, no_explain, method, 
 
     try:
         with Store(ws.db_path) as store:
-            searcher = load_searcher(store, ws.index_dir)
+            searcher = reranking(load_searcher(store, ws.index_dir), ws, retriever if method in ("auto", "like") else "-")
             report = match(store, searcher, from_jur, to_jur, k, method=method, retriever=retriever,
                            boundary=boundary, explain=not no_explain, sentence_cache=ws.index_dir / "sentences",
                            progress=progress)
     finally:
         bar.close()
+    click.echo(report.summary())
+
+
+@main.command("learn")
+@workspace_option
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed: the same data and seed train the same model.")
+@click.option("--no-decisions", is_flag=True, help="Train on the gold dev half only, not the reviewers' decisions.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
+@one_line_errors
+def learn_command(workspace, seed, no_decisions, as_json):
+    """Train the second-stage ranker from the gold dev half and the reviewers' current decisions.
+
+    Saves the model in WORKSPACE/models/ (LightGBM model text + JSON metadata); search, search --like, match and
+    the app then rerank the first stage's pool with it. Prints what it trained on and the dev figures before
+    (first stage) and after (reranked, out of fold).
+
+    Example: crosswalk learn --workspace workspace
+    """
+    from crosswalk.index.rerank import learn
+    from crosswalk.ingest.store import Store
+
+    ws = Workspace.resolve(workspace)
+    if not ws.db_path.exists():
+        raise CrosswalkError(f"no store at {ws.db_path}: run `crosswalk ingest` and `crosswalk index` first")
+    bar, progress = staged_bar("query")
+    try:
+        with Store(ws.db_path, readonly=True) as store:
+            report = learn(store, ws, seed=seed, use_decisions=not no_decisions, progress=progress)
+    finally:
+        bar.close()
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        return
     click.echo(report.summary())
 
 
@@ -499,8 +545,10 @@ def export_command(workspace, fmt, output, reviewer):
               help="Gold judgements, TREC 'qid 0 provision_id relevance' (default evaluation/gold/qrels.txt).")
 @click.option("--pairs", "pairs_path", is_flag=False, flag_value="", default=None, type=click.Path(dir_okay=False),
               help="Also score cross-jurisdiction matching on these pairs (--pairs alone: evaluation/gold/pairs.csv).")
-@click.option("--retriever", "-r", "retrievers", multiple=True, type=click.Choice(["bm25", "dense", "hybrid"]),
-              help="Retriever to score (repeatable; default all three).")
+@click.option("--retriever", "-r", "retrievers", multiple=True,
+              type=click.Choice(["bm25", "dense", "hybrid", "hybrid+rerank"]),
+              help="Retriever to score (repeatable; default bm25, dense and hybrid; hybrid+rerank needs "
+                   "`crosswalk learn`).")
 @click.option("--k", "-k", "k", type=int, default=100, show_default=True, help="Ranking depth (10 to 1,000).")
 @click.option("--split", type=click.Choice(["dev", "test", "all"]), default="all", show_default=True,
               help="Score only the dev or test queries and pairs named in the split file.")
@@ -705,6 +753,21 @@ def bench_ingest(folder, workers):
     from crosswalk.bench.ingest import main as run
 
     click.echo(run(Path(folder) if folder else default_corpus(), workers))
+
+
+@bench.command("rerank")
+@workspace_option
+@click.option("--no-train", is_flag=True, help="Use the saved ranker instead of timing `crosswalk learn` first.")
+@one_line_errors
+def bench_rerank(workspace, no_train):
+    """The learned ranker's cost: rerank latency p50/p95 for 100 candidates, training time, model size, and
+    what late interaction over contextual token vectors would cost (at query time, or stored).
+
+    Example: crosswalk bench rerank --workspace workspace
+    """
+    from crosswalk.bench.rerank import main as run
+
+    click.echo(run(Workspace.resolve(workspace), train=not no_train))
 
 
 @bench.command("app")
