@@ -48,7 +48,8 @@ def main(workspace: Workspace, *, train: bool = True, token_sample: int = 3) -> 
     from crosswalk.evaluation import gold_io
     from crosswalk.index.build import load_searcher
     from crosswalk.index.filters import Filters
-    from crosswalk.index.rerank import learn, load_ranker, model_paths
+    from crosswalk.evaluation.learn import learn
+    from crosswalk.index.rerank import load_ranker, model_paths
     from crosswalk.index.rerank.pool import like_pool, search_pool
     from crosswalk.ingest.store import Store
 

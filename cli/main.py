@@ -445,7 +445,7 @@ def learn_command(workspace, seed, no_decisions, as_json):
 
     Example: crosswalk learn --workspace workspace
     """
-    from crosswalk.index.rerank import learn
+    from crosswalk.evaluation.learn import learn
     from crosswalk.ingest.store import Store
 
     ws = Workspace.resolve(workspace)

@@ -80,7 +80,7 @@ def _synthetic(seed=0, groups=40, size=30):
 
 
 def test_ranker_orders_a_tiny_synthetic_set():
-    from crosswalk.index.rerank.train import fit
+    from crosswalk.evaluation.learn import fit
 
     booster = fit(_synthetic(), ["cosine", "kind_rule", "bm25_rel"], rounds=60, seed=0,
                   params={"min_data_in_leaf": 5})
@@ -94,7 +94,7 @@ def test_ranker_orders_a_tiny_synthetic_set():
 
 
 def test_training_is_deterministic_for_a_seed():
-    from crosswalk.index.rerank.train import cross_validate, fit
+    from crosswalk.evaluation.learn import cross_validate, fit
 
     data = _synthetic(seed=1)
     feats = ["cosine", "kind_rule", "bm25_rel", "dense_rrank"]
@@ -136,7 +136,8 @@ def small_ws(tmp_path_factory, tmp_path):
 def test_learn_saves_a_model_that_loads_with_its_metadata(small_ws):
     from crosswalk.index.build import load_searcher
     from crosswalk.index.filters import Filters
-    from crosswalk.index.rerank import learn, load_ranker, model_paths
+    from crosswalk.evaluation.learn import learn
+    from crosswalk.index.rerank import load_ranker, model_paths
     from crosswalk.ingest.store import Store
 
     with Store(small_ws.db_path, readonly=True) as store:
@@ -169,7 +170,7 @@ def test_learn_saves_a_model_that_loads_with_its_metadata(small_ws):
 def test_test_half_pairs_are_never_trained_on(small_ws):
     from crosswalk.index.build import load_searcher
     from crosswalk.index.rerank.features import Corpus
-    from crosswalk.index.rerank.train import gather
+    from crosswalk.evaluation.learn import gather
     from crosswalk.ingest.store import Store
 
     held = Pair("US-T-CFR:1022.210", "UK-T-MLR:reg.21", "intersects-with")

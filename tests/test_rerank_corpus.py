@@ -12,7 +12,7 @@ def trained(corpus_index, tmp_path_factory):
     """A workspace that shares the session corpus's store and index (symlinks) with its own models/ folder, so
     the session workspace itself never gains a ranker."""
     from crosswalk.workspace import Workspace
-    from crosswalk.index.rerank import learn
+    from crosswalk.evaluation.learn import learn
     from crosswalk.ingest.store import Store
 
     ws, _ = corpus_index

@@ -149,6 +149,18 @@ def _jurisdiction_of(store: "Store"):
     return of
 
 
+def _cited_ids(store: "Store", text: str, filters=None) -> list[str]:
+    """The provisions a citation query names (itself, then its descendants), kept to those `filters` allow."""
+    from crosswalk.index.filters import allowed_provision_ids
+    from crosswalk.index.resolver import lookup
+
+    cited = lookup(store, text)
+    if cited and filters:
+        allowed = allowed_provision_ids(store, filters)
+        cited = [c for c in cited if allowed is None or c in allowed]
+    return cited
+
+
 def gather(store: "Store", searcher, corpus: Corpus, *, decisions: Sequence = (), split: str = "dev",
            progress: Progress | None = None, gold=None, reverse: bool = True) -> list[Group]:
     """The training groups: the gold's `split` queries and pair queries, plus `decisions` (gold_io `Pair`s) as
@@ -156,7 +168,6 @@ def gather(store: "Store", searcher, corpus: Corpus, *, decisions: Sequence = ()
     `(queries, qrels, pairs, splits)` (default: the files in `evaluation/gold/`)."""
     from crosswalk.evaluation import gold_io
     from crosswalk.evaluation.rollup import Hierarchy
-    from crosswalk.evaluation.run import cited_ids
     from crosswalk.index.filters import Filters
 
     if gold is None:
@@ -214,7 +225,7 @@ def gather(store: "Store", searcher, corpus: Corpus, *, decisions: Sequence = ()
         if keep:
             kept = Pool(pool.kind, pool.query, type(pool.results)(pool.results.query, pool.results.retriever,
                         tuple(pool.results.hits[i] for i in keep)), pool.vectors, pool.jurisdictions)
-            cited = cited_ids(store, what, f) if kind == "query" else []
+            cited = _cited_ids(store, what, f) if kind == "query" else []
             groups.append(Group(qid, kind, kept, X[keep], np.asarray(y, dtype=np.int32), evals, cited))
         if progress:
             progress("pools", n, len(todo))
