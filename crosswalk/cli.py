@@ -516,6 +516,52 @@ def export_command(workspace, fmt, output, reviewer):
     click.echo(f"wrote {len(decisions):,} decisions to {path} ({fmt})", err=True)
 
 
+@main.group()
+def decisions() -> None:
+    """Reviewers' decisions: import a firm's existing crosswalk spreadsheet as decisions.
+
+    Example: crosswalk decisions import firm-crosswalk.xlsx --reviewer ana
+    """
+
+
+@decisions.command("import")
+@click.argument("file", type=click.Path(dir_okay=False))
+@workspace_option
+@click.option("--reviewer", default=None,
+              help="Record every row under this name (default: the file's reviewer column, else import:FILE).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report (every failed row) as one JSON object.")
+@one_line_errors
+def decisions_import(file, workspace, reviewer, as_json):
+    """Append the rows of a crosswalk CSV or XLSX file as decisions (training data for `crosswalk learn`).
+
+    The file needs a header with left_id, right_id and relationship (note, rationale, strength and reviewer
+    are read when present), or the columns `crosswalk export` writes. Relationships are the OLIR terms (equal,
+    subset-of, superset-of, intersects-with, not-related, unsure); case, spacing and plain variants such as
+    "Subset of" are accepted. Each bad row (unknown id or relationship, empty cell, repeated pair) is named with
+    its line and skipped; the good rows still import, in one transaction per 500 rows; nothing already stored
+    changes. A row equal to the reviewer's current decision is not appended again. Exits 1 if any row failed.
+
+    Example: crosswalk decisions import firm-crosswalk.xlsx --reviewer ana
+    """
+    from ingest.store import Store
+    from review.decisions import DecisionStore
+    from review.importer import import_decisions
+
+    ws = Workspace.resolve(workspace)
+    if not ws.db_path.exists():
+        raise CrosswalkError(f"no store at {ws.db_path}: run `crosswalk ingest` first")
+    with DecisionStore(ws.db_path) as ds, Store(ws.db_path, readonly=True) as store:
+        report = import_decisions(file, ds, store, reviewer=reviewer)
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        for problem in report.problems:
+            click.echo(f"{file}:{problem.line}: {problem.problem}", err=True)
+    click.echo(report.summary(), err=as_json)
+    if not report.ok:
+        sys.exit(1)
+
+
 @main.command("eval")
 @workspace_option
 @click.option("--queries", "queries_path", type=click.Path(dir_okay=False), default=None,
