@@ -378,14 +378,23 @@ def search_like(workspace, provision_id: str, jurisdictions, k: int, as_json: bo
                    "stored embeddings; search: one text search per provision.")
 @click.option("--retriever", "-r", default="hybrid", show_default=True,
               help="bm25, dense or hybrid: the ranking --method like uses.")
+@click.option("--order", type=click.Choice(["teach", "confident"]), default="teach", show_default=True,
+              help="teach: the pairs whose decision would teach the ranker most first (uncertainty and retriever "
+                   "disagreement), with --random-share random pairs; confident: mutual best matches first.")
+@click.option("--random-share", type=float, default=0.1, show_default=True,
+              help="With --order teach: share of queue positions (every tenth for 0.1) given to random pairs.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the random pairs.")
 @one_line_errors
-def match_command(workspace, from_jur, to_jur, k, boundary, no_explain, method, retriever):
+def match_command(workspace, from_jur, to_jur, k, boundary, no_explain, method, retriever, order, random_share, seed):
     """Propose counterparts for every provision of one jurisdiction in another, into the review queue.
 
     Each provision of --from (headings, fragments under 8 words and front matter left out) gets its --k most
     similar provisions of --to, with the score, whether the match is mutual, shared defined terms and entities,
-    and the best-aligned sentence pair. The queue puts mutual best matches first, then the most uncertain
-    pairs. Re-running replaces that direction's queue; pairs found again keep their place and date.
+    and the best-aligned sentence pair. With --order teach (the default) the queue puts first the pairs a
+    decision would teach the ranker most: those it is least sure of and those the retrievers rank most
+    differently, with one position in ten given to a random pair so that estimates stay unbiased (see
+    index/active.py). --order confident puts mutual best matches first, then the most uncertain pairs.
+    Re-running replaces that direction's queue; pairs found again keep their date.
 
     Example: crosswalk match --from US --to UK --k 5
     """
@@ -404,9 +413,18 @@ def match_command(workspace, from_jur, to_jur, k, boundary, no_explain, method, 
             report = match(store, searcher, from_jur, to_jur, k, method=method, retriever=retriever,
                            boundary=boundary, explain=not no_explain, sentence_cache=ws.index_dir / "sentences",
                            progress=progress)
+            ordered = None
+            if order == "teach":
+                from index.active import reorder_queue
+                from index.rerank import load_ranker
+
+                ordered = reorder_queue(store, searcher, report.from_jur, report.to_jur, ranker=load_ranker(ws),
+                                        random_share=random_share, seed=seed, progress=progress)
     finally:
         bar.close()
     click.echo(report.summary())
+    if ordered is not None:
+        click.echo(ordered.summary())
 
 
 @main.command("learn")
