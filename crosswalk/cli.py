@@ -319,11 +319,24 @@ def search(query, workspace, jurisdiction, k, retriever, issuer, doc_type, topic
     filters = search_filters(jurisdiction, issuer, doc_type, topic, entity, date_from, date_to)
     ws = Workspace.resolve(workspace)
     with Store(ws.db_path, readonly=True) as store:
-        searcher = load_searcher(store, ws.index_dir)
+        searcher = reranking(load_searcher(store, ws.index_dir), ws, retriever)
         searcher.warm(retriever)  # the model loads once, outside the time shown
         t0 = time.perf_counter()
         results = searcher.search(query, k=k, filters=filters, retriever=retriever)
         print_results(store, results, query, as_json, time.perf_counter() - t0)
+
+
+def reranking(searcher, ws: Workspace, retriever: str | None = "hybrid"):
+    """`searcher` with its hybrid ranking reordered by the workspace's trained ranker (`index.rerank`); without
+    one, the first stage's order stands and a one-line note says so on stderr (once)."""
+    from index.rerank.searcher import RerankingSearcher
+
+    wrapped = RerankingSearcher(searcher, ws)
+    if retriever in (None, "hybrid"):
+        note = wrapped.note()
+        if note:
+            click.echo(note, err=True)
+    return wrapped
 
 
 def search_like(workspace, provision_id: str, jurisdictions, k: int, as_json: bool, retriever: str | None) -> None:
@@ -337,7 +350,7 @@ def search_like(workspace, provision_id: str, jurisdictions, k: int, as_json: bo
 
     ws = Workspace.resolve(workspace)
     with Store(ws.db_path, readonly=True) as store:
-        searcher = load_searcher(store, ws.index_dir)
+        searcher = reranking(load_searcher(store, ws.index_dir), ws, retriever)
         how = {"method": "like", "retriever": retriever} if retriever else {}
         found = counterparts(store, searcher, provision_id, list(jurisdictions) or None, k=k,
                              sentence_cache=ws.index_dir / "sentences", **how)
@@ -409,7 +422,7 @@ def match_command(workspace, from_jur, to_jur, k, boundary, no_explain, method, 
 
     try:
         with Store(ws.db_path) as store:
-            searcher = load_searcher(store, ws.index_dir)
+            searcher = reranking(load_searcher(store, ws.index_dir), ws, retriever if method in ("auto", "like") else "-")
             report = match(store, searcher, from_jur, to_jur, k, method=method, retriever=retriever,
                            boundary=boundary, explain=not no_explain, sentence_cache=ws.index_dir / "sentences",
                            progress=progress)
@@ -588,8 +601,10 @@ def decisions_import(file, workspace, reviewer, as_json):
               help="Gold judgements, TREC 'qid 0 provision_id relevance' (default evaluation/gold/qrels.txt).")
 @click.option("--pairs", "pairs_path", is_flag=False, flag_value="", default=None, type=click.Path(dir_okay=False),
               help="Also score cross-jurisdiction matching on these pairs (--pairs alone: evaluation/gold/pairs.csv).")
-@click.option("--retriever", "-r", "retrievers", multiple=True, type=click.Choice(["bm25", "dense", "hybrid"]),
-              help="Retriever to score (repeatable; default all three).")
+@click.option("--retriever", "-r", "retrievers", multiple=True,
+              type=click.Choice(["bm25", "dense", "hybrid", "hybrid+rerank"]),
+              help="Retriever to score (repeatable; default bm25, dense and hybrid; hybrid+rerank needs "
+                   "`crosswalk learn`).")
 @click.option("--k", "-k", "k", type=int, default=100, show_default=True, help="Ranking depth (10 to 1,000).")
 @click.option("--split", type=click.Choice(["dev", "test", "all"]), default="all", show_default=True,
               help="Score only the dev or test queries and pairs named in the split file.")

@@ -379,8 +379,11 @@ class Workbench:
         with self._load_lock:
             if self._searcher is None:
                 from index.build import load_searcher
+                from index.rerank.searcher import RerankingSearcher
 
-                self._searcher = load_searcher(self.store, self.workspace.index_dir)
+                # hybrid search and counterparts go through the trained ranker when the workspace has one
+                self._searcher = RerankingSearcher(load_searcher(self.store, self.workspace.index_dir),
+                                                   self.workspace)
             return self._searcher
 
     def warm_up(self) -> None:
@@ -568,6 +571,8 @@ class Workbench:
             else:
                 notice = ("The embedding model is still loading (the app has just started): these are BM25 "
                           "results only. Search again in a few seconds for hybrid results.")
+        if retriever == "hybrid" and not notice:
+            notice = getattr(searcher, "note", lambda: None)() or ""  # no trained ranker: said once, on the first hybrid search
         with self._lock:
             cited = lookup(self.store, query)
             if cited and f:
