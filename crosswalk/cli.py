@@ -794,6 +794,42 @@ def bench_ingest(folder, workers):
     click.echo(run(Path(folder) if folder else default_corpus(), workers))
 
 
+@bench.command("learning-curve")
+@workspace_option
+@click.option("--sizes", default="0,10,20,40,all", show_default=True,
+              help="Decision counts to retrain at (gold dev pairs replayed as decisions; all = every dev pair).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the replay order, training and intervals.")
+@click.option("--plot", "plot_path", type=click.Path(dir_okay=False), default=None,
+              help="PNG to draw (default docs/learning_curve.png in the checkout; 'none' for no plot).")
+@one_line_errors
+def bench_learning_curve(workspace, sizes, seed, plot_path):
+    """Recall@10 and nDCG@10 on the gold test-half pairs as reviewers' decisions arrive: the dev pairs are
+    replayed as decisions in batches and the ranker is retrained after each (in a scratch copy of the
+    workspace; its own decisions and model are not touched). Saves WORKSPACE/eval/learning_curve.json (the
+    app's evaluation page draws it) and a PNG, and prints a Markdown table with 95% intervals and paired
+    p-values against hybrid.
+
+    Example: crosswalk bench learning-curve --workspace workspace --sizes 0,10,20,40,all
+    """
+    from bench.learning_curve import format_curve, learning_curve, plot_curve
+
+    ws = Workspace.resolve(workspace)
+    try:
+        chosen = [None if s.strip().lower() == "all" else int(s) for s in sizes.split(",") if s.strip()]
+    except ValueError:
+        raise CrosswalkError(f"--sizes {sizes!r}: use whole numbers and 'all', comma-separated (0,10,20,40,all)")
+    bar, progress = staged_bar("batch")
+    try:
+        curve = learning_curve(ws, sizes=chosen, seed=seed, progress=progress)
+    finally:
+        bar.close()
+    click.echo(format_curve(curve))
+    if (plot_path or "").lower() != "none":
+        target = Path(plot_path) if plot_path else Path(__file__).resolve().parents[1] / "docs" / "learning_curve.png"
+        click.echo(f"plot: {plot_curve(curve, target)}", err=True)
+    click.echo(f"curve saved: {ws.root / 'eval' / 'learning_curve.json'}", err=True)
+
+
 @bench.command("app")
 @workspace_option
 @click.option("--query", default="custody of client cryptoassets", show_default=True, help="The first search.")
