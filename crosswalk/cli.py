@@ -830,6 +830,21 @@ def bench_learning_curve(workspace, sizes, seed, plot_path):
     click.echo(f"curve saved: {ws.root / 'eval' / 'learning_curve.json'}", err=True)
 
 
+@bench.command("rerank")
+@workspace_option
+@click.option("--no-train", is_flag=True, help="Use the saved ranker instead of timing `crosswalk learn` first.")
+@one_line_errors
+def bench_rerank(workspace, no_train):
+    """The learned ranker's cost: rerank latency p50/p95 for 100 candidates, training time, model size, and
+    what late interaction over contextual token vectors would cost (at query time, or stored).
+
+    Example: crosswalk bench rerank --workspace workspace
+    """
+    from bench.rerank import main as run
+
+    click.echo(run(Workspace.resolve(workspace), train=not no_train))
+
+
 @bench.command("app")
 @workspace_option
 @click.option("--query", default="custody of client cryptoassets", show_default=True, help="The first search.")

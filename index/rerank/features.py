@@ -16,6 +16,8 @@ text query. `FEATURES` lists them in the order of the matrix `pool_features` ret
 - structure of the candidate (`structure`): operative rule, guidance, evidential provision, definition, recital,
   consultation question, heading, article or section, binding document (statute, regulation, rulebook) or
   consultation/report/policy paper; depth, own words (log), children (log);
+- voice: `modal` (the text imposes something: must, shall, may not, is required to) and `first_person` (the
+  regulator speaking — we, our — as discussion and consultation paragraphs do);
 - `like` only: `mutual_rrank` (1/rank of the query provision among its jurisdiction's provisions by centroid
   cosine to the candidate), `shared_terms` (defined terms and entities in common, `index.match.shared_terms`),
   `topic_jaccard`, `left_rule`, `left_binding`; and `is_like`.
@@ -46,11 +48,23 @@ STRUCTURE = ("kind_rule", "kind_guidance", "kind_evidential", "kind_definition",
              "kind_heading", "kind_article", "doc_binding", "doc_paper", "depth", "log_words", "log_children")
 FEATURES = ("bm25_rel", "bm25_rrank", "dense_rrank", "hybrid_rrank", "hybrid_rel", "cosine", "cosine_gap",
             "maxsim", "term_coverage", "vocab_coverage", "parent_cosine", "grandparent_cosine", *STRUCTURE,
+            "modal", "first_person",
             "mutual_rrank", "shared_terms", "topic_jaccard", "left_rule", "left_binding", "is_like")
 DEFAULT_FEATURES = FEATURES  # what `learn` uses unless told otherwise (ablation on dev: README, "Learned reranking")
+_MODAL = re.compile(r"\b(?:must|shall|may not|is required to|are required to|is prohibited|are prohibited)\b", re.I)
+_FIRST_PERSON = re.compile(r"\b(?:we|our|us)\b", re.I)
 _EVIDENTIAL = re.compile(r"\d\s?E$")
 _RULE = re.compile(r"\d\s?R$")
 _GUIDANCE = re.compile(r"\d\s?G$")
+
+
+def voice(text: str) -> list[float]:
+    """`[modal, first_person]` of a text: 1.0 when it uses an obligation modal / the first person plural.
+
+    >>> voice("A firm must hold client cryptoassets on trust."), voice("We propose that firms hold them on trust.")
+    ([1.0, 0.0], [0.0, 1.0])
+    """
+    return [float(bool(_MODAL.search(text or ""))), float(bool(_FIRST_PERSON.search(text or "")))]
 
 
 def structure(kind: str, citation: str, doc_type: str, depth: int, words: int, children: int,
@@ -145,6 +159,7 @@ class _Info:
     parent: str | None
     structure: list[float]
     tokens: frozenset[str]
+    voice: list[float]
     topics: tuple[str, ...]
     rule: float
     binding: float
@@ -196,7 +211,8 @@ class Corpus:
                 st = structure(p.kind, p.citation, self.doc_types.get(p.doc_id, ""), len(p.heading_path), own,
                                self.children_count(p.id), p.title)
                 toks = frozenset(tokenize("\n".join([p.title, p.text])))
-                self._info[p.id] = _Info(p.jurisdiction, p.parent_id, st, toks, tuple(p.topics), st[0], st[8])
+                self._info[p.id] = _Info(p.jurisdiction, p.parent_id, st, toks, voice(p.text), tuple(p.topics), st[0],
+                                         st[8])
         return [self._info[pid] for pid in ids]
 
     def centroid(self, pid: str | None) -> np.ndarray | None:
@@ -316,6 +332,7 @@ def pool_features(corpus: Corpus, pool: "Pool") -> np.ndarray:
         gv = corpus.centroid(gpid)
         row[col["grandparent_cosine"]] = float(grand_vec @ gv) if gv is not None and grand_vec is not None else np.nan
         row[col["kind_rule"]:col["kind_rule"] + len(STRUCTURE)] = info.structure
+        row[col["modal"]:col["modal"] + 2] = info.voice
         row[col["is_like"]] = float(like)
     if like:
         _like_features(corpus, pool, ids, infos, left, left_info, out, col)

@@ -65,7 +65,7 @@ class Group:
     """One training query: its id, the pool, its feature matrix and the candidates' labels."""
 
     qid: str
-    kind: str  # query | pair | decision
+    kind: str  # query | pair | decision | pair-reverse | decision-reverse
     pool: Pool
     X: np.ndarray
     y: np.ndarray
@@ -83,6 +83,8 @@ class LearnReport:
     - `dev_before` / `dev_after`: `{"queries": {"nDCG@10": …, "Recall@10": …, "n": …}, "pairs": {…}}` on the
       gold dev half (after: out of fold, from the cross-validation, so the dev half is never scored by a model
       that saw it; decision groups take part in training but not in these figures).
+    - `reversed`: pair queries asked from the right provision's side (a pair read the other way round);
+      `decision_rows`: the current reviewer decisions read (several can make one pair query).
     - `model_path`, `meta_path`: where the model and its metadata were saved; `fingerprint`: the training data's
       hash; `seconds`: wall time; `features`: the feature names used; `iterations`: boosting rounds.
     """
@@ -100,14 +102,17 @@ class LearnReport:
     seconds: float = 0.0
     features: list = field(default_factory=list)
     iterations: int = 0
+    reversed: int = 0
+    decision_rows: int = 0
 
     def to_dict(self) -> dict:
         return asdict(self)
 
     def summary(self) -> str:
         """Lines for the command line: what was trained on, dev before → after, where the model is."""
-        lines = [f"trained on {self.queries} dev queries, {self.pairs} dev pair queries and {self.decisions} "
-                 f"reviewer-decision pair queries ({self.examples:,} candidates, {self.positives:,} relevant)",
+        lines = [f"trained on {self.queries} dev queries, {self.pairs} dev pair queries, {self.decisions} pair queries "
+                 f"from {self.decision_rows} reviewer decisions and {self.reversed} pairs read the other way round "
+                 f"({self.examples:,} candidates, {self.positives:,} relevant)",
                  f"{len(self.features)} features, {self.iterations} rounds, {self.seconds:.1f} s; data fingerprint "
                  f"{self.fingerprint}"]
         for gold in ("queries", "pairs"):
@@ -145,9 +150,10 @@ def _jurisdiction_of(store: "Store"):
 
 
 def gather(store: "Store", searcher, corpus: Corpus, *, decisions: Sequence = (), split: str = "dev",
-           progress: Progress | None = None, gold=None) -> list[Group]:
+           progress: Progress | None = None, gold=None, reverse: bool = True) -> list[Group]:
     """The training groups: the gold's `split` queries and pair queries, plus `decisions` (gold_io `Pair`s) as
-    pair queries. `gold` is `(queries, qrels, pairs, splits)` (default: the files in `evaluation/gold/`)."""
+    pair queries; with `reverse`, each pair is also asked from its right provision's side. `gold` is
+    `(queries, qrels, pairs, splits)` (default: the files in `evaluation/gold/`)."""
     from evaluation import gold_io
     from evaluation.rollup import Hierarchy
     from evaluation.run import cited_ids
@@ -159,31 +165,35 @@ def gather(store: "Store", searcher, corpus: Corpus, *, decisions: Sequence = ()
     ancestors = Hierarchy.from_store(store).ancestors
     jur_of = _jurisdiction_of(store)
     known = set(corpus.positions)
-    held_out: dict[str, set[str]] = {}  # left id -> test-half counterparts, never labelled
+    held_out: dict[str, set[str]] = {}  # provision -> its counterparts in other-split gold pairs, never labelled
     for p in pairs:
         if not gold_io.in_split(p.key, split, splits):
             held_out.setdefault(p.left_id, set()).add(p.right_id)
+            held_out.setdefault(p.right_id, set()).add(p.left_id)
     todo: list[tuple[str, str, str, str, dict[str, int], dict[str, int]]] = []  # qid, kind, text/left, jur, labels, eval
     for q in queries:
         if not gold_io.in_split(q.qid, split, splits) or not any(r > 0 for r in qrels.get(q.qid, {}).values()):
             continue
         todo.append((q.qid, "query", q.text, q.jurisdiction, dict(qrels[q.qid]), dict(qrels[q.qid])))
-    pair_groups: dict[tuple[str, str], tuple[str, dict[str, int], dict[str, int]]] = {}
+    pair_groups: dict[tuple[str, str], list] = {}  # (left, jurisdiction) -> [kind, labels, evaluation grades]
     sources = [("pair", p) for p in pairs if gold_io.in_split(p.key, split, splits)]
     sources += [("decision", p) for p in decisions]
     for kind, p in sources:
         if p.relationship not in LABELS or p.left_id not in known or p.right_id not in known:
             continue
-        if kind == "decision" and p.right_id in held_out.get(p.left_id, ()):
-            continue  # a decision on a test-half pair is test data
-        jur = jur_of(p.right_id)
-        key = (p.left_id, jur)
-        if key not in pair_groups:
-            pair_groups[key] = (kind, {}, {})
-        g = pair_groups[key]
-        g[1][p.right_id] = LABELS[p.relationship]
-        if p.relevance is not None:
-            g[2][p.right_id] = p.relevance
+        if p.right_id in held_out.get(p.left_id, ()):
+            continue  # a decision on a pair of the other split is that split's data
+        label = LABELS[p.relationship]
+        ways = [(p.left_id, p.right_id, kind)]
+        if reverse:  # the relationship read from the right provision's side (subset-of <-> superset-of: same grade)
+            ways.append((p.right_id, p.left_id, f"{kind}-reverse"))
+        for left, right, how in ways:
+            g = pair_groups.setdefault((left, jur_of(right)), [how, {}, {}])
+            if how == "pair":
+                g[0] = "pair"
+            g[1][right] = max(g[1].get(right, 0), label)
+            if how == "pair" and p.relevance is not None:
+                g[2][right] = p.relevance
     for (left, jur), (kind, labels, evals) in sorted(pair_groups.items()):
         if any(v > 0 for v in labels.values()):
             todo.append((f"pair:{left}@{jur}", kind, left, jur, labels, evals))
@@ -323,7 +333,7 @@ def _versions() -> dict:
 
 
 def learn(store, workspace, *, seed: int = 0, use_decisions: bool = True, progress: Progress | None = None,
-          features: Sequence[str] | None = None, gold=None) -> LearnReport:
+          features: Sequence[str] | None = None, gold=None, reverse: bool = True) -> LearnReport:
     """Train the ranker on the gold dev half (queries and pairs) plus, with `use_decisions`, every current
     reviewer decision (`review.decisions.DecisionStore.current`: the newest per pair, `unsure` left out, gold
     pairs and gold test-half pairs left out), save it in `workspace/models/`, and report what it trained on and
@@ -346,7 +356,7 @@ def learn(store, workspace, *, seed: int = 0, use_decisions: bool = True, progre
             current = ds.current()
         known_pairs = gold_io.load_pairs() if gold is None else gold[2]
         decisions = gold_io.pairs_from_decisions(current, skip=known_pairs)
-    groups = gather(store, searcher, corpus, decisions=decisions, progress=progress, gold=gold)
+    groups = gather(store, searcher, corpus, decisions=decisions, progress=progress, gold=gold, reverse=reverse)
     if not groups or not any((g.y > 0).any() for g in groups):
         raise ConfigError("nothing to train on: no dev query or pair with a relevant candidate in its first-stage pool "
                           "(check the gold files and that the index is built)")
@@ -370,6 +380,7 @@ def learn(store, workspace, *, seed: int = 0, use_decisions: bool = True, progre
         "index": {k: searcher.params.get(k) for k in ("model", "provisions_hash", "corpus_hash") if k in searcher.params},
         "training": {"queries": sum(g.kind == "query" for g in groups), "pairs": sum(g.kind == "pair" for g in groups),
                      "decisions": sum(g.kind == "decision" for g in groups), "decision_rows": len(decisions),
+                     "reversed": sum(g.kind.endswith("-reverse") for g in groups),
                      "examples": int(sum(len(g.y) for g in groups)),
                      "positives": int(sum(int((g.y > 0).sum()) for g in groups))},
         "dev": {"before": before, "after": after, "note": "after = out-of-fold scores of the cross-validation"},
@@ -378,4 +389,5 @@ def learn(store, workspace, *, seed: int = 0, use_decisions: bool = True, progre
     model_path, meta_path = ranker.save(workspace)
     t = meta["training"]
     return LearnReport(t["queries"], t["pairs"], t["decisions"], t["examples"], t["positives"], before, after,
-                       str(model_path), str(meta_path), fp, round(time.perf_counter() - started, 1), features, rounds)
+                       str(model_path), str(meta_path), fp, round(time.perf_counter() - started, 1), features, rounds,
+                       t["reversed"], t["decision_rows"])
