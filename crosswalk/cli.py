@@ -433,6 +433,10 @@ def match_command(workspace, from_jur, to_jur, k, boundary, no_explain, method, 
 
                 ordered = reorder_queue(store, searcher, report.from_jur, report.to_jur, ranker=load_ranker(ws),
                                         random_share=random_share, seed=seed, progress=progress)
+            else:
+                from index.active import clear_order
+
+                clear_order(store, report.from_jur, report.to_jur)
     finally:
         bar.close()
     click.echo(report.summary())

@@ -323,6 +323,22 @@ def reorder_queue(store: "Store", searcher, from_jur: str, to_jur: str, *, ranke
                        random_share)
 
 
+def clear_order(store: "Store", from_jur: str, to_jur: str) -> int:
+    """Forget the teaching reasons of the queue's `from_jur → to_jur` pairs (after `match --order confident`
+    rewrote their priorities), so the review page does not show stale ones. Returns how many were removed."""
+    from index.queue import _writing
+
+    has = store.conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type='table' AND name='review_queue_reason'").fetchone()
+    if not has:
+        return 0
+    with _writing(store) as c:
+        cur = c.execute("DELETE FROM review_queue_reason WHERE EXISTS (SELECT 1 FROM review_queue q WHERE "
+                        "q.left_id = review_queue_reason.left_id AND q.right_id = review_queue_reason.right_id "
+                        "AND q.from_jur = ? AND q.to_jur = ?)", (from_jur.upper(), to_jur.upper()))
+        return cur.rowcount
+
+
 def order_reason(store: "Store", left_id: str, right_id: str) -> dict | None:
     """`{"reason", "uncertainty", "disagreement", "score", "position", "ranks"}` for a queued pair, or None when
     the queue was not ordered to teach (or the pair is not in it)."""

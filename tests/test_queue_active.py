@@ -7,8 +7,8 @@ import pytest
 
 from app_fixture import build_workspace
 from crosswalk.errors import ConfigError
-from index.active import (PairSignals, disagreement, learning_order, margin_uncertainty, order_reason,
-                          reorder_queue)
+from index.active import (PairSignals, clear_order, disagreement, learning_order, margin_uncertainty,
+                          order_reason, reorder_queue)
 
 
 def grid(n: int = 100) -> list[PairSignals]:
@@ -114,5 +114,32 @@ def test_reorder_writes_the_order_the_queue_and_the_review_page_read(built):
     try:
         first = wb.queue_at(("US", "UK"), 0)
         assert (first.left_id, first.right_id) == (rows[0].left_id, rows[0].right_id)
+        assert wb.queue_reason(first.left_id, first.right_id)["reason"] == reasons[0]["reason"]
     finally:
         wb.close()
+    with Store(built.db_path) as store:
+        assert clear_order(store, "US", "UK") == len(rows)
+        assert order_reason(store, rows[0].left_id, rows[0].right_id) is None
+
+
+def test_review_page_says_why_a_queued_pair_is_there(built, tmp_path, monkeypatch):
+    import shutil
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    from index.build import load_searcher
+    from ingest.store import Store
+
+    root = tmp_path / "ws"
+    shutil.copytree(built.root, root)
+    monkeypatch.setenv("CROSSWALK_WORKSPACE", str(root))
+    with Store(root / "crosswalk.db") as store:
+        reorder_queue(store, load_searcher(store, root / "index"), "US", "UK", seed=0)
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=120)
+    at.run()
+    at.query_params.update({"dir": "US-UK", "pos": "9"})  # the tenth position: a random pair
+    at.switch_page("app_pages/review.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("In the queue here because a random pair" in c.value for c in at.caption)
+    assert any("decisions" in m.value and "Ranker" in m.value for m in at.markdown)
