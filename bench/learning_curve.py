@@ -95,10 +95,13 @@ def learning_curve(
     resamples: int = 1000,
     progress: Progress | None = None,
     save: bool = True,
+    gold: tuple | None = None,
 ) -> dict:
     """Replay the dev pairs as decisions in batches, retrain after each, score the test-half pairs (see the
     module docstring). Returns `{"points": [...], "hybrid": {...}, ...}` and, with `save`, writes it to
-    `WORKSPACE/eval/learning_curve.json`."""
+    `WORKSPACE/eval/learning_curve.json`. `gold` is `(queries, qrels, pairs, splits)`, by default the files in
+    `evaluation/gold/`. A batch with nothing to train on (no decisions yet and no dev query whose answer is in
+    the pool) scores the first stage: its point says `"model": false`."""
     from evaluation import gold_io
     from evaluation.rollup import Hierarchy
     from evaluation.run import RERANKED, _jurisdiction_of, like_run, pair_queries, score_run
@@ -109,8 +112,8 @@ def learning_curve(
 
     if not workspace.db_path.exists() or not (workspace.index_dir / "params.json").exists():
         raise ConfigError(f"{workspace.root} needs a store and an index: run `crosswalk ingest` and `crosswalk index`")
-    queries, qrels, pairs, splits = (gold_io.load_queries(), gold_io.load_qrels(), gold_io.load_pairs(),
-                                     gold_io.load_split())
+    queries, qrels, pairs, splits = gold or (gold_io.load_queries(), gold_io.load_qrels(), gold_io.load_pairs(),
+                                             gold_io.load_split())
     dev = [p for p in pairs if gold_io.in_split(p.key, "dev", splits) and p.relationship != "unsure"]
     test = [p for p in pairs if gold_io.in_split(p.key, "test", splits)]
     if not dev or not test:
@@ -124,7 +127,7 @@ def learning_curve(
     try:
         scratch = _scratch_copy(workspace, scratch_root / "ws")
         # the gold for training: the dev queries, and the test pairs only so `learn` keeps them out (never labels)
-        gold = (queries, qrels, test, splits)
+        training_gold = (queries, qrels, test, splits)
         with Store(scratch.db_path, readonly=True) as store, DecisionStore(scratch.db_path) as ds:
             searcher = load_searcher(store, scratch.index_dir)
             tq, tqrels = pair_queries(test, _jurisdiction_of(store))
@@ -138,13 +141,19 @@ def learning_curve(
                     ds.record_many([NewDecision(p.left_id, p.right_id, p.relationship, REVIEWER,
                                                 note=f"gold dev pair replayed (seed {seed})") for p in order[recorded:n]])
                     recorded = n
-                report = learn(store, scratch, seed=seed, use_decisions=True, gold=gold)
-                ranker = load_ranker(scratch)
-                run = like_run(searcher, tq, RERANKED, k, ranker=ranker)
-                scores = score_run(RERANKED, "pairs", run, tqrels, ancestors, resamples=resamples, seed=seed)
-                points.append(_point(RERANKED, scores, hybrid, n, {
-                    "decision_queries": report.decisions, "train_seconds": report.seconds,
-                    "dev_after": report.dev_after}))
+                try:
+                    report = learn(store, scratch, seed=seed, use_decisions=True, gold=training_gold)
+                except ConfigError as e:
+                    if "nothing to train on" not in str(e):
+                        raise
+                    points.append(_point("hybrid", hybrid, hybrid, n, {"model": False, "decision_queries": 0}))
+                else:
+                    ranker = load_ranker(scratch)
+                    run = like_run(searcher, tq, RERANKED, k, ranker=ranker)
+                    scores = score_run(RERANKED, "pairs", run, tqrels, ancestors, resamples=resamples, seed=seed)
+                    points.append(_point(RERANKED, scores, hybrid, n, {
+                        "model": True, "decision_queries": report.decisions, "train_seconds": report.seconds,
+                        "dev_after": report.dev_after}))
                 if progress:
                     progress("learning curve", step, len(counts))
     finally:

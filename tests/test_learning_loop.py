@@ -9,6 +9,7 @@ the test measures the other half.
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -72,9 +73,10 @@ def test_decisions_imported_and_learned_raise_recall_on_held_out_pairs(built, tm
                                     "-w", str(built.root), "--reviewer", "ana"])
     assert out.exit_code == 0, out.output
     assert "imported 24 decisions" in out.output
-    learned = CliRunner().invoke(main, ["learn", "-w", str(built.root)])
+    learned = CliRunner().invoke(main, ["learn", "-w", str(built.root), "--json"])
     assert learned.exit_code == 0, (learned.output, learned.exception)
-    assert "8 reviewer-decision pair queries" in learned.output
+    trained = json.loads(learned.output[learned.output.index("{"):])
+    assert trained["decisions"] == 8 and trained["decision_rows"] == 24  # 8 decided US sections, 24 decisions
 
     after = recall_at_10(built, held_out, reranked=True)
     assert after >= 0.75 and after >= before + 0.5, (before, after)
@@ -123,3 +125,26 @@ def test_review_page_counts_new_decisions_and_retrains(built, tmp_path, monkeypa
     with DecisionStore(ws.db_path) as ds:
         assert training_state(ws, ds).since == 0
         assert ds.count() >= expected  # nothing lost
+
+
+def test_learning_curve_bench_replays_dev_pairs_and_scores_test_pairs(built):
+    from bench.learning_curve import learning_curve
+    from crosswalk.workspace import Workspace
+    from evaluation.curve import CURVE_FILE
+    from evaluation.gold_io import Pair
+    from review.decisions import DecisionStore
+
+    pairs = [Pair(left, right, "equal") for left, right in counterparts()]
+    splits = {p.key: ("dev" if i in TRAIN else "test") for i, p in enumerate(pairs)}
+    with DecisionStore(built.db_path) as ds:
+        before = ds.all()
+    curve = learning_curve(Workspace(built.root), sizes=(0, None), gold=([], {}, pairs, splits), resamples=200)
+    first, last = curve["points"]
+    assert (first["decisions"], first["model"]) == (0, False)  # nothing to learn from yet: the first stage
+    assert first["Recall@10"] == curve["hybrid"]["Recall@10"] <= 0.25
+    assert (last["decisions"], last["model"], last["decision_queries"]) == (8, True, 8)
+    assert last["Recall@10"] >= 0.75 and last["Recall@10_ci"][0] <= last["Recall@10"] <= last["Recall@10_ci"][1]
+    assert 0 <= last["Recall@10_p_vs_hybrid"] < 0.05
+    assert (built.root / CURVE_FILE).exists()
+    with DecisionStore(built.db_path) as ds:
+        assert ds.all() == before  # the replay ran in a scratch copy
