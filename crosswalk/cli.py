@@ -564,9 +564,10 @@ def decisions() -> None:
 @workspace_option
 @click.option("--reviewer", default=None,
               help="Record every row under this name (default: the file's reviewer column, else import:FILE).")
+@click.option("--dry-run", is_flag=True, help="Check every row and report, but write nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report (every failed row) as one JSON object.")
 @one_line_errors
-def decisions_import(file, workspace, reviewer, as_json):
+def decisions_import(file, workspace, reviewer, dry_run, as_json):
     """Append the rows of a crosswalk CSV or XLSX file as decisions (training data for `crosswalk learn`).
 
     The file needs a header with left_id, right_id and relationship (note, rationale, strength and reviewer
@@ -574,7 +575,8 @@ def decisions_import(file, workspace, reviewer, as_json):
     subset-of, superset-of, intersects-with, not-related, unsure); case, spacing and plain variants such as
     "Subset of" are accepted. Each bad row (unknown id or relationship, empty cell, repeated pair) is named with
     its line and skipped; the good rows still import, in one transaction per 500 rows; nothing already stored
-    changes. A row equal to the reviewer's current decision is not appended again. Exits 1 if any row failed.
+    changes. A row equal to the reviewer's current decision is not appended again. --dry-run checks the file
+    and writes nothing. Exits 1 if any row failed.
 
     Example: crosswalk decisions import firm-crosswalk.xlsx --reviewer ana
     """
@@ -586,7 +588,7 @@ def decisions_import(file, workspace, reviewer, as_json):
     if not ws.db_path.exists():
         raise CrosswalkError(f"no store at {ws.db_path}: run `crosswalk ingest` first")
     with DecisionStore(ws.db_path) as ds, Store(ws.db_path, readonly=True) as store:
-        report = import_decisions(file, ds, store, reviewer=reviewer)
+        report = import_decisions(file, ds, store, reviewer=reviewer, dry_run=dry_run)
     if as_json:
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     else:

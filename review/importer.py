@@ -248,6 +248,7 @@ class ImportReport:
     reviewers: dict[str, int] = field(default_factory=dict)  # reviewer -> decisions imported
     first_seq: int | None = None
     last_seq: int | None = None
+    dry_run: bool = False
 
     @property
     def ok(self) -> bool:
@@ -256,7 +257,8 @@ class ImportReport:
     def summary(self) -> str:
         name = Path(self.path).name
         who = ", ".join(f"{r} ({n:,})" for r, n in sorted(self.reviewers.items())) or "-"
-        line = (f"imported {self.imported:,} decision{'s' if self.imported != 1 else ''} from {name} "
+        verb = "would import" if self.dry_run else "imported"
+        line = (f"{verb} {self.imported:,} decision{'s' if self.imported != 1 else ''} from {name} "
                 f"({self.rows:,} rows; reviewer {who}); {self.unchanged:,} unchanged")
         if self.problems:
             lines = [str(p.line) for p in self.problems[:SHOWN_PROBLEMS]]
@@ -266,7 +268,7 @@ class ImportReport:
         return line
 
     def to_dict(self) -> dict:
-        return {"path": self.path, "rows": self.rows, "imported": self.imported, "unchanged": self.unchanged,
+        return {"path": self.path, "dry_run": self.dry_run, "rows": self.rows, "imported": self.imported, "unchanged": self.unchanged,
                 "reviewers": dict(self.reviewers), "first_seq": self.first_seq, "last_seq": self.last_seq,
                 "problems": [{"line": p.line, "problem": p.problem} for p in self.problems]}
 
@@ -313,11 +315,13 @@ def import_decisions(
     *,
     reviewer: str | None = None,
     batch: int = BATCH,
+    dry_run: bool = False,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> ImportReport:
     """Append the good rows of the crosswalk at `path` as decisions; report the bad ones by line (see the module
     docstring). A file that cannot be read at all (missing, not CSV/XLSX, no header) is a ConfigError and
-    nothing is written.
+    nothing is written. `dry_run` checks every row and reports as usual, writing nothing (`imported` then
+    counts the rows that would be).
 
     Example: import_decisions("crosswalk.csv", ds, store, reviewer="ana").summary()
     """
@@ -354,6 +358,13 @@ def import_decisions(
             report.unchanged += 1
             continue
         good.append((n, item))
+    if dry_run:
+        report.imported = len(good)
+        for _, item in good:
+            report.reviewers[item.reviewer] = report.reviewers.get(item.reviewer, 0) + 1
+        report.dry_run = True
+        report.problems.sort(key=lambda p: p.line)
+        return report
     for start in range(0, len(good), batch):
         chunk = good[start:start + batch]
         try:

@@ -93,8 +93,16 @@ def test_command_names_each_bad_row_and_exits_non_zero(ws, tmp_path):
     assert last.startswith("imported 3 decisions from firm.csv") and "5 rows failed" in last
     assert {d.reviewer for d in rows_of(ws)} == {"import:firm.csv"}  # no --reviewer, no reviewer column
 
+    dry = CliRunner().invoke(main, ["decisions", "import", str(path), "-w", str(ws.root), "--dry-run"])
+    assert dry.exit_code == 1 and "would import 0 decisions" in dry.output and "3 unchanged" in dry.output
+    assert len(rows_of(ws)) == 3
+
     clean = tmp_path / "clean.csv"
     clean.write_text(f"left_id,right_id,relationship\n{SEC7},{C1721},superset-of\n", encoding="utf-8")
+    trial = CliRunner().invoke(main, ["decisions", "import", str(clean), "-w", str(ws.root), "--reviewer", "cy",
+                                      "--dry-run"])
+    assert trial.exit_code == 0 and "would import 1 decision from clean.csv" in trial.output
+    assert len(rows_of(ws)) == 3
     ok = CliRunner().invoke(main, ["decisions", "import", str(clean), "-w", str(ws.root), "--reviewer", "cy"])
     assert ok.exit_code == 0, ok.output
     assert "imported 1 decision from clean.csv" in ok.output
