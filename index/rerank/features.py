@@ -185,6 +185,7 @@ class Corpus:
         self.vectors = vecs
         self.doc_types = {d["id"]: d.get("doc_type", "") for d in self.store.documents()}
         self._info: dict[str, _Info] = {}
+        self._tagged: dict = {}
         self._pieces: dict[str, np.ndarray] = {}
         self._children: dict[str, int] | None = None
         self._jur_rows: dict[str, np.ndarray] = {}
@@ -214,6 +215,14 @@ class Corpus:
                 self._info[p.id] = _Info(p.jurisdiction, p.parent_id, st, toks, voice(p.text), tuple(p.topics), st[0],
                                          st[8])
         return [self._info[pid] for pid in ids]
+
+    def tagged(self, ids: Sequence[str]) -> dict:
+        """`{id: Provision}` with entities, cached (shared terms read them)."""
+        todo = [pid for pid in dict.fromkeys(ids) if pid not in self._tagged]
+        if todo:
+            for p in self.store.get_many(todo, with_entities=True):
+                self._tagged[p.id] = p
+        return {pid: self._tagged[pid] for pid in ids if pid in self._tagged}
 
     def centroid(self, pid: str | None) -> np.ndarray | None:
         if pid is None or pid not in self.positions:
@@ -297,7 +306,7 @@ def pool_features(corpus: Corpus, pool: "Pool") -> np.ndarray:
     q_centroid = _unit(qv.mean(axis=0)) if len(qv) else None
     like = pool.kind == "like"
     if like:
-        left = corpus.store.get(pool.query, with_entities=True)
+        left = corpus.tagged([pool.query])[pool.query]
         left_info = corpus.info([pool.query])[0]
         text = corpus.store.subtree_text(pool.query)
         terms = corpus.searcher.bm25.lexical.key_terms(tokenize(text), LIKE_TERMS)
@@ -359,7 +368,7 @@ def _like_features(corpus: Corpus, pool: "Pool", ids, infos, left, left_info, ou
         ranks = 1 + (sims > own[:, None]).sum(axis=1)
         for j, i in enumerate(known):
             out[i, col["mutual_rrank"]] = 1.0 / ranks[j]
-    rights = {p.id: p for p in corpus.store.get_many(ids, with_entities=True)}
+    rights = corpus.tagged(ids)
     for i, (pid, info) in enumerate(zip(ids, infos)):
         right = rights.get(pid)
         out[i, col["shared_terms"]] = float(len(shared_terms(left, right))) if right is not None else np.nan
