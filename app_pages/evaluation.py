@@ -56,7 +56,8 @@ def learning_curve_section() -> None:
                f"dev queries plus the first n of {curve.get('dev_pairs')} dev pairs replayed as decisions (seed "
                f"{curve.get('seed')}); dashed: hybrid without a ranker, Recall@10 {h['Recall@10']:.3f}, nDCG@10 "
                f"{h['nDCG@10']:.3f}. Bars: 95% bootstrap intervals; p: paired randomisation test against hybrid. "
-               f"Generated {curve.get('generated_at', '?')}.")
+               f"Generated {curve.get('generated_at', '?')}."
+               + ("" if curve.get("complete", True) else " Incomplete: the run stopped before every batch was in."))
 
 try:
     results = wb.evaluation()

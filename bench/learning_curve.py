@@ -10,8 +10,10 @@ test`'s own (`evaluation.run.pair_queries`, `like_run`, `score_run`), so the fig
 
 Nothing is written to the workspace's own store or models: the decisions and models live in a scratch copy of the
 workspace (the database copied with SQLite's backup API, the index copied), deleted at the end. The curve is
-saved as `WORKSPACE/eval/learning_curve.json` (the app's evaluation page draws it) and, with `plot`, as a PNG
-(matplotlib) for the README.
+saved as `WORKSPACE/eval/learning_curve.json` after every batch (the app's evaluation page draws it; `complete`
+says whether every batch is in) and, with `plot_curve`, as a PNG (matplotlib) for the README. The batches run
+in the order none, all, then the sizes between, each from a fresh set of decisions, so an interrupted run
+still shows the whole gain.
 
 Example:
     curve = learning_curve(Workspace.resolve("workspace"), sizes=(0, 10, 20, 40, None))
@@ -59,16 +61,31 @@ def _scratch_copy(ws: Workspace, into: Path) -> Workspace:
     dst = sqlite3.connect(str(scratch.db_path))
     try:
         src.backup(dst)
-        # the replay starts from no decisions: the workspace's own are not part of the experiment
-        has = dst.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='decisions'").fetchone()
-        if has:
-            dst.executescript("DROP TRIGGER IF EXISTS decisions_no_delete; DELETE FROM decisions;")
-            dst.commit()
     finally:
         src.close()
         dst.close()
+    _clear_decisions(scratch)  # the replay starts from none: the workspace's own are not part of the experiment
     shutil.copytree(ws.index_dir, scratch.index_dir)
     return scratch
+
+
+def _clear_decisions(scratch: Workspace) -> None:
+    """Empty the SCRATCH copy's decisions (its append-only trigger dropped: this copy is the experiment's)."""
+    conn = sqlite3.connect(str(scratch.db_path))
+    try:
+        if conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='decisions'").fetchone():
+            conn.executescript("DROP TRIGGER IF EXISTS decisions_no_delete; DELETE FROM decisions;")
+            conn.commit()
+    finally:
+        conn.close()
+
+
+def _save(workspace: Workspace, curve: dict) -> None:
+    path = workspace.root / CURVE_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(curve, indent=2), encoding="utf-8")
+    tmp.replace(path)
 
 
 def _point(name: str, scores, hybrid, decisions: int, extra: dict) -> dict:
@@ -122,58 +139,57 @@ def learning_curve(
     order = sorted(dev, key=lambda p: (p.left_id, p.right_id))
     random.Random(seed).shuffle(order)
     counts = batch_sizes(sizes, len(order))
+    # the ends first (none, then every dev pair), so an interrupted run still shows the whole gain
+    run_order = list(dict.fromkeys([counts[0], counts[-1], *counts[1:-1]]))
     started = time.perf_counter()
+    curve = {
+        "generated_at": "", "seed": seed, "k": k, "resamples": resamples, "dev_pairs": len(order),
+        "test_pairs": len(test), "test_pair_queries": 0, "hybrid": {}, "points": [], "complete": False,
+        "seconds": 0.0,
+        "note": "hybrid+rerank retrained after each batch of gold dev pairs replayed as decisions (with the gold "
+                "dev queries); scored on the gold test-half pairs; p: paired randomisation test against hybrid",
+    }
     scratch_root = Path(tempfile.mkdtemp(prefix="crosswalk-curve-"))
     try:
         scratch = _scratch_copy(workspace, scratch_root / "ws")
         # the gold for training: the dev queries, and the test pairs only so `learn` keeps them out (never labels)
         training_gold = (queries, qrels, test, splits)
-        with Store(scratch.db_path, readonly=True) as store, DecisionStore(scratch.db_path) as ds:
+        with Store(scratch.db_path, readonly=True) as store:
             searcher = load_searcher(store, scratch.index_dir)
             tq, tqrels = pair_queries(test, _jurisdiction_of(store))
             ancestors = Hierarchy.from_store(store).ancestors
             hybrid = score_run("hybrid", "pairs", like_run(searcher, tq, "hybrid", k), tqrels, ancestors,
                                resamples=resamples, seed=seed)
-            points = []
-            recorded = 0
-            for step, n in enumerate(counts, start=1):
-                if n > recorded:
+            curve["hybrid"] = _point("hybrid", hybrid, None, 0, {})
+            curve["test_pair_queries"] = len(tq)
+            for step, n in enumerate(run_order, start=1):
+                _clear_decisions(scratch)
+                with DecisionStore(scratch.db_path) as ds:
                     ds.record_many([NewDecision(p.left_id, p.right_id, p.relationship, REVIEWER,
-                                                note=f"gold dev pair replayed (seed {seed})") for p in order[recorded:n]])
-                    recorded = n
+                                                note=f"gold dev pair replayed (seed {seed})") for p in order[:n]])
                 try:
                     report = learn(store, scratch, seed=seed, use_decisions=True, gold=training_gold)
                 except ConfigError as e:
                     if "nothing to train on" not in str(e):
                         raise
-                    points.append(_point("hybrid", hybrid, hybrid, n, {"model": False, "decision_queries": 0}))
+                    point = _point("hybrid", hybrid, hybrid, n, {"model": False, "decision_queries": 0})
                 else:
                     ranker = load_ranker(scratch)
                     run = like_run(searcher, tq, RERANKED, k, ranker=ranker)
                     scores = score_run(RERANKED, "pairs", run, tqrels, ancestors, resamples=resamples, seed=seed)
-                    points.append(_point(RERANKED, scores, hybrid, n, {
+                    point = _point(RERANKED, scores, hybrid, n, {
                         "model": True, "decision_queries": report.decisions, "train_seconds": report.seconds,
-                        "dev_after": report.dev_after}))
+                        "dev_after": report.dev_after})
+                curve["points"] = sorted([*curve["points"], point], key=lambda p: p["decisions"])
+                curve["complete"] = step == len(run_order)
+                curve["generated_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+                curve["seconds"] = round(time.perf_counter() - started, 1)
+                if save:  # after every batch, so a long run shows its progress
+                    _save(workspace, curve)
                 if progress:
-                    progress("learning curve", step, len(counts))
+                    progress("learning curve", step, len(run_order))
     finally:
         shutil.rmtree(scratch_root, ignore_errors=True)
-    curve = {
-        "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "seed": seed, "k": k, "resamples": resamples,
-        "dev_pairs": len(order), "test_pairs": len(test), "test_pair_queries": len(tq),
-        "hybrid": _point("hybrid", hybrid, None, 0, {}),
-        "points": points,
-        "seconds": round(time.perf_counter() - started, 1),
-        "note": "hybrid+rerank retrained after each batch of gold dev pairs replayed as decisions (with the gold "
-                "dev queries); scored on the gold test-half pairs; p: paired randomisation test against hybrid",
-    }
-    if save:
-        path = workspace.root / CURVE_FILE
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(curve, indent=2), encoding="utf-8")
-        tmp.replace(path)
     return curve
 
 

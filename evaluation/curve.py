@@ -47,5 +47,6 @@ def format_curve(curve: dict) -> str:
             f"| {p.get('nDCG@10_p_vs_hybrid', float('nan')):.3g} | {p.get('train_seconds', 0):.0f} |")
     lines.append(f"\n{curve['test_pair_queries']} test-half pair queries ({curve['test_pairs']} pairs); "
                  f"{curve['dev_pairs']} dev pairs replayed in seeded order (seed {curve['seed']}); "
-                 f"generated {curve['generated_at']}; {curve['seconds']:.0f} s in all.")
+                 f"generated {curve['generated_at']}; {curve['seconds']:.0f} s in all"
+                 + ("." if curve.get("complete", True) else "; INCOMPLETE: the run stopped before every batch."))
     return "\n".join(lines)
