@@ -2,8 +2,10 @@
 
 `training_state(workspace, decisions)` reads the ranker's metadata (`workspace/models/ranker.json`, written by
 `crosswalk learn`) without loading LightGBM, and counts the decisions recorded after the model read them: those
-with a sequence number above the metadata's `decisions_max_seq` when it has one, else those made after its
-`trained_at`. `unsure` decisions are not training data and are not counted.
+with a sequence number above the metadata's `decisions_max_seq` when it has one, else above the one `retrain`
+noted beside the model (`ranker.decisions.json`, valid while its fingerprint is the model's), else those made
+after its `trained_at` (which counts a decision saved during a `crosswalk learn` run as seen). `unsure`
+decisions are not training data and are not counted.
 
 `retrain(workspace)` runs `index.rerank.learn` on a store connection of its own, one training at a time per
 process (a second click while one runs is told so, not queued), and returns the dev figures of the first stage,
@@ -31,6 +33,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from review.decisions import DecisionStore
 
 _TRAINING = threading.Lock()
+SEEN_FILE = "ranker.decisions.json"  # beside the model: the newest decision when the app's retraining began
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,8 @@ def training_state(workspace: Workspace, decisions: "DecisionStore") -> Training
         return TrainingState(False, since=len(rows), total=len(rows), problem=problem)
     trained_at = str(meta.get("trained_at") or "")
     max_seq = meta.get("decisions_max_seq")
+    if max_seq is None:
+        max_seq = _seen_by_app(workspace, meta)
     if isinstance(max_seq, int) and not isinstance(max_seq, bool):
         since = sum(d.seq > max_seq for d in rows)
     else:
@@ -96,6 +101,24 @@ def training_state(workspace: Workspace, decisions: "DecisionStore") -> Training
     training = meta.get("training") if isinstance(meta.get("training"), dict) else {}
     dev = meta.get("dev") if isinstance(meta.get("dev"), dict) else {}
     return TrainingState(True, trained_at, since, len(rows), training.get("decisions"), dev)
+
+
+def _sidecar(workspace: Workspace):
+    from index.rerank.model import model_paths
+
+    return model_paths(workspace)[0].with_name(SEEN_FILE)
+
+
+def _seen_by_app(workspace: Workspace, meta: dict) -> int | None:
+    """`decisions_max_seq` from the note `retrain` leaves beside the model, if it is about this model."""
+    try:
+        note = json.loads(_sidecar(workspace).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(note, dict) or note.get("fingerprint") != meta.get("fingerprint"):
+        return None  # the model was trained again since (e.g. `crosswalk learn`)
+    seq = note.get("decisions_max_seq")
+    return seq if isinstance(seq, int) and not isinstance(seq, bool) else None
 
 
 @dataclass(frozen=True)
@@ -131,13 +154,21 @@ def retrain(workspace: Workspace, *, seed: int = 0,
     training at a time; a ConfigError when one is already running."""
     from index.rerank import learn
     from ingest.store import Store
+    from review.decisions import DecisionStore
 
     if not _TRAINING.acquire(blocking=False):
         raise ConfigError("a training is already running in this app; wait for it to finish, then reload")
     try:
         previous, _ = _meta(workspace)
+        # the newest decision before training starts: what arrives from now on counts as new afterwards
+        with DecisionStore(workspace.db_path) as ds:
+            seen = max((d.seq for d in ds.all()), default=0)
         with Store(workspace.db_path, readonly=True) as store:
             report = learn(store, workspace, seed=seed, use_decisions=True, progress=progress)
+        sidecar = _sidecar(workspace)
+        tmp = sidecar.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"decisions_max_seq": seen, "fingerprint": report.fingerprint}), encoding="utf-8")
+        tmp.replace(sidecar)
     finally:
         _TRAINING.release()
     prev_dev = (previous or {}).get("dev", {}).get("after") if isinstance((previous or {}).get("dev"), dict) else None

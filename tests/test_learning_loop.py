@@ -148,3 +148,40 @@ def test_learning_curve_bench_replays_dev_pairs_and_scores_test_pairs(built):
     assert (built.root / CURVE_FILE).exists()
     with DecisionStore(built.db_path) as ds:
         assert ds.all() == before  # the replay ran in a scratch copy
+
+
+def test_decisions_since_training_counts_what_the_model_did_not_read(tmp_path):
+    from app_fixture import PAIR, build_store
+    from crosswalk.workspace import Workspace
+    from review.decisions import DecisionStore
+    from review.training import SEEN_FILE, training_state
+
+    ws = Workspace(tmp_path / "ws").ensure()
+    build_store(ws)
+    models = ws.root / "models"
+    with DecisionStore(ws.db_path) as ds:
+        assert training_state(ws, ds).model is False
+        for rel in ("equal", "unsure", "subset-of", "not-related"):  # seq 1..4; unsure is not training data
+            ds.record(*PAIR, rel, "ana")
+        state = training_state(ws, ds)
+        assert (state.model, state.since, state.total) == (False, 3, 3)
+        assert "No ranker trained yet: 3 decisions" in state.message()
+
+        models.mkdir()
+        (models / "ranker.txt").write_text("model text", encoding="utf-8")
+        meta = {"fingerprint": "f1", "trained_at": "2999-01-01T00:00:00+00:00", "training": {"decisions": 1},
+                "dev": {"before": {}, "after": {}}}
+        (models / "ranker.json").write_text(json.dumps(meta), encoding="utf-8")
+        assert training_state(ws, ds).since == 0  # every decision is older than trained_at
+        # the app's retraining noted that it read decisions up to seq 1: seq 3 and 4 arrived during or after it
+        (models / SEEN_FILE).write_text(json.dumps({"decisions_max_seq": 1, "fingerprint": "f1"}), encoding="utf-8")
+        assert training_state(ws, ds).since == 2
+        (models / SEEN_FILE).write_text(json.dumps({"decisions_max_seq": 1, "fingerprint": "f0"}), encoding="utf-8")
+        assert training_state(ws, ds).since == 0  # a note about an older model is ignored
+        (models / "ranker.json").write_text(json.dumps({**meta, "decisions_max_seq": 3}), encoding="utf-8")
+        state = training_state(ws, ds)
+        assert state.since == 1 and "1 decision since the last training (2999-01-01 00:00 UTC) · 3 in all" == \
+            state.message()
+        (models / "ranker.json").write_text("{not json", encoding="utf-8")
+        state = training_state(ws, ds)
+        assert not state.model and "cannot read the ranker's metadata" in state.problem
