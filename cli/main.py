@@ -399,14 +399,23 @@ def search_like(workspace, provision_id: str, jurisdictions, k: int, as_json: bo
                    "stored embeddings; search: one text search per provision.")
 @click.option("--retriever", "-r", default="hybrid", show_default=True,
               help="bm25, dense or hybrid: the ranking --method like uses.")
+@click.option("--order", type=click.Choice(["teach", "confident"]), default="teach", show_default=True,
+              help="teach: the pairs whose decision would teach the ranker most first (uncertainty and retriever "
+                   "disagreement), with --random-share random pairs; confident: mutual best matches first.")
+@click.option("--random-share", type=float, default=0.1, show_default=True,
+              help="With --order teach: share of queue positions (every tenth for 0.1) given to random pairs.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the random pairs.")
 @one_line_errors
-def match_command(workspace, from_jur, to_jur, k, boundary, no_explain, method, retriever):
+def match_command(workspace, from_jur, to_jur, k, boundary, no_explain, method, retriever, order, random_share, seed):
     """Propose counterparts for every provision of one jurisdiction in another, into the review queue.
 
     Each provision of --from (headings, fragments under 8 words and front matter left out) gets its --k most
     similar provisions of --to, with the score, whether the match is mutual, shared defined terms and entities,
-    and the best-aligned sentence pair. The queue puts mutual best matches first, then the most uncertain
-    pairs. Re-running replaces that direction's queue; pairs found again keep their place and date.
+    and the best-aligned sentence pair. With --order teach (the default) the queue puts first the pairs a
+    decision would teach the ranker most: those it is least sure of and those the retrievers rank most
+    differently, with one position in ten given to a random pair so that estimates stay unbiased (see
+    index/active.py). --order confident puts mutual best matches first, then the most uncertain pairs.
+    Re-running replaces that direction's queue; pairs found again keep their date.
 
     Example: crosswalk match --from US --to UK --k 5
     """
@@ -425,9 +434,22 @@ def match_command(workspace, from_jur, to_jur, k, boundary, no_explain, method, 
             report = match(store, searcher, from_jur, to_jur, k, method=method, retriever=retriever,
                            boundary=boundary, explain=not no_explain, sentence_cache=ws.index_dir / "sentences",
                            progress=progress)
+            ordered = None
+            if order == "teach":
+                from crosswalk.index.active import reorder_queue
+                from crosswalk.index.rerank import load_ranker
+
+                ordered = reorder_queue(store, searcher, report.from_jur, report.to_jur, ranker=load_ranker(ws),
+                                        random_share=random_share, seed=seed, progress=progress)
+            else:
+                from crosswalk.index.active import clear_order
+
+                clear_order(store, report.from_jur, report.to_jur)
     finally:
         bar.close()
     click.echo(report.summary())
+    if ordered is not None:
+        click.echo(ordered.summary())
 
 
 @main.command("learn")
@@ -535,6 +557,54 @@ def export_command(workspace, fmt, output, reviewer):
     tmp.write_bytes(data)
     os.replace(tmp, path)
     click.echo(f"wrote {len(decisions):,} decisions to {path} ({fmt})", err=True)
+
+
+@main.group()
+def decisions() -> None:
+    """Reviewers' decisions: import a firm's existing crosswalk spreadsheet as decisions.
+
+    Example: crosswalk decisions import firm-crosswalk.xlsx --reviewer ana
+    """
+
+
+@decisions.command("import")
+@click.argument("file", type=click.Path(dir_okay=False))
+@workspace_option
+@click.option("--reviewer", default=None,
+              help="Record every row under this name (default: the file's reviewer column, else import:FILE).")
+@click.option("--dry-run", is_flag=True, help="Check every row and report, but write nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report (every failed row) as one JSON object.")
+@one_line_errors
+def decisions_import(file, workspace, reviewer, dry_run, as_json):
+    """Append the rows of a crosswalk CSV or XLSX file as decisions (training data for `crosswalk learn`).
+
+    The file needs a header with left_id, right_id and relationship (note, rationale, strength and reviewer
+    are read when present), or the columns `crosswalk export` writes. Relationships are the OLIR terms (equal,
+    subset-of, superset-of, intersects-with, not-related, unsure); case, spacing and plain variants such as
+    "Subset of" are accepted. Each bad row (unknown id or relationship, empty cell, repeated pair) is named with
+    its line and skipped; the good rows still import, in one transaction per 500 rows; nothing already stored
+    changes. A row equal to the reviewer's current decision is not appended again. --dry-run checks the file
+    and writes nothing. Exits 1 if any row failed.
+
+    Example: crosswalk decisions import firm-crosswalk.xlsx --reviewer ana
+    """
+    from crosswalk.ingest.store import Store
+    from crosswalk.review.decisions import DecisionStore
+    from crosswalk.review.importer import import_decisions
+
+    ws = Workspace.resolve(workspace)
+    if not ws.db_path.exists():
+        raise CrosswalkError(f"no store at {ws.db_path}: run `crosswalk ingest` first")
+    with DecisionStore(ws.db_path) as ds, Store(ws.db_path, readonly=True) as store:
+        report = import_decisions(file, ds, store, reviewer=reviewer, dry_run=dry_run)
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        for problem in report.problems:
+            click.echo(f"{file}:{problem.line}: {problem.problem}", err=True)
+    click.echo(report.summary(), err=as_json)
+    if not report.ok:
+        sys.exit(1)
 
 
 @main.command("eval")
@@ -753,6 +823,42 @@ def bench_ingest(folder, workers):
     from crosswalk.bench.ingest import main as run
 
     click.echo(run(Path(folder) if folder else default_corpus(), workers))
+
+
+@bench.command("learning-curve")
+@workspace_option
+@click.option("--sizes", default="0,10,20,40,all", show_default=True,
+              help="Decision counts to retrain at (gold dev pairs replayed as decisions; all = every dev pair).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the replay order, training and intervals.")
+@click.option("--plot", "plot_path", type=click.Path(dir_okay=False), default=None,
+              help="PNG to draw (default docs/learning_curve.png in the checkout; 'none' for no plot).")
+@one_line_errors
+def bench_learning_curve(workspace, sizes, seed, plot_path):
+    """Recall@10 and nDCG@10 on the gold test-half pairs as reviewers' decisions arrive: the dev pairs are
+    replayed as decisions in batches and the ranker is retrained after each (in a scratch copy of the
+    workspace; its own decisions and model are not touched). Saves WORKSPACE/eval/learning_curve.json (the
+    app's evaluation page draws it) and a PNG, and prints a Markdown table with 95% intervals and paired
+    p-values against hybrid.
+
+    Example: crosswalk bench learning-curve --workspace workspace --sizes 0,10,20,40,all
+    """
+    from crosswalk.bench.learning_curve import format_curve, learning_curve, plot_curve
+
+    ws = Workspace.resolve(workspace)
+    try:
+        chosen = [None if s.strip().lower() == "all" else int(s) for s in sizes.split(",") if s.strip()]
+    except ValueError:
+        raise CrosswalkError(f"--sizes {sizes!r}: use whole numbers and 'all', comma-separated (0,10,20,40,all)")
+    bar, progress = staged_bar("batch")
+    try:
+        curve = learning_curve(ws, sizes=chosen, seed=seed, progress=progress)
+    finally:
+        bar.close()
+    click.echo(format_curve(curve))
+    if (plot_path or "").lower() != "none":
+        target = Path(plot_path) if plot_path else Path(__file__).resolve().parents[1] / "docs" / "learning_curve.png"
+        click.echo(f"plot: {plot_curve(curve, target)}", err=True)
+    click.echo(f"curve saved: {ws.root / 'eval' / 'learning_curve.json'}", err=True)
 
 
 @bench.command("rerank")

@@ -59,6 +59,19 @@ class Decision:
         return asdict(self)
 
 
+@dataclass(frozen=True)
+class NewDecision:
+    """A decision to append with `DecisionStore.record_many` (the arguments of `record`, as one record)."""
+
+    left_id: str
+    right_id: str
+    relationship: str
+    reviewer: str
+    rationale: str = ""
+    strength: int | None = None
+    note: str = ""
+
+
 def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="microseconds")
 
@@ -93,6 +106,28 @@ class DecisionStore:
             raise NotFoundError(f"no provision {provision_id!r} in the store: a decision needs two stored provisions")
         return row[0]
 
+    def _checked(self, item: NewDecision) -> tuple:
+        """The row values of `item` (relationship and rationale normalised, hashes looked up); the first bad
+        field is a ConfigError (NotFoundError for an unknown provision) naming it."""
+        rel = Relationship.parse(item.relationship).value
+        rat = Rationale.parse(item.rationale).value if item.rationale else ""
+        reviewer = (item.reviewer or "").strip()
+        if not reviewer:
+            raise ConfigError("a decision needs a reviewer name: set it in the sidebar (or --reviewer)")
+        strength = item.strength
+        if strength is not None and not (0 <= int(strength) <= 10):
+            raise ConfigError(f"strength {strength} is out of range: use 0 (weak) to 10 (strong)")
+        if item.left_id == item.right_id:
+            raise ConfigError(f"a provision cannot be mapped to itself ({item.left_id})")
+        left_hash, right_hash = self._hash(item.left_id), self._hash(item.right_id)
+        return (item.left_id, item.right_id, rel, rat, None if strength is None else int(strength), item.note or "",
+                reviewer, left_hash, right_hash)
+
+    _INSERT = (
+        "INSERT INTO decisions(left_id, right_id, relationship, rationale, strength, note, reviewer, "
+        "left_hash, right_hash, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)"
+    )
+
     def record(
         self,
         left_id: str,
@@ -105,28 +140,41 @@ class DecisionStore:
         note: str = "",
     ) -> Decision:
         """Append a decision and commit it before returning. Checks every field; names the bad one."""
-        rel = Relationship.parse(relationship).value
-        rat = Rationale.parse(rationale).value if rationale else ""
-        reviewer = (reviewer or "").strip()
-        if not reviewer:
-            raise ConfigError("a decision needs a reviewer name: set it in the sidebar (or --reviewer)")
-        if strength is not None and not (0 <= int(strength) <= 10):
-            raise ConfigError(f"strength {strength} is out of range: use 0 (weak) to 10 (strong)")
-        if left_id == right_id:
-            raise ConfigError(f"a provision cannot be mapped to itself ({left_id})")
+        return self.record_many([NewDecision(left_id, right_id, relationship, reviewer, rationale, strength, note)])[0]
+
+    def record_many(self, items: Sequence[NewDecision]) -> list[Decision]:
+        """Append `items` in ONE transaction, committed before returning: all of them or, on any error, none.
+
+        Every item is checked first, as `record` checks one; a bad item is a ConfigError (NotFoundError for an
+        unknown provision) that names its position, and nothing is written. Returns the stored decisions with
+        their sequence numbers, in the order given.
+
+        Example: ds.record_many([NewDecision("US-…:sec.4(a)", "UK-…:CASS_16.2.1R", "subset-of", "ana")])
+        """
+        items = list(items)
         with self._lock:
-            left_hash, right_hash = self._hash(left_id), self._hash(right_id)
+            values = []
+            for n, item in enumerate(items, start=1):
+                try:
+                    values.append(self._checked(item))
+                except (ConfigError, NotFoundError) as e:
+                    if len(items) == 1:
+                        raise
+                    raise type(e)(f"decision {n} of {len(items)} ({item.left_id} → {item.right_id}): {e}") from None
             created = now()
-            cur = self.conn.execute(
-                "INSERT INTO decisions(left_id, right_id, relationship, rationale, strength, note, reviewer, "
-                "left_hash, right_hash, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                (left_id, right_id, rel, rat, None if strength is None else int(strength), note, reviewer,
-                 left_hash, right_hash, created),
-            )
-            self.conn.commit()
-            seq = cur.lastrowid
-        return Decision(left_id, right_id, rel, reviewer, left_hash, right_hash, rat,
-                        None if strength is None else int(strength), note, created, seq)
+            out = []
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+                for row in values:
+                    cur = self.conn.execute(self._INSERT, (*row, created))
+                    out.append(Decision(row[0], row[1], row[2], row[6], row[7], row[8], row[3], row[4], row[5],
+                                        created, cur.lastrowid))
+                self.conn.execute("COMMIT")
+            except BaseException:
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                raise
+        return out
 
     def _rows(self, sql: str, args: Sequence = ()) -> list[Decision]:
         out = []
