@@ -3,7 +3,7 @@
 Two ways in: the review queue (`crosswalk match`), highest priority first with previous/next and progress, each
 pair saying why it is there (`crosswalk.index.active`: uncertain, retrievers disagree, or random); or one provision (from
 a search's "Find counterparts", or typed as an id or citation) with its ranked candidates. Above both, the
-ranker's state: how many decisions arrived since its last training, and a Retrain button (`crosswalk.review.training`)
+ranker's state: how many decisions arrived since its last training, and a Retrain button (`crosswalk.app_pages.training`)
 that shows the dev figures before and after. The pair in view lives in the URL (`?left=…&right=…`, or
 `?dir=US-UK&pos=3`), so a reload shows it again.
 """

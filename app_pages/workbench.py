@@ -47,7 +47,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from crosswalk.index.match import Candidate
     from crosswalk.index.retrievers import Searcher
     from crosswalk.ingest.store import Store
-    from crosswalk.review.training import RetrainResult, TrainingState
+    from crosswalk.app_pages.training import RetrainResult, TrainingState
 
 log = logging.getLogger(__name__)
 
@@ -934,15 +934,15 @@ class Workbench:
 
     @_locked
     def training_state(self) -> "TrainingState":
-        """The saved ranker and how many decisions arrived since it was trained (`crosswalk.review.training`)."""
-        from crosswalk.review.training import training_state
+        """The saved ranker and how many decisions arrived since it was trained (`crosswalk.app_pages.training`)."""
+        from crosswalk.app_pages.training import training_state
 
         return training_state(self.workspace, self.decisions)
 
     def retrain(self, progress=None) -> "RetrainResult":
         """Train the ranker again from the gold dev half and every current decision; candidates matched live
-        are forgotten so the next ones come from the new model (`crosswalk.review.training.retrain`)."""
-        from crosswalk.review.training import retrain
+        are forgotten so the next ones come from the new model (`crosswalk.app_pages.training.retrain`)."""
+        from crosswalk.app_pages.training import retrain
 
         result = retrain(self.workspace, progress=progress)
         with self._lock:

@@ -123,7 +123,8 @@ def learning_curve(
     from crosswalk.evaluation.rollup import Hierarchy
     from crosswalk.evaluation.run import RERANKED, _jurisdiction_of, like_run, pair_queries, score_run
     from crosswalk.index.build import load_searcher
-    from crosswalk.index.rerank import learn, load_ranker
+    from crosswalk.evaluation.learn import learn
+    from crosswalk.index.rerank import load_ranker
     from crosswalk.ingest.store import Store
     from crosswalk.review.decisions import DecisionStore, NewDecision
 

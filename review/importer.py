@@ -47,7 +47,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 
 from crosswalk.errors import ConfigError, CrosswalkError, NotFoundError
-from crosswalk.evaluation.gold_io import read_text
+from crosswalk.files import read_text
 from crosswalk.review.decisions import Decision, DecisionStore, NewDecision, Rationale, Relationship
 
 if TYPE_CHECKING:  # pragma: no cover

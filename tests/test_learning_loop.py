@@ -87,7 +87,7 @@ def test_review_page_counts_new_decisions_and_retrains(built, tmp_path, monkeypa
 
     from crosswalk.workspace import Workspace
     from crosswalk.review.decisions import DecisionStore
-    from crosswalk.review.training import training_state
+    from crosswalk.app_pages.training import training_state
 
     root = tmp_path / "ws"
     shutil.copytree(built.root, root)
@@ -154,7 +154,7 @@ def test_decisions_since_training_counts_what_the_model_did_not_read(tmp_path):
     from app_fixture import PAIR, build_store
     from crosswalk.workspace import Workspace
     from crosswalk.review.decisions import DecisionStore
-    from crosswalk.review.training import SEEN_FILE, training_state
+    from crosswalk.app_pages.training import SEEN_FILE, training_state
 
     ws = Workspace(tmp_path / "ws").ensure()
     build_store(ws)

@@ -152,7 +152,7 @@ def retrain(workspace: Workspace, *, seed: int = 0,
             progress: Callable[[str, int, int], None] | None = None) -> RetrainResult:
     """Train the ranker again from the gold dev half and every current decision (`crosswalk.index.rerank.learn`), one
     training at a time; a ConfigError when one is already running."""
-    from crosswalk.index.rerank import learn
+    from crosswalk.evaluation.learn import learn
     from crosswalk.ingest.store import Store
     from crosswalk.review.decisions import DecisionStore
 
