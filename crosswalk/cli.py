@@ -216,8 +216,9 @@ def show(provision_id, workspace, as_json):
               help="Embedding model: a name or a local model folder (default: $CROSSWALK_MODEL, else the index's "
                    "current model, else all-MiniLM-L6-v2).")
 @click.option("--backend", default=None,
-              help="Embedding backend: torch, onnx or onnx-int8 (ONNX exported locally from the same weights; needs "
-                   "the onnx extra). Default: $CROSSWALK_BACKEND, else the index's current backend, else torch.")
+              help="Embedding backend: onnx-int8 (ONNX exported locally from the packaged weights, int8; about twice "
+                   "as fast as torch, quality equal within noise), onnx (fp32) or torch. Default: $CROSSWALK_BACKEND, "
+                   "else the index's current backend, else onnx-int8.")
 @click.option("--index-type", default=None,
               help="FAISS index: flat (exact; the default), hnsw or ivf (approximate, for 10^6 passages).")
 @one_line_errors
@@ -378,8 +379,11 @@ def search_like(workspace, provision_id: str, jurisdictions, k: int, as_json: bo
                    "stored embeddings; search: one text search per provision.")
 @click.option("--retriever", "-r", default="hybrid", show_default=True,
               help="bm25, dense or hybrid: the ranking --method like uses.")
+@click.option("--legacy", is_flag=True,
+              help="Rank with one like-search per provision and per candidate (the path before batching; same "
+                   "candidates, several times slower), for comparison.")
 @one_line_errors
-def match_command(workspace, from_jur, to_jur, k, boundary, no_explain, method, retriever):
+def match_command(workspace, from_jur, to_jur, k, boundary, no_explain, method, retriever, legacy):
     """Propose counterparts for every provision of one jurisdiction in another, into the review queue.
 
     Each provision of --from (headings, fragments under 8 words and front matter left out) gets its --k most
@@ -403,7 +407,7 @@ def match_command(workspace, from_jur, to_jur, k, boundary, no_explain, method, 
             searcher = load_searcher(store, ws.index_dir)
             report = match(store, searcher, from_jur, to_jur, k, method=method, retriever=retriever,
                            boundary=boundary, explain=not no_explain, sentence_cache=ws.index_dir / "sentences",
-                           progress=progress)
+                           progress=progress, legacy=legacy)
     finally:
         bar.close()
     click.echo(report.summary())
@@ -680,6 +684,54 @@ def bench_ingest(folder, workers):
     from bench.ingest import main as run
 
     click.echo(run(Path(folder) if folder else default_corpus(), workers))
+
+
+@bench.command("first-run")
+@click.argument("folder", required=False, type=click.Path(file_okay=False, exists=True))
+@click.option("--keep", type=click.Path(file_okay=False), default=None,
+              help="Keep Crosswalk's fresh workspace in this folder (default: a temporary one, deleted).")
+@one_line_errors
+def bench_first_run(folder, keep):
+    """Crosswalk's whole first run (ingest with tagging, index, match US→UK, in a fresh workspace) against a naive
+    pipeline (pypdf text, 160-word windows, plain fp32 SentenceTransformer.encode), interleaved: naive,
+    Crosswalk, naive. Prints both times, the ratio and the time per stage. Takes several minutes.
+
+    Example: crosswalk bench first-run ../shared/corpus
+    """
+    from bench.first_run import main as run
+
+    click.echo(run(Path(folder) if folder else default_corpus(), Path(keep) if keep else None))
+
+
+@bench.command("match")
+@workspace_option
+@click.option("--from", "from_jur", default="US", show_default=True)
+@click.option("--to", "to_jur", default="UK", show_default=True)
+@click.option("--k", "-k", "k", type=int, default=5, show_default=True)
+@click.option("--rounds", type=int, default=2, show_default=True, help="Interleaved runs per side.")
+@one_line_errors
+def bench_match(workspace, from_jur, to_jur, k, rounds):
+    """Batched matching against the legacy path (`match --legacy`) on the workspace's index: seconds of each,
+    interleaved, and how often they propose the same top-k candidates. Writes nothing.
+
+    Example: crosswalk bench match --from US --to UK
+    """
+    from bench.match_speed import main as run
+
+    click.echo(run(Workspace.resolve(workspace).root, from_jur, to_jur, k, rounds))
+
+
+@bench.command("ceiling")
+@one_line_errors
+def bench_ceiling():
+    """This machine's ceiling for the embedding model: GFLOP per passage against measured GFLOP/s, fp32 and
+    int8 (onnxruntime, the model's feed-forward product).
+
+    Example: crosswalk bench ceiling
+    """
+    from bench.ceiling import main as run
+
+    click.echo(run())
 
 
 @bench.command("app")
