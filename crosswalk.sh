@@ -50,12 +50,16 @@ case "$cmd" in
       took+=("$label $((SECONDS - start)) s")
     }
     took+=("install $SECONDS s")
+    # the embedding model's one-time ONNX export runs beside the ingest (which leaves a core idle at its end)
+    "$CW" index --prepare >/dev/null 2>&1 &
+    prepared=$!
     if [ -f ../shared/corpus/manifest.csv ]; then
       step ingest "$CW" ingest ../shared/corpus || echo "some documents failed (listed above); going on with the rest" >&2
     else
       step fetch "$CW" fetch || echo "some sources could not be fetched (listed above); going on with the rest" >&2
       step ingest "$CW" ingest --from-cache || echo "some documents failed (listed above); going on with the rest" >&2
     fi
+    wait "$prepared" || true  # a failed export is retried, with its error shown, by `crosswalk index`
     step index "$CW" index
     step match "$CW" match --from US --to UK
     WS=${CROSSWALK_WORKSPACE:-workspace}

@@ -3,9 +3,10 @@
 - **naive**: every corpus document's text (pypdf's `extract_text` for a PDF, the file's own text otherwise,
   markup tags dropped), cut into 160-word windows, each window embedded with plain fp32
   `SentenceTransformer.encode` (the packaged all-MiniLM-L6-v2, batch 32) — nothing else.
-- **crosswalk**: in a fresh workspace, exactly what a new user runs: `crosswalk ingest` (read, split, tag),
-  `crosswalk index` (the default backend, including its one-time ONNX export into the fresh workspace) and
-  `crosswalk match --from US --to UK` (with explanations).
+- **crosswalk**: in a fresh workspace, what `./crosswalk.sh app` runs before starting the app: `crosswalk
+  ingest` (read, split, tag) with `crosswalk index --prepare` (the default backend's one-time ONNX export into
+  the fresh workspace) beside it, then `crosswalk index` and `crosswalk match --from US --to UK` (with
+  explanations).
 
 Each side runs as its own processes (`python -m ...`), so model loading and imports count, as they do for a
 user. The machine is shared, so the sides are interleaved — naive, crosswalk, naive — and the naive time is
@@ -107,9 +108,24 @@ def naive_side(folder: Path, env: dict, log: Path) -> dict:
 
 
 def crosswalk_side(folder: Path, env: dict, log: Path, ws: Path) -> dict:
+    """What `./crosswalk.sh app` runs before the app starts: the model's export beside the ingest, then index
+    and match. The ingest stage's wall time includes waiting for the export; its CPU time includes the export's."""
     stages = {}
+    cli = [sys.executable, "-m", "crosswalk.cli"]
+    cpu0, t0 = _children_cpu(), time.perf_counter()
+    with open(log, "a", encoding="utf-8") as err:
+        prepare = subprocess.Popen([*cli, "index", "--prepare", "--workspace", str(ws)], cwd=ROOT, env=env,
+                                   stdout=subprocess.PIPE, stderr=err, text=True)
+        ingest = subprocess.run([*cli, "ingest", str(folder), "--workspace", str(ws)], cwd=ROOT, env=env,
+                                stdout=subprocess.PIPE, stderr=err, text=True)
+        ingest_wall = time.perf_counter() - t0
+        prepared = prepare.communicate()[0]
+    if ingest.returncode != 0 or prepare.returncode != 0:
+        raise RuntimeError(f"ingest or the model export failed; see {log}")
+    stages["ingest"] = {"wall": time.perf_counter() - t0, "cpu": _children_cpu() - cpu0,
+                        "summary": f"{ingest.stdout.strip().splitlines()[-1]} (ingest alone {ingest_wall:.1f} s); "
+                                   f"{prepared.strip()}"}
     for name, args in (
-        ("ingest", ["ingest", str(folder)]),
         ("index", ["index"]),
         ("match", ["match", "--from", "US", "--to", "UK"]),
     ):

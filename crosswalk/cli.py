@@ -221,8 +221,11 @@ def show(provision_id, workspace, as_json):
                    "else the index's current backend, else onnx-int8.")
 @click.option("--index-type", default=None,
               help="FAISS index: flat (exact; the default), hnsw or ivf (approximate, for 10^6 passages).")
+@click.option("--prepare", is_flag=True,
+              help="Only make the embedding model ready (the one-time ONNX export of an ONNX backend) and exit; "
+                   "./crosswalk.sh runs this while ingesting.")
 @one_line_errors
-def index_command(workspace, model, backend, index_type):
+def index_command(workspace, model, backend, index_type, prepare):
     """Embed the store's provisions and build the dense (FAISS) and lexical (BM25) search indexes.
 
     Only new or changed provisions are embedded, so re-running after an ingest is quick, and an unchanged
@@ -235,6 +238,23 @@ def index_command(workspace, model, backend, index_type):
     from ingest.store import Store
 
     ws = Workspace.resolve(workspace)
+    if prepare:
+        import time
+
+        from crosswalk.errors import IndexStateError
+        from index.build import _sticky_model, read_params
+        from index.embedder import TORCH, get_embedder, model_cache_for
+
+        t0 = time.perf_counter()
+        try:
+            old = read_params(ws.index_dir)
+        except IndexStateError:
+            old = None
+        spec = _sticky_model(model, old, backend)  # the model and backend `crosswalk index` will use
+        if spec.backend != TORCH:
+            get_embedder(spec, cache_dir=model_cache_for(ws.index_dir)).model  # exports on first use
+        click.echo(f"embedding model ready: {spec.fingerprint} in {time.perf_counter() - t0:.1f} s")
+        return
     with Store(ws.db_path, readonly=True) as store:
         report = build_index(store, ws.index_dir, model=model, index_type=index_type, progress=True,
                              backend=backend)
