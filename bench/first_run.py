@@ -140,6 +140,11 @@ def crosswalk_side(folder: Path, env: dict, log: Path, ws: Path) -> dict:
             "export_s": export_s, "embedded": params["build"]["embedded"]}
 
 
+def _note(side: str, result: dict) -> None:
+    """Each side's figures on stderr as soon as they are measured (a long run on a busy machine)."""
+    print(f"{side}: {json.dumps(result)}", file=sys.stderr, flush=True)
+
+
 def passage_tokens(ws: Path) -> int:
     """Word pieces the model reads (truncated at its limit) over every passage of the workspace's index."""
     from transformers import AutoTokenizer
@@ -162,9 +167,12 @@ def main(folder: Path, keep: Path | None = None) -> str:
         ws = keep or Path(tmp) / "ws"
         log = Path(tmp) / "stderr.log"
         naive1 = naive_side(folder, env, log)
+        _note("naive (1)", naive1)
         cw = crosswalk_side(folder, env, log, ws)
-        naive2 = naive_side(folder, env, log)
+        _note("crosswalk", cw)
         tokens = passage_tokens(ws)
+        naive2 = naive_side(folder, env, log)
+        _note("naive (2)", naive2)
     return report(naive1, cw, naive2, tokens)
 
 

@@ -728,7 +728,7 @@ def bench_first_run(folder, keep):
 @click.option("--from", "from_jur", default="US", show_default=True)
 @click.option("--to", "to_jur", default="UK", show_default=True)
 @click.option("--k", "-k", "k", type=int, default=5, show_default=True)
-@click.option("--rounds", type=int, default=2, show_default=True, help="Interleaved runs per side.")
+@click.option("--rounds", type=int, default=1, show_default=True, help="Interleaved runs per side.")
 @one_line_errors
 def bench_match(workspace, from_jur, to_jur, k, rounds):
     """Batched matching against the legacy path (`match --legacy`) on the workspace's index: seconds of each,
