@@ -42,7 +42,7 @@ def flops(n_tokens: int, shape: dict) -> float:
     """FLOPs of one encoder pass over `n_tokens` word pieces (see the module docstring).
 
     >>> round(flops(128, {"layers": 6, "hidden": 384, "ffn": 1536}) / 1e9, 3)
-    2.866
+    2.869
     """
     n, d, f = n_tokens, shape["hidden"], shape["ffn"]
     return shape["layers"] * (8 * n * d * d + 4 * n * d * f + 4 * n * n * d)
