@@ -316,9 +316,11 @@ def _overlap(a: dict[str, list[str]], b: dict[str, list[str]], k: int = 10) -> f
     return float(np.mean([len(set(a[q][:k]) & set(b.get(q, [])[:k])) / k for q in a])) if a else float("nan")
 
 
-def bench_backends(store, ws, model_cache: Path, generated: list[tuple[str, str]]) -> str:
+def bench_backends(store, ws, model_cache: Path, generated: list[tuple[str, str]], split: str = "all",
+                   other_index: Path | None = None) -> str:
     """Retrieval quality of the torch and onnx-int8 backends, each with a whole index of the store: the
-    workspace's own for its backend, one built under a temporary folder for the other (timed)."""
+    workspace's own for its backend, and for the other `other_index` (an index folder of the same store built
+    with it) or one built under a temporary folder (timed). Only the gold of `split` (all, dev or test) is scored."""
     from crosswalk.evaluation import gold_io, stats
     from crosswalk.evaluation.metrics import column
     from crosswalk.evaluation.run import evaluate, search_run
@@ -331,6 +333,8 @@ def bench_backends(store, ws, model_cache: Path, generated: list[tuple[str, str]
         for backend in ("torch", "onnx-int8"):
             if backend == built_with:
                 index_dir = ws.index_dir
+            elif other_index is not None:
+                index_dir = Path(other_index)
             else:
                 index_dir = Path(d) / backend / "index"
                 print(f"backends: building a whole index with {backend} under {index_dir} …", file=sys.stderr,
@@ -339,7 +343,7 @@ def bench_backends(store, ws, model_cache: Path, generated: list[tuple[str, str]
                 notes.append(f"Index built with {backend} under a temporary folder: {report.summary()}.")
             searcher = load_searcher(store, index_dir, backend=backend, model_cache=model_cache)
             results[backend] = evaluate(store, searcher, queries, qrels, pairs=pairs, retrievers=("dense", "hybrid"),
-                                        match=False)
+                                        match=False, split=split)
             runs[backend] = search_run(searcher, queries, "dense", 10, citations=False)
             generated_runs[backend] = search_run(
                 searcher, [gold_io.Query(f"g{i}", q) for i, (q, _) in enumerate(generated)], "dense", 10,
@@ -362,8 +366,8 @@ def bench_backends(store, ws, model_cache: Path, generated: list[tuple[str, str]
             rows.append(row)
     header = ["gold", "retriever", "queries", "nDCG@10 torch", "nDCG@10 int8", "Recall@10 torch", "Recall@10 int8",
               "Δ nDCG@10 (int8 − torch)", "p (paired randomisation)"]
-    overlap = (f"Dense top-10 overlap between the backends: {_overlap(runs['torch'], runs['onnx-int8']):.3f} over the "
-               f"{len(queries)} gold queries, {_overlap(generated_runs['torch'], generated_runs['onnx-int8']):.3f} over "
+    overlap = (f"Split {split}. Dense top-10 overlap between the backends: {_overlap(runs['torch'], runs['onnx-int8']):.3f} "
+               f"over the {len(queries)} gold queries (all splits), {_overlap(generated_runs['torch'], generated_runs['onnx-int8']):.3f} over "
                f"{len(generated)} generated ones (unfiltered).")
     return "\n".join([table(header, rows), "", overlap, *notes])
 
@@ -426,9 +430,24 @@ if __name__ == "__main__":
     ap.add_argument("--hnsw", default="{}", help='HNSW options as JSON, e.g. \'{"M": 16, "ef_construction": 100}\'')
     ap.add_argument("--kinds", default="clustered", help="synthetic distributions: clustered, anchored, uniform")
     ap.add_argument("--anchors", default=None, help="real embeddings (.npy) for --kinds anchored")
+    ap.add_argument("--backends-only", action="store_true",
+                    help="only the torch vs onnx-int8 retrieval quality (with --split and --other-index)")
+    ap.add_argument("--split", default="all", help="gold split for --backends-only: all, dev or test")
+    ap.add_argument("--other-index", default=None,
+                    help="an index folder of the same store built with the other backend (else one is built)")
     ap.add_argument("--no-onnx", dest="onnx", action="store_false",
                     help="skip the onnx-int8 backend (its throughput, and its index and quality)")
     a = ap.parse_args()
     sizes = [int(x) for x in a.ann.split(",") if x.strip()]
     kinds = tuple(k.strip() for k in a.kinds.split(",") if k.strip())
+    if a.backends_only:
+        from crosswalk.workspace import Workspace
+        from crosswalk.index.embedder import model_cache_for
+        from crosswalk.ingest.store import Store
+
+        w = Workspace.resolve(a.workspace)
+        with Store(w.db_path, readonly=True) as st:
+            print(bench_backends(st, w, model_cache_for(w.index_dir), make_queries(st, a.queries), split=a.split,
+                                 other_index=Path(a.other_index) if a.other_index else None))
+        sys.exit(0)
     print(main(a.workspace, sizes, a.queries, a.onnx, json.loads(a.hnsw), kinds, a.anchors))

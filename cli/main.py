@@ -222,12 +222,16 @@ def show(provision_id, workspace, as_json):
               help="Embedding model: a name or a local model folder (default: $CROSSWALK_MODEL, else the index's "
                    "current model, else all-MiniLM-L6-v2).")
 @click.option("--backend", default=None,
-              help="Embedding backend: torch, onnx or onnx-int8 (ONNX exported locally from the same weights; needs "
-                   "the onnx extra). Default: $CROSSWALK_BACKEND, else the index's current backend, else torch.")
+              help="Embedding backend: onnx-int8 (ONNX exported locally from the packaged weights, int8; about twice "
+                   "as fast as torch, quality equal within noise), onnx (fp32) or torch. Default: $CROSSWALK_BACKEND, "
+                   "else the index's current backend, else onnx-int8.")
 @click.option("--index-type", default=None,
               help="FAISS index: flat (exact; the default), hnsw or ivf (approximate, for 10^6 passages).")
+@click.option("--prepare", is_flag=True,
+              help="Only make the embedding model ready (the one-time ONNX export of an ONNX backend) and exit; "
+                   "./crosswalk.sh runs this while ingesting.")
 @one_line_errors
-def index_command(workspace, model, backend, index_type):
+def index_command(workspace, model, backend, index_type, prepare):
     """Embed the store's provisions and build the dense (FAISS) and lexical (BM25) search indexes.
 
     Only new or changed provisions are embedded, so re-running after an ingest is quick, and an unchanged
@@ -240,6 +244,23 @@ def index_command(workspace, model, backend, index_type):
     from crosswalk.ingest.store import Store
 
     ws = Workspace.resolve(workspace)
+    if prepare:
+        import time
+
+        from crosswalk.errors import IndexStateError
+        from crosswalk.index.build import _sticky_model, read_params
+        from crosswalk.index.embedder import TORCH, get_embedder, model_cache_for
+
+        t0 = time.perf_counter()
+        try:
+            old = read_params(ws.index_dir)
+        except IndexStateError:
+            old = None
+        spec = _sticky_model(model, old, backend)  # the model and backend `crosswalk index` will use
+        if spec.backend != TORCH:
+            get_embedder(spec, cache_dir=model_cache_for(ws.index_dir)).model  # exports on first use
+        click.echo(f"embedding model ready: {spec.fingerprint} in {time.perf_counter() - t0:.1f} s")
+        return
     with Store(ws.db_path, readonly=True) as store:
         report = build_index(store, ws.index_dir, model=model, index_type=index_type, progress=True,
                              backend=backend)
@@ -405,8 +426,12 @@ def search_like(workspace, provision_id: str, jurisdictions, k: int, as_json: bo
 @click.option("--random-share", type=float, default=0.1, show_default=True,
               help="With --order teach: share of queue positions (every tenth for 0.1) given to random pairs.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the random pairs.")
+@click.option("--legacy", is_flag=True,
+              help="Rank with one like-search per provision and per candidate (the path before batching; same "
+                   "candidates, several times slower), for comparison.")
 @one_line_errors
-def match_command(workspace, from_jur, to_jur, k, boundary, no_explain, method, retriever, order, random_share, seed):
+def match_command(workspace, from_jur, to_jur, k, boundary, no_explain, method, retriever, order, random_share, seed,
+                  legacy):
     """Propose counterparts for every provision of one jurisdiction in another, into the review queue.
 
     Each provision of --from (headings, fragments under 8 words and front matter left out) gets its --k most
@@ -433,7 +458,7 @@ def match_command(workspace, from_jur, to_jur, k, boundary, no_explain, method, 
             searcher = reranking(load_searcher(store, ws.index_dir), ws, retriever if method in ("auto", "like") else "-")
             report = match(store, searcher, from_jur, to_jur, k, method=method, retriever=retriever,
                            boundary=boundary, explain=not no_explain, sentence_cache=ws.index_dir / "sentences",
-                           progress=progress)
+                           progress=progress, legacy=legacy)
             ordered = None
             if order == "teach":
                 from crosswalk.index.active import reorder_queue
@@ -874,6 +899,52 @@ def bench_rerank(workspace, no_train):
     from crosswalk.bench.rerank import main as run
 
     click.echo(run(Workspace.resolve(workspace), train=not no_train))
+@bench.command("first-run")
+@click.argument("folder", required=False, type=click.Path(file_okay=False, exists=True))
+@click.option("--keep", type=click.Path(file_okay=False), default=None,
+              help="Keep Crosswalk's fresh workspace in this folder (default: a temporary one, deleted).")
+@one_line_errors
+def bench_first_run(folder, keep):
+    """Crosswalk's whole first run (ingest with tagging, index, match US→UK, in a fresh workspace) against a naive
+    pipeline (pypdf text, 160-word windows, plain fp32 SentenceTransformer.encode), interleaved: naive,
+    Crosswalk, naive. Prints both times, the ratio and the time per stage. Takes several minutes.
+
+    Example: crosswalk bench first-run ../shared/corpus
+    """
+    from crosswalk.bench.first_run import main as run
+
+    click.echo(run(Path(folder) if folder else default_corpus(), Path(keep) if keep else None))
+
+
+@bench.command("match")
+@workspace_option
+@click.option("--from", "from_jur", default="US", show_default=True)
+@click.option("--to", "to_jur", default="UK", show_default=True)
+@click.option("--k", "-k", "k", type=int, default=5, show_default=True)
+@click.option("--rounds", type=int, default=1, show_default=True, help="Interleaved runs per side.")
+@one_line_errors
+def bench_match(workspace, from_jur, to_jur, k, rounds):
+    """Batched matching against the legacy path (`match --legacy`) on the workspace's index: seconds of each,
+    interleaved, and how often they propose the same top-k candidates. Writes nothing.
+
+    Example: crosswalk bench match --from US --to UK
+    """
+    from crosswalk.bench.match_speed import main as run
+
+    click.echo(run(Workspace.resolve(workspace).root, from_jur, to_jur, k, rounds))
+
+
+@bench.command("ceiling")
+@one_line_errors
+def bench_ceiling():
+    """This machine's ceiling for the embedding model: GFLOP per passage against measured GFLOP/s, fp32 and
+    int8 (onnxruntime, the model's feed-forward product).
+
+    Example: crosswalk bench ceiling
+    """
+    from crosswalk.bench.ceiling import main as run
+
+    click.echo(run())
 
 
 @bench.command("app")

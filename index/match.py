@@ -728,8 +728,10 @@ def _find_pairs(
     retriever: str,
     encoder: Encoder | None,
     progress: Progress | None,
+    legacy: bool = False,
 ) -> tuple[_Pairs, str, int]:
-    """(pairs, method used, focal provisions without a vector)."""
+    """(pairs, method used, focal provisions without a vector). `legacy`: rank with one `like` per provision
+    instead of `crosswalk.index.batch_match`'s batched rankings (same candidates; kept for comparison)."""
     table = vector_table(searcher)
     has_like = callable(getattr(searcher, "like", None))
     if method == "auto":
@@ -758,9 +760,16 @@ def _find_pairs(
         def rank(pid, depth, filters):
             # the model reads about 200 words: a longer query only costs time (and searchers cap its length)
             return searcher.search(texts[pid][:QUERY_CHARS], k=depth, filters=filters)
-    fwd_ids = _searcher_topk(rank, focal_ids, to_jurs, k, set(target_ids), progress=progress)
-    cands = sorted({c for hits in fwd_ids.values() for c in hits})
-    rev_ids = _searcher_topk(rank, cands, [from_jur], k, set(pool_ids), progress=progress, stage="mutual check")
+    from crosswalk.index import batch_match
+
+    if method == "like" and not legacy and batch_match.supports(searcher, retriever):
+        # every like ranking at once, both directions (index.batch_match); legacy: one like at a time
+        fwd_ids, rev_ids = batch_match.like_topk(store, searcher, focal_ids, to_jurs, from_jur, k, set(target_ids),
+                                                 set(pool_ids), retriever=retriever, progress=progress)
+    else:
+        fwd_ids = _searcher_topk(rank, focal_ids, to_jurs, k, set(target_ids), progress=progress)
+        cands = sorted({c for hits in fwd_ids.values() for c in hits})
+        rev_ids = _searcher_topk(rank, cands, [from_jur], k, set(pool_ids), progress=progress, stage="mutual check")
     pairs = [(f, c) for f, hits in fwd_ids.items() for c in hits]
     # Scores are cosines whichever way candidates were ranked, so the queue's priorities mean one thing.
     if table is not None:
@@ -834,6 +843,7 @@ def match(
     encoder: Encoder | None = None,
     sentence_cache: Path | str | None = None,
     progress: Progress | None = None,
+    legacy: bool = False,
 ) -> MatchReport:
     """Match every provision of `from_jur` against `to_jur` and fill the review queue (see the module docstring).
 
@@ -843,7 +853,8 @@ def match(
     (`crosswalk.index.queue.priority`); default: the median of the focal provisions' best scores in this run.
     `explain=False` skips the sentence alignment (faster); `sentence_cache` is a folder that keeps sentence
     embeddings between runs (`SentenceEmbeddings`). `write=False` leaves the queue untouched.
-    `progress(stage, done, total)` is called as work advances.
+    `progress(stage, done, total)` is called as work advances. `legacy=True` ranks with one `like` per
+    provision and per candidate instead of the batched rankings of `crosswalk.index.batch_match` (the same candidates).
 
     Example: match(store, load_searcher(store, ws.index_dir), "US", "UK", k=5).summary()
     """
@@ -864,7 +875,7 @@ def match(
             )
     skipped = {r: skipped_from.get(r, 0) + skipped_to.get(r, 0) for r in {*skipped_from, *skipped_to}}
     pairs, used, not_indexed = _find_pairs(
-        store, searcher, focal, targets, focal, [to_jur], from_jur, k, method, retriever, encoder, progress
+        store, searcher, focal, targets, focal, [to_jur], from_jur, k, method, retriever, encoder, progress, legacy
     )
     by_id = {p.id: p for p in [*focal, *targets]}
     sentences = None

@@ -364,7 +364,9 @@ class OnnxEmbedder(BaseEmbedder):
     def max_seq_length(self) -> int:
         return self.settings["max_seq_length"]
 
-    def _run(self, texts: list[str], threads: int):
+    def _feeds(self, texts: list[str]) -> dict:
+        """The model's inputs for `texts` (padded together). The tokenizer is not safe to share between threads,
+        so this runs in the calling thread only."""
         import numpy as np
 
         loaded = self.model
@@ -372,19 +374,40 @@ class OnnxEmbedder(BaseEmbedder):
             texts = [t.lower() for t in texts]
         enc = loaded.tokenizer(texts, padding=True, truncation="longest_first", max_length=self.max_seq_length,
                                return_tensors="np")
-        feeds = {name: np.asarray(enc[name], dtype=np.int64) for name in loaded.inputs}
-        hidden = loaded.session(threads).run([OUTPUT], feeds)[0]
+        return {name: np.asarray(enc[name], dtype=np.int64) for name in loaded.inputs}
+
+    def _infer(self, feeds: dict, threads: int):
+        hidden = self.model.session(threads).run([OUTPUT], feeds)[0]
         return mean_pool(hidden, feeds["attention_mask"])
 
+    def _run(self, texts: list[str], threads: int):
+        return self._infer(self._feeds(texts), threads)
+
     def _encode_batch(self, texts: list[str]):
+        """Rows for `texts`. With one text per run (the default), the texts are shared among one single-threaded
+        session per core, run side by side (onnxruntime releases the GIL): a 100-word text is too small for
+        two threads to split well, so this keeps both cores busy where one two-thread session waited on its
+        own threads. Each text's vector is what `encode_query` gives it (one text, one thread)."""
         import numpy as np
 
         threads = _threads()
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         # longest first, as SentenceTransformer.encode does, so a batch (batch_size > 1) pads little
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
-        for start in range(0, len(order), self.batch_size):
-            pos = order[start : start + self.batch_size]
+        batches = [order[start : start + self.batch_size] for start in range(0, len(order), self.batch_size)]
+        if self.batch_size == 1 and threads > 1 and len(batches) > 1:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self.model.session(1)  # made once, before the workers share it
+            feeds = [self._feeds([texts[i] for i in pos]) for pos in batches]
+
+            def run(n):
+                out[batches[n]] = self._infer(feeds[n], 1)
+
+            with ThreadPoolExecutor(max_workers=threads) as pool:
+                list(pool.map(run, range(len(batches))))
+            return out
+        for pos in batches:
             out[pos] = self._run([texts[i] for i in pos], threads)
         return out
 

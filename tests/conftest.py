@@ -21,6 +21,20 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def shared_model_cache(tmp_path_factory):
+    """One ONNX export for the whole session ($CROSSWALK_MODEL_CACHE): every test workspace indexed with the
+    default onnx-int8 backend reuses it instead of exporting the model again."""
+    before = os.environ.get("CROSSWALK_MODEL_CACHE")
+    folder = tmp_path_factory.mktemp("model-cache")
+    os.environ["CROSSWALK_MODEL_CACHE"] = str(folder)
+    yield folder
+    if before is None:
+        os.environ.pop("CROSSWALK_MODEL_CACHE", None)
+    else:
+        os.environ["CROSSWALK_MODEL_CACHE"] = before
+
+
 @pytest.fixture(scope="session")
 def corpus_dir() -> Path:
     if not (CORPUS / "manifest.csv").is_file():

@@ -194,13 +194,13 @@ _BUILT: dict[str, Path] = {}
 
 
 def built_workspace(tmp_path_factory) -> Path:
-    """A workspace (store and index, real model) built once per test session; copy it before changing it."""
+    """A workspace (store and torch index, real model) built once per test session; copy it before changing it."""
     from crosswalk.index.build import build_index
 
     if "ws" not in _BUILT:
         ws = tmp_path_factory.mktemp("index-ws")
         with make_store(ws / "crosswalk.db") as store:
-            build_index(store, ws / "index", progress=False)
+            build_index(store, ws / "index", progress=False, backend="torch")  # the reference backend
         _BUILT["ws"] = ws
     return _BUILT["ws"]
 

@@ -157,6 +157,23 @@ def test_backend_is_part_of_the_fingerprint():
     assert (torch_spec.name, torch_spec.path, torch_spec.version) == (int8_spec.name, int8_spec.path, int8_spec.version)
 
 
+def test_onnx_int8_is_the_default_and_an_index_without_a_recorded_backend_is_torch(small_workspace, tmp_path,
+                                                                                   monkeypatch, model_cache):
+    monkeypatch.delenv("CROSSWALK_BACKEND", raising=False)
+    assert resolve_backend() == "onnx-int8" and resolve_model().backend == "onnx-int8"
+    ws = copy_workspace(small_workspace, tmp_path / "ws")
+    params = json.loads((ws / "index" / "params.json").read_text())
+    assert params["model"]["backend"] == "torch"
+    del params["model"]["backend"]  # as an index written before backends were recorded
+    (ws / "index" / "params.json").write_text(json.dumps(params))
+    with Store(ws / "crosswalk.db", readonly=True) as store:
+        again = build_index(store, ws / "index", progress=False, model_cache=model_cache)  # sticky: still torch
+        assert again.backend == "torch" and again.embedded == 0
+        fresh = build_index(store, tmp_path / "fresh" / "index", progress=False, model_cache=model_cache)
+        assert fresh.backend == "onnx-int8" and fresh.embedded == fresh.passages
+        assert read_params(tmp_path / "fresh" / "index")["model"]["backend"] == "onnx-int8"
+
+
 def test_backend_from_the_environment(monkeypatch):
     monkeypatch.setenv("CROSSWALK_BACKEND", "ONNX-int8 ")
     assert resolve_backend() == "onnx-int8"
@@ -172,7 +189,7 @@ def _without_onnxruntime(monkeypatch):
 
 def test_missing_onnxruntime_is_a_config_error_with_the_pip_command(monkeypatch):
     _without_onnxruntime(monkeypatch)
-    with pytest.raises(ConfigError, match=r"needs onnxruntime, not installed: pip install -e '\.\[onnx\]'"):
+    with pytest.raises(ConfigError, match=r"needs onnxruntime, not installed: pip install onnxruntime onnx"):
         resolve_backend("onnx-int8")
     assert resolve_backend("torch") == "torch"
 
@@ -290,9 +307,11 @@ def test_a_torch_index_rejects_an_onnx_backend_configured(small_workspace, monke
             load_searcher(store, small_workspace / "index")
 
 
-def test_onnx_export_defaults_to_the_workspace_cache(small_workspace, tmp_path, model_cache):
-    """Without `model_cache`, the export goes to `<workspace>/cache/models/`, beside the index."""
+def test_onnx_export_defaults_to_the_workspace_cache(small_workspace, tmp_path, model_cache, monkeypatch):
+    """Without `model_cache` (nor $CROSSWALK_MODEL_CACHE), the export goes to `<workspace>/cache/models/`."""
     import shutil
+
+    monkeypatch.delenv("CROSSWALK_MODEL_CACHE", raising=False)
 
     ws = copy_workspace(small_workspace, tmp_path / "ws")
     shutil.copytree(model_cache, ws / "cache" / "models")  # a copy, so nothing is exported again
