@@ -710,14 +710,23 @@ def _find(store: "Store", doc_ids: Sequence[str], citation: str) -> list[str]:
     where_doc = ""
     args: list[str] = []
     if doc_ids:
-        where_doc = f" AND doc_id IN ({','.join('?' * len(doc_ids))}) COLLATE NOCASE"
-        args = list(doc_ids)
-    attempts = [
-        ("(citation = ? OR citation GLOB ?)", [citation, _glob_escape(citation) + "[[][0-9]*]"]),
-        ("citation = ? COLLATE NOCASE", [citation]),
-    ]
-    if re.fullmatch(r"[A-Z]+ \d+\.\d+\.\d+", citation):
-        attempts.append(("citation GLOB ?", [citation + f"[{_FCA_STATUS}]"]))
+        where_doc = f" AND upper(doc_id) IN ({','.join('?' * len(doc_ids))})"
+        args = [d.upper() for d in doc_ids]
+    if getattr(store, "dialect", "sqlite") == "postgresql":  # POSIX regular expressions instead of GLOB
+        esc = _regex_escape(citation)
+        attempts = [
+            ("(citation = ? OR citation ~ ?)", [citation, f"^{esc}\\[[0-9].*\\]$"]),
+            ("lower(citation) = lower(?)", [citation]),
+        ]
+        if re.fullmatch(r"[A-Z]+ \d+\.\d+\.\d+", citation):
+            attempts.append(("citation ~ ?", [f"^{esc}[{_FCA_STATUS}]$"]))
+    else:
+        attempts = [
+            ("(citation = ? OR citation GLOB ?)", [citation, _glob_escape(citation) + "[[][0-9]*]"]),
+            ("citation = ? COLLATE NOCASE", [citation]),
+        ]
+        if re.fullmatch(r"[A-Z]+ \d+\.\d+\.\d+", citation):
+            attempts.append(("citation GLOB ?", [citation + f"[{_FCA_STATUS}]"]))
     order = {d.upper(): i for i, d in enumerate(doc_ids)}
     for clause, cargs in attempts:
         rows = store.conn.execute(
@@ -727,6 +736,11 @@ def _find(store: "Store", doc_ids: Sequence[str], citation: str) -> list[str]:
             rows.sort(key=lambda r: (order.get(r["doc_id"].upper(), len(order)), r["doc_id"], r["ordinal"]))
             return [r["id"] for r in rows]
     return []
+
+
+def _regex_escape(text: str) -> str:
+    """`text` matched literally in a PostgreSQL regular expression."""
+    return re.sub(r"([\\.^$|?*+()\[\]{}])", r"\\\1", text)
 
 
 def _glob_escape(text: str) -> str:

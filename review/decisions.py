@@ -1,44 +1,23 @@
-"""Reviewers' decisions on provision pairs: append-only rows in the workspace's SQLite store.
+"""Reviewers' decisions on provision pairs: append-only rows in the workspace database (SQLite or PostgreSQL).
 
 A decision is never updated or deleted: a new row supersedes the previous one for the same pair and reviewer,
 and the history stays. Each row keeps the two provisions' content hashes at the time of the decision, so a
 later change to either text marks the decision *stale* (shown, never lost). The write is committed before
-`record()` returns: once the UI confirms a decision, a crash cannot take it back.
+`record()` returns: once the UI confirms a decision, a crash cannot take it back. `record_many()` appends a
+batch in one transaction: all of it or none of it, also when the writing process is killed half-way.
+Both databases refuse UPDATE and DELETE on the table (a trigger; see `crosswalk.schema`).
 """
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from enum import Enum
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Iterable, Mapping, Sequence
 
 from crosswalk.errors import ConfigError, NotFoundError
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS decisions (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    left_id TEXT NOT NULL,
-    right_id TEXT NOT NULL,
-    relationship TEXT NOT NULL,
-    rationale TEXT NOT NULL DEFAULT '',
-    strength INTEGER,
-    note TEXT NOT NULL DEFAULT '',
-    reviewer TEXT NOT NULL,
-    left_hash TEXT NOT NULL,
-    right_hash TEXT NOT NULL,
-    created_at TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS decisions_pair ON decisions(left_id, right_id, reviewer, seq);
-CREATE TRIGGER IF NOT EXISTS decisions_no_update BEFORE UPDATE ON decisions
-BEGIN SELECT RAISE(ABORT, 'decisions are append-only'); END;
-CREATE TRIGGER IF NOT EXISTS decisions_no_delete BEFORE DELETE ON decisions
-BEGIN SELECT RAISE(ABORT, 'decisions are append-only'); END;
-"""
-
 
 class Relationship(str, Enum):
     """How the left (focal) provision relates to the right (reference) one — NIST IR 8278A (OLIR) set theory
@@ -114,19 +93,25 @@ def now() -> str:
 
 
 class DecisionStore:
-    """Decisions in the workspace database (`crosswalk.db`), beside the provisions they are about.
+    """Decisions in the workspace database, beside the provisions they are about.
 
-    Example: DecisionStore(ws.db_path).record("US-…:sec.4(a)(11)", "UK-…:CRYPTO_2.4.33R", "equal", "ana")
+    `target` is the SQLite file (`ws.db_path`) or a PostgreSQL URL (`ws.database` picks the right one).
+
+    Example: DecisionStore(ws.database).record("US-…:sec.4(a)(11)", "UK-…:CRYPTO_2.4.33R", "equal", "ana")
     """
 
-    def __init__(self, path: Path | str):
-        from ingest.store import connect
+    def __init__(self, target: Path | str):
+        from crosswalk.db import is_url, open_database
+        from crosswalk.schema import ensure_current
 
-        self.path = Path(path)
+        self.path = target if is_url(target) else Path(target)
         self._lock = threading.Lock()
-        self.conn = connect(self.path)
-        self.conn.executescript(SCHEMA)
-        self.conn.commit()
+        self.conn = open_database(self.path)
+        try:
+            ensure_current(self.conn, create=True)
+        except BaseException:
+            self.conn.close()
+            raise
 
     def close(self) -> None:
         self.conn.close()
@@ -137,11 +122,39 @@ class DecisionStore:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def _hash(self, provision_id: str) -> str:
-        row = self.conn.execute("SELECT content_hash FROM provisions WHERE id=?", (provision_id,)).fetchone()
-        if row is None:
-            raise NotFoundError(f"no provision {provision_id!r} in the store: a decision needs two stored provisions")
-        return row[0]
+    def _hashes(self, ids: Iterable[str]) -> dict[str, str]:
+        wanted = sorted(set(ids))
+        found: dict[str, str] = {}
+        for start in range(0, len(wanted), 900):
+            part = wanted[start : start + 900]
+            rows = self.conn.execute(
+                f"SELECT id, content_hash FROM provisions WHERE id IN ({','.join('?' * len(part))})", part)
+            found.update({r[0]: r[1] for r in rows})
+        return found
+
+    @staticmethod
+    def _checked(left_id: str, right_id: str, relationship: str, reviewer: str, rationale: str = "",
+                 strength: int | None = None, note: str = "") -> tuple:
+        rel = Relationship.parse(relationship).value
+        rat = Rationale.parse(rationale).value if rationale else ""
+        reviewer = (reviewer or "").strip()
+        if not reviewer:
+            raise ConfigError("a decision needs a reviewer name: set it in the sidebar (or --reviewer)")
+        if strength is not None and str(strength).strip() != "":
+            try:
+                strength = int(strength)
+            except (TypeError, ValueError):
+                raise ConfigError(f"strength {strength!r} is not a whole number: use 0 (weak) to 10 (strong)") from None
+            if not 0 <= strength <= 10:
+                raise ConfigError(f"strength {strength} is out of range: use 0 (weak) to 10 (strong)")
+        else:
+            strength = None
+        if left_id == right_id:
+            raise ConfigError(f"a provision cannot be mapped to itself ({left_id})")
+        return (left_id, right_id, rel, rat, strength, note or "", reviewer)
+
+    _INSERT = ("INSERT INTO decisions(left_id, right_id, relationship, rationale, strength, note, reviewer, "
+               "left_hash, right_hash, created_at) VALUES (?,?,?,?,?,?,?,?,?,?) RETURNING seq")
 
     def record(
         self,
@@ -155,28 +168,46 @@ class DecisionStore:
         note: str = "",
     ) -> Decision:
         """Append a decision and commit it before returning. Checks every field; names the bad one."""
-        rel = Relationship.parse(relationship).value
-        rat = Rationale.parse(rationale).value if rationale else ""
-        reviewer = (reviewer or "").strip()
-        if not reviewer:
-            raise ConfigError("a decision needs a reviewer name: set it in the sidebar (or --reviewer)")
-        if strength is not None and not (0 <= int(strength) <= 10):
-            raise ConfigError(f"strength {strength} is out of range: use 0 (weak) to 10 (strong)")
-        if left_id == right_id:
-            raise ConfigError(f"a provision cannot be mapped to itself ({left_id})")
-        with self._lock:
-            left_hash, right_hash = self._hash(left_id), self._hash(right_id)
-            created = now()
-            cur = self.conn.execute(
-                "INSERT INTO decisions(left_id, right_id, relationship, rationale, strength, note, reviewer, "
-                "left_hash, right_hash, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                (left_id, right_id, rel, rat, None if strength is None else int(strength), note, reviewer,
-                 left_hash, right_hash, created),
-            )
-            self.conn.commit()
-            seq = cur.lastrowid
-        return Decision(left_id, right_id, rel, reviewer, left_hash, right_hash, rat,
-                        None if strength is None else int(strength), note, created, seq)
+        return self.record_many([dict(left_id=left_id, right_id=right_id, relationship=relationship,
+                                      reviewer=reviewer, rationale=rationale, strength=strength, note=note)])[0]
+
+    def record_many(self, decisions: Iterable[Mapping | Decision]) -> list[Decision]:
+        """Append a batch of decisions in ONE transaction and commit it before returning: every row or none.
+
+        Each item is a mapping (or a `Decision`) with `left_id`, `right_id`, `relationship`, `reviewer` and
+        optionally `rationale`, `strength`, `note`. Every item is checked before anything is written; a bad
+        one raises ConfigError naming its position, and an unknown provision NotFoundError; then nothing is
+        written. Concurrent batches from other processes interleave whole; none is lost.
+
+        Example: DecisionStore(ws.database).record_many([{"left_id": a, "right_id": b, "relationship": "equal",
+                 "reviewer": "ana"}, ...])
+        """
+        rows = []
+        for i, item in enumerate(decisions, start=1):
+            d = item.to_dict() if isinstance(item, Decision) else dict(item)
+            try:
+                rows.append(self._checked(d.get("left_id", ""), d.get("right_id", ""), d.get("relationship", ""),
+                                          d.get("reviewer", ""), d.get("rationale") or "", d.get("strength"),
+                                          d.get("note") or ""))
+            except ConfigError as e:
+                raise ConfigError(f"decision {i} of the batch: {e}") from None
+        if not rows:
+            return []
+        out = []
+        with self._lock, self.conn.transaction() as c:
+            hashes = self._hashes(r[0] for r in rows) | self._hashes(r[1] for r in rows)
+            for r in rows:
+                for pid in r[:2]:
+                    if pid not in hashes:
+                        raise NotFoundError(
+                            f"no provision {pid!r} in the store: a decision needs two stored provisions")
+            for left_id, right_id, rel, rat, strength, note, reviewer in rows:
+                created = now()
+                lh, rh = hashes[left_id], hashes[right_id]
+                seq = c.execute(self._INSERT, (left_id, right_id, rel, rat, strength, note, reviewer, lh, rh,
+                                               created)).fetchone()[0]
+                out.append(Decision(left_id, right_id, rel, reviewer, lh, rh, rat, strength, note, created, seq))
+        return out
 
     def _rows(self, sql: str, args: Sequence = ()) -> list[Decision]:
         out = []
