@@ -7,7 +7,8 @@ Run it with `crosswalk app` (127.0.0.1:8501), or directly:
 
 Pages (one module each under `app_pages/`): Search, Review, Crosswalk, Evaluation. Every page asks
 `review.workbench.Workbench` for what to show; the saved store and index are opened once per server process
-(`st.cache_resource`) and the corpus is never re-embedded here.
+(`st.cache_resource`) and the corpus is never re-embedded here. When accounts exist (`crosswalk users add`), a
+visitor who has not signed in sees only the sign-in form.
 """
 
 from __future__ import annotations
@@ -24,6 +25,11 @@ import streamlit as st  # noqa: E402
 from app_pages import ui  # noqa: E402
 
 st.set_page_config(page_title="Crosswalk", page_icon="⚖️", layout="wide")
+
+if ui.sign_in_required() and ui.account() is None:
+    # accounts exist and this visitor has not signed in: the sign-in form is the only page there is
+    st.navigation([st.Page(ui.sign_in_page, title="Sign in", icon=":material/login:")]).run()
+    st.stop()
 
 page = st.navigation(
     [

@@ -422,7 +422,8 @@ def match_command(workspace, from_jur, to_jur, k, boundary, no_explain, method, 
 @main.command("app")
 @workspace_option
 @click.option("--host", default="127.0.0.1", show_default=True,
-              help="Address to listen on. The app has no login: keep it on 127.0.0.1 unless behind a proxy.")
+              help="Address to listen on. Any other than loopback needs an account (crosswalk users add): then "
+                   "everyone signs in. Put it behind a TLS reverse proxy (README: Team server).")
 @click.option("--port", type=int, default=8501, show_default=True, help="Port to listen on.")
 @one_line_errors
 def app_command_cli(workspace, host, port):
@@ -436,13 +437,18 @@ def app_command_cli(workspace, host, port):
 
     from review.workbench import LOOPBACK, app_command
 
+    from review.accounts import Accounts
+
     ws = Workspace.resolve(workspace)
     if not ws.has_store():
         raise CrosswalkError(f"no store at {ws.describe_database()}: run `crosswalk ingest` and `crosswalk index` first")
     argv, env = app_command(ws, host, port)
-    if host not in LOOPBACK:
-        click.echo(f"warning: listening on {host}: anyone who can reach this address can read the corpus and "
-                   "record decisions (the app has no login)", err=True)
+    with Accounts(ws.database) as accounts:
+        signed = accounts.any_active()
+    if host not in LOOPBACK and not signed:
+        raise CrosswalkError(
+            f"refusing to listen on {host} with no account: anyone who reached it could read and decide; add one "
+            "with `crosswalk users add NAME --role admin` (or keep --host 127.0.0.1)")
     click.echo(f"Crosswalk app on http://{host}:{port} (workspace {ws.root}); Ctrl-C to stop", err=True)
     sys.stdout.flush()
     sys.stderr.flush()
@@ -712,6 +718,10 @@ def bench_app(workspace, query, no_browser):
 
     click.echo(run(Workspace.resolve(workspace), query, browser=not no_browser))
 
+
+from crosswalk.cli_team import register as _register_team  # noqa: E402
+
+_register_team(main, bench, workspace_option, one_line_errors)
 
 if __name__ == "__main__":
     main()

@@ -38,12 +38,14 @@ from evaluation import history as eval_history
 from evaluation.metrics import JUDGED_DEPTH
 from ingest.models import Provision
 from review import highlight as hl
+from review.accounts import SignInError
 from review.decisions import Decision, DecisionStore, Rationale, Relationship
 
 if TYPE_CHECKING:  # pragma: no cover
     from index.match import Candidate
     from index.retrievers import Searcher
     from ingest.store import Store
+    from review.accounts import Account, Accounts
 
 log = logging.getLogger(__name__)
 
@@ -352,6 +354,7 @@ class Workbench:
         self._load_lock = threading.Lock()
         self.decisions = DecisionStore(workspace.database)  # refuses an old schema with the fix
         self.store: "Store" = Store(workspace.database, readonly=True)
+        self._accounts: "Accounts | None" = None
         self._searcher: "Searcher | None" = None
         self._warming = False
         self._warm_error: CrosswalkError | None = None
@@ -370,6 +373,8 @@ class Workbench:
     def close(self) -> None:
         self.decisions.close()
         self.store.close()
+        if self._accounts is not None:
+            self._accounts.close()
 
     # --- the index ------------------------------------------------------------------------------------------
 
@@ -786,11 +791,51 @@ class Workbench:
     # --- decisions ------------------------------------------------------------------------------------------
 
     @_locked
-    def record(self, left_id: str, right_id: str, relationship: str, reviewer: str, *, rationale: str = "",
-               strength: int | None = None, note: str = "") -> Decision:
-        """Append a decision; it is committed to the database before this returns (then the UI confirms)."""
+    def record(self, left_id: str, right_id: str, relationship: str, reviewer: str = "", *, rationale: str = "",
+               strength: int | None = None, note: str = "", session: str | None = None) -> Decision:
+        """Append a decision; it is committed to the database before this returns (then the UI confirms).
+
+        When accounts exist, the reviewer is the account signed in with `session` (a typed `reviewer` is
+        ignored), and only a reviewer or admin may decide: no session, an expired one, or a viewer's is refused.
+        """
+        if self.sign_in_required():
+            account = self.accounts.session(session)
+            if account is None:
+                raise SignInError("sign in to record a decision (your session may have expired)")
+            if not account.can_decide:
+                raise SignInError(f"{account.name} is a {account.role.value}: viewers can read and export, not "
+                                  "decide")
+            reviewer = account.name
         return self.decisions.record(left_id, right_id, relationship, reviewer, rationale=rationale,
                                      strength=strength, note=note)
+
+    # --- accounts -------------------------------------------------------------------------------------------
+
+    @property
+    def accounts(self) -> "Accounts":
+        if self._accounts is None:
+            from review.accounts import Accounts
+
+            self._accounts = Accounts(self.workspace.database)
+        return self._accounts
+
+    @_locked
+    def sign_in_required(self) -> bool:
+        """Whether any account exists: then everyone signs in, and decisions record the signed-in account."""
+        return self.accounts.exist()
+
+    @_locked
+    def sign_in(self, name: str, password: str, client: str = "") -> str:
+        """A session token, or SignInError (wrong password, disabled account, too many failures: wait)."""
+        return self.accounts.sign_in(name, password, client)
+
+    @_locked
+    def session(self, token: str | None) -> "Account | None":
+        return self.accounts.session(token)
+
+    @_locked
+    def sign_out(self, token: str | None) -> None:
+        self.accounts.sign_out(token)
 
     @_locked
     def latest_by(self, left_id: str, right_id: str, reviewer: str) -> Decision | None:

@@ -1,5 +1,5 @@
 """Decisions: append-only, latest per pair and reviewer, history kept, stale when a text changes, durable under
-two concurrent writers, exported with OLIR columns."""
+two concurrent writers, exported with OLIR columns. Every test runs on SQLite and on a real PostgreSQL server."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ import csv
 import io
 import json
 import multiprocessing as mp
-import sqlite3
 
 import pytest
 
+from crosswalk.db import integrity_errors
 from crosswalk.errors import ConfigError, NotFoundError
 from ingest.models import Provision, Source, make_id
 from ingest.store import Store
@@ -31,8 +31,8 @@ def put(store: Store, src: Source, provs: list[Provision]) -> None:
 
 
 @pytest.fixture()
-def db(tmp_path):
-    path = tmp_path / "crosswalk.db"
+def db(database):
+    path = database  # a SQLite file, or a PostgreSQL URL
     with Store(path) as store:
         put(store, US, [prov(US, "sec.4(a)(11)", "An issuer shall not pay interest or yield to holders.", 0),
                         prov(US, "sec.4(a)(1)", "An issuer shall maintain reserves backing stablecoins 1:1.", 1)])
@@ -58,9 +58,9 @@ def test_record_and_latest_per_pair_and_reviewer(db):
 def test_decisions_are_append_only(db):
     with DecisionStore(db) as ds:
         ds.record(L, R, "equal", "ana")
-        with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        with pytest.raises(integrity_errors(), match="append-only"):
             ds.conn.execute("UPDATE decisions SET relationship='not-related'")
-        with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        with pytest.raises(integrity_errors(), match="append-only"):
             ds.conn.execute("DELETE FROM decisions")
         assert ds.count() == 1
 
