@@ -34,9 +34,11 @@ def free_port() -> int:
 
 
 class PostgresServer:
-    """initdb + pg_ctl start; `url(db)` names a database on it; `stop()` removes everything."""
+    """initdb + pg_ctl start; `url(db)` names a database on it; `stop()` removes everything.
 
-    def __init__(self):
+    For speed, the tests' server does not fsync; `durable=True` keeps PostgreSQL's default (for benchmarks)."""
+
+    def __init__(self, durable: bool = False):
         initdb, pg_ctl = find_bin("initdb"), find_bin("pg_ctl")
         if not initdb or not pg_ctl:
             raise RuntimeError("PostgreSQL is not installed (no initdb): run `./crosswalk.sh test`, which installs "
@@ -52,9 +54,9 @@ class PostgresServer:
             os.chmod(self.folder, 0o700)
             self._as = ["runuser", "-u", "postgres", "--"]
         self._run([initdb, "-D", str(self.data), "-U", self.user, "--auth=trust", "--encoding=UTF8",
-                   "--locale=C.UTF-8", "--no-sync"])
+                   "--locale=C.UTF-8"] + ([] if durable else ["--no-sync"]))
         options = (f"-c listen_addresses=127.0.0.1 -c port={self.port} -c unix_socket_directories={self.folder} "
-                   "-c fsync=off -c full_page_writes=off -c max_connections=60")
+                   "-c max_connections=60" + ("" if durable else " -c fsync=off -c full_page_writes=off"))
         self._run([pg_ctl, "-D", str(self.data), "-o", options, "-l", str(self.folder / "log"), "-w", "-t", "60",
                    "start"])
         self._wait()
