@@ -1,5 +1,7 @@
 """Evaluation: retrieval and matching quality per system, from the results `crosswalk eval` saved in the
-workspace (`eval/latest.json`), with 95% intervals, the gold problems found, and reviewer agreement."""
+workspace (`eval/latest.json`), with 95% intervals, the gold problems found, and reviewer agreement; and the
+learning curve (`eval/learning_curve.json`, `crosswalk bench learning-curve`): matching quality as reviewers'
+decisions arrive."""
 
 from __future__ import annotations
 
@@ -10,11 +12,52 @@ import streamlit as st
 from app_pages import ui
 from crosswalk.errors import CrosswalkError
 from evaluation.agreement import FEW
+from evaluation.curve import METRICS as CURVE_METRICS
 from evaluation.history import short_commit
 from review.workbench import EVAL_FILE
 
 wb = ui.workbench()
 st.title("Evaluation")
+
+
+def learning_curve_section() -> None:
+    """The learning curve: test-half pair figures as reviewers' decisions arrive (`crosswalk bench learning-curve`)."""
+    st.subheader("Learning from reviewers")
+    try:
+        curve = wb.learning_curve()
+    except CrosswalkError as e:
+        st.error(str(e))
+        return
+    if curve is None:
+        st.caption("No learning curve yet: `crosswalk bench learning-curve` replays the gold dev pairs as reviewer "
+                   "decisions, retrains the ranker after each batch and saves the curve here.")
+        return
+    h = curve["hybrid"]
+    rows = [{"decisions": p["decisions"], "metric": m, "value": p[m], "low": p[f"{m}_ci"][0],
+             "high": p[f"{m}_ci"][1], "p vs hybrid": p.get(f"{m}_p_vs_hybrid")}
+            for p in curve["points"] for m in CURVE_METRICS]
+    long = pd.DataFrame(rows)
+    base = pd.DataFrame([{"metric": m, "hybrid": h[m], "hybrid_low": h[f"{m}_ci"][0], "hybrid_high": h[f"{m}_ci"][1]}
+                         for m in CURVE_METRICS])
+    line = alt.Chart(long).mark_line(point=True).encode(
+        x=alt.X("decisions:Q", title="gold dev pairs given as decisions"),
+        y=alt.Y("value:Q", title=None, scale=alt.Scale(domain=[0, 1])),
+        tooltip=["decisions", "metric", alt.Tooltip("value:Q", format=".3f"), alt.Tooltip("low:Q", format=".3f"),
+                 alt.Tooltip("high:Q", format=".3f"), alt.Tooltip("p vs hybrid:Q", format=".3g")])
+    bars = alt.Chart(long).mark_rule().encode(x="decisions:Q", y="low:Q", y2="high:Q")
+    level = alt.Chart(base).mark_rule(color="#888", strokeDash=[4, 4]).encode(y="hybrid:Q")
+    panels = [alt.layer(*(c.transform_filter(alt.datum.metric == m) for c in (line, bars, level)))
+              .properties(title=m, width=300, height=220) for m in CURVE_METRICS]
+    st.altair_chart(alt.hconcat(*panels))
+    shown = long.pivot_table(index="decisions", columns="metric", values=["value", "p vs hybrid"]).round(3)
+    shown.columns = [f"{m} ({'p vs hybrid' if v == 'p vs hybrid' else 'mean'})" for v, m in shown.columns]
+    st.dataframe(shown, width="stretch")
+    st.caption(f"Test-half pairs ({curve.get('test_pair_queries')} pair queries) scored after retraining on the gold "
+               f"dev queries plus the first n of {curve.get('dev_pairs')} dev pairs replayed as decisions (seed "
+               f"{curve.get('seed')}); dashed: hybrid without a ranker, Recall@10 {h['Recall@10']:.3f}, nDCG@10 "
+               f"{h['nDCG@10']:.3f}. Bars: 95% bootstrap intervals; p: paired randomisation test against hybrid. "
+               f"Generated {curve.get('generated_at', '?')}.")
+
 try:
     results = wb.evaluation()
 except CrosswalkError as e:
@@ -28,6 +71,7 @@ if results is None:
         f"`{wb.workspace.root / EVAL_FILE}`) and reload this page: it shows nDCG@10, Recall@10, Recall@100, "
         "MRR@10 and MAP for each retriever, on the gold queries and the cross-jurisdiction pairs."
     )
+    learning_curve_section()
     st.stop()
 
 when = f" · {results.generated_at}" if results.generated_at else ""
@@ -124,3 +168,5 @@ if results.agreement:
                    "move it a lot.")
 if results.report:
     st.caption(f"The full report (intervals, significance tests, per-kind breakdown): `{results.report}`")
+
+learning_curve_section()

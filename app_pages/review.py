@@ -1,8 +1,11 @@
 """Review: candidate pairs side by side, and the reviewer's decision on each.
 
-Two ways in: the review queue (`crosswalk match`), highest priority first with previous/next and progress; or
-one provision (from a search's "Find counterparts", or typed as an id or citation) with its ranked candidates.
-The pair in view lives in the URL (`?left=…&right=…`, or `?dir=US-UK&pos=3`), so a reload shows it again.
+Two ways in: the review queue (`crosswalk match`), highest priority first with previous/next and progress, each
+pair saying why it is there (`index.active`: uncertain, retrievers disagree, or random); or one provision (from
+a search's "Find counterparts", or typed as an id or citation) with its ranked candidates. Above both, the
+ranker's state: how many decisions arrived since its last training, and a Retrain button (`review.training`)
+that shows the dev figures before and after. The pair in view lives in the URL (`?left=…&right=…`, or
+`?dir=US-UK&pos=3`), so a reload shows it again.
 """
 
 from __future__ import annotations
@@ -102,6 +105,56 @@ def _save(left_id: str, right_id: str, form: str, advance: tuple | None = None) 
         _step(*advance)
 
 
+# --- the ranker: decisions since its last training, and retraining ----------------------------------------------
+
+REASONS = {
+    "random": "a random pair (one position in ten), so what the queue teaches is not biased to what the ranker "
+              "already shows",
+    "uncertain": "the ranker is unsure about it (uncertainty {uncertainty:.2f})",
+    "disagreement": "the retrievers rank it differently ({ranks})",
+}
+RANK_NAMES = {"bm25": "BM25", "dense": "dense", "rerank": "ranker"}
+
+
+def _training_panel() -> None:
+    """How many decisions the ranker has not learned from yet, and a Retrain button with the dev figures after."""
+    with st.container(border=True):
+        c1, c2 = st.columns([5, 1], vertical_alignment="center")
+        if ui.can_decide() and c2.button("Retrain", key="retrain", icon=":material/model_training:",
+                     help="Train the ranker again from the gold dev half and every decision saved so far "
+                          "(`crosswalk learn`). Takes a few minutes; decisions keep saving meanwhile."):
+            with st.spinner("Training the ranker on the gold dev half and every decision…"):
+                try:
+                    result = wb.retrain()
+                except CrosswalkError as e:
+                    st.session_state["_retrain_error"] = str(e)
+                else:
+                    st.session_state["_retrained"] = list(result.rows)
+        try:
+            state = wb.training_state()
+        except CrosswalkError as e:
+            c1.warning(str(e))
+            return
+        c1.markdown(f"**Ranker** · {escape_inline(state.message())}")
+        if state.problem:
+            c1.warning(state.problem)
+        if err := st.session_state.pop("_retrain_error", None):
+            st.error(err)
+        if (rows := st.session_state.pop("_retrained", None)) is not None:
+            st.success("Retrained: search, matching and this page now use the new model. Dev figures below "
+                       "(the new model's are out of fold: no dev query was scored by a model that saw it).",
+                       icon=":material/check_circle:")
+            if rows:
+                st.dataframe(rows, hide_index=True, width="stretch",
+                             column_config={"nDCG@10": st.column_config.NumberColumn(format="%.3f"),
+                                            "Recall@10": st.column_config.NumberColumn(format="%.3f")})
+            else:
+                st.caption("No dev figures: none of the gold's dev queries or pairs is in this workspace, so the "
+                           "model learned from the reviewers' decisions alone.")
+
+
+_training_panel()
+
 # --- which pair ------------------------------------------------------------------------------------------------
 
 if qp.get("left") or "review_mode" not in st.session_state:
@@ -146,6 +199,11 @@ if mode == "Review queue":
     left_id, to_jur = slot.left_id, direction[1]
     right_id = qp.get("right") or slot.right_id
     queue_advance = (dir_key, slot.position, 1)
+    why = wb.queue_reason(slot.left_id, slot.right_id) if right_id == slot.right_id else None
+    if why and why.get("reason") in REASONS:
+        ranks = ", ".join(f"{RANK_NAMES.get(k, k)} #{v}" for k, v in sorted(why.get("ranks", {}).items()))
+        st.caption("In the queue here because " + escape_inline(
+            REASONS[why["reason"]].format(uncertainty=why.get("uncertainty", 0.0), ranks=ranks or "not found")))
 else:
     if qp.get("left") and st.session_state.get("_focal_seen") != qp.get("left"):
         st.session_state["focal_input"] = st.session_state["_focal_seen"] = qp.get("left")

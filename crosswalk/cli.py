@@ -329,11 +329,24 @@ def search(query, workspace, jurisdiction, k, retriever, issuer, doc_type, topic
     filters = search_filters(jurisdiction, issuer, doc_type, topic, entity, date_from, date_to)
     ws = Workspace.resolve(workspace)
     with Store(ws.database, readonly=True) as store:
-        searcher = load_searcher(store, ws.index_dir)
+        searcher = reranking(load_searcher(store, ws.index_dir), ws, retriever)
         searcher.warm(retriever)  # the model loads once, outside the time shown
         t0 = time.perf_counter()
         results = searcher.search(query, k=k, filters=filters, retriever=retriever)
         print_results(store, results, query, as_json, time.perf_counter() - t0)
+
+
+def reranking(searcher, ws: Workspace, retriever: str | None = "hybrid"):
+    """`searcher` with its hybrid ranking reordered by the workspace's trained ranker (`index.rerank`); without
+    one, the first stage's order stands and a one-line note says so on stderr (once)."""
+    from index.rerank.searcher import RerankingSearcher
+
+    wrapped = RerankingSearcher(searcher, ws)
+    if retriever in (None, "hybrid"):
+        note = wrapped.note()
+        if note:
+            click.echo(note, err=True)
+    return wrapped
 
 
 def search_like(workspace, provision_id: str, jurisdictions, k: int, as_json: bool, retriever: str | None) -> None:
@@ -347,7 +360,7 @@ def search_like(workspace, provision_id: str, jurisdictions, k: int, as_json: bo
 
     ws = Workspace.resolve(workspace)
     with Store(ws.database, readonly=True) as store:
-        searcher = load_searcher(store, ws.index_dir)
+        searcher = reranking(load_searcher(store, ws.index_dir), ws, retriever)
         how = {"method": "like", "retriever": retriever} if retriever else {}
         found = counterparts(store, searcher, provision_id, list(jurisdictions) or None, k=k,
                              sentence_cache=ws.index_dir / "sentences", **how)
@@ -388,14 +401,23 @@ def search_like(workspace, provision_id: str, jurisdictions, k: int, as_json: bo
                    "stored embeddings; search: one text search per provision.")
 @click.option("--retriever", "-r", default="hybrid", show_default=True,
               help="bm25, dense or hybrid: the ranking --method like uses.")
+@click.option("--order", type=click.Choice(["teach", "confident"]), default="teach", show_default=True,
+              help="teach: the pairs whose decision would teach the ranker most first (uncertainty and retriever "
+                   "disagreement), with --random-share random pairs; confident: mutual best matches first.")
+@click.option("--random-share", type=float, default=0.1, show_default=True,
+              help="With --order teach: share of queue positions (every tenth for 0.1) given to random pairs.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the random pairs.")
 @one_line_errors
-def match_command(workspace, from_jur, to_jur, k, boundary, no_explain, method, retriever):
+def match_command(workspace, from_jur, to_jur, k, boundary, no_explain, method, retriever, order, random_share, seed):
     """Propose counterparts for every provision of one jurisdiction in another, into the review queue.
 
     Each provision of --from (headings, fragments under 8 words and front matter left out) gets its --k most
     similar provisions of --to, with the score, whether the match is mutual, shared defined terms and entities,
-    and the best-aligned sentence pair. The queue puts mutual best matches first, then the most uncertain
-    pairs. Re-running replaces that direction's queue; pairs found again keep their place and date.
+    and the best-aligned sentence pair. With --order teach (the default) the queue puts first the pairs a
+    decision would teach the ranker most: those it is least sure of and those the retrievers rank most
+    differently, with one position in ten given to a random pair so that estimates stay unbiased (see
+    index/active.py). --order confident puts mutual best matches first, then the most uncertain pairs.
+    Re-running replaces that direction's queue; pairs found again keep their date.
 
     Example: crosswalk match --from US --to UK --k 5
     """
@@ -410,12 +432,58 @@ def match_command(workspace, from_jur, to_jur, k, boundary, no_explain, method, 
 
     try:
         with Store(ws.database) as store:
-            searcher = load_searcher(store, ws.index_dir)
+            searcher = reranking(load_searcher(store, ws.index_dir), ws, retriever if method in ("auto", "like") else "-")
             report = match(store, searcher, from_jur, to_jur, k, method=method, retriever=retriever,
                            boundary=boundary, explain=not no_explain, sentence_cache=ws.index_dir / "sentences",
                            progress=progress)
+            ordered = None
+            if order == "teach":
+                from index.active import reorder_queue
+                from index.rerank import load_ranker
+
+                ordered = reorder_queue(store, searcher, report.from_jur, report.to_jur, ranker=load_ranker(ws),
+                                        random_share=random_share, seed=seed, progress=progress)
+            else:
+                from index.active import clear_order
+
+                clear_order(store, report.from_jur, report.to_jur)
     finally:
         bar.close()
+    click.echo(report.summary())
+    if ordered is not None:
+        click.echo(ordered.summary())
+
+
+@main.command("learn")
+@workspace_option
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed: the same data and seed train the same model.")
+@click.option("--no-decisions", is_flag=True, help="Train on the gold dev half only, not the reviewers' decisions.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
+@one_line_errors
+def learn_command(workspace, seed, no_decisions, as_json):
+    """Train the second-stage ranker from the gold dev half and the reviewers' current decisions.
+
+    Saves the model in WORKSPACE/models/ (LightGBM model text + JSON metadata); search, search --like, match and
+    the app then rerank the first stage's pool with it. Prints what it trained on and the dev figures before
+    (first stage) and after (reranked, out of fold).
+
+    Example: crosswalk learn --workspace workspace
+    """
+    from index.rerank import learn
+    from ingest.store import Store
+
+    ws = Workspace.resolve(workspace)
+    if not ws.has_store():
+        raise CrosswalkError(f"no store at {ws.describe_database()}: run `crosswalk ingest` and `crosswalk index` first")
+    bar, progress = staged_bar("query")
+    try:
+        with Store(ws.database, readonly=True) as store:
+            report = learn(store, ws, seed=seed, use_decisions=not no_decisions, progress=progress)
+    finally:
+        bar.close()
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        return
     click.echo(report.summary())
 
 
@@ -499,6 +567,54 @@ def export_command(workspace, fmt, output, reviewer):
     click.echo(f"wrote {len(decisions):,} decisions to {path} ({fmt})", err=True)
 
 
+@main.group()
+def decisions() -> None:
+    """Reviewers' decisions: import a firm's existing crosswalk spreadsheet as decisions.
+
+    Example: crosswalk decisions import firm-crosswalk.xlsx --reviewer ana
+    """
+
+
+@decisions.command("import")
+@click.argument("file", type=click.Path(dir_okay=False))
+@workspace_option
+@click.option("--reviewer", default=None,
+              help="Record every row under this name (default: the file's reviewer column, else import:FILE).")
+@click.option("--dry-run", is_flag=True, help="Check every row and report, but write nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report (every failed row) as one JSON object.")
+@one_line_errors
+def decisions_import(file, workspace, reviewer, dry_run, as_json):
+    """Append the rows of a crosswalk CSV or XLSX file as decisions (training data for `crosswalk learn`).
+
+    The file needs a header with left_id, right_id and relationship (note, rationale, strength and reviewer
+    are read when present), or the columns `crosswalk export` writes. Relationships are the OLIR terms (equal,
+    subset-of, superset-of, intersects-with, not-related, unsure); case, spacing and plain variants such as
+    "Subset of" are accepted. Each bad row (unknown id or relationship, empty cell, repeated pair) is named with
+    its line and skipped; the good rows still import, in one transaction per 500 rows; nothing already stored
+    changes. A row equal to the reviewer's current decision is not appended again. --dry-run checks the file
+    and writes nothing. Exits 1 if any row failed.
+
+    Example: crosswalk decisions import firm-crosswalk.xlsx --reviewer ana
+    """
+    from ingest.store import Store
+    from review.decisions import DecisionStore
+    from review.importer import import_decisions
+
+    ws = Workspace.resolve(workspace)
+    if not ws.has_store():
+        raise CrosswalkError(f"no store at {ws.describe_database()}: run `crosswalk ingest` first")
+    with DecisionStore(ws.database) as ds, Store(ws.database, readonly=True) as store:
+        report = import_decisions(file, ds, store, reviewer=reviewer, dry_run=dry_run)
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        for problem in report.problems:
+            click.echo(f"{file}:{problem.line}: {problem.problem}", err=True)
+    click.echo(report.summary(), err=as_json)
+    if not report.ok:
+        sys.exit(1)
+
+
 @main.command("eval")
 @workspace_option
 @click.option("--queries", "queries_path", type=click.Path(dir_okay=False), default=None,
@@ -507,8 +623,10 @@ def export_command(workspace, fmt, output, reviewer):
               help="Gold judgements, TREC 'qid 0 provision_id relevance' (default evaluation/gold/qrels.txt).")
 @click.option("--pairs", "pairs_path", is_flag=False, flag_value="", default=None, type=click.Path(dir_okay=False),
               help="Also score cross-jurisdiction matching on these pairs (--pairs alone: evaluation/gold/pairs.csv).")
-@click.option("--retriever", "-r", "retrievers", multiple=True, type=click.Choice(["bm25", "dense", "hybrid"]),
-              help="Retriever to score (repeatable; default all three).")
+@click.option("--retriever", "-r", "retrievers", multiple=True,
+              type=click.Choice(["bm25", "dense", "hybrid", "hybrid+rerank"]),
+              help="Retriever to score (repeatable; default bm25, dense and hybrid; hybrid+rerank needs "
+                   "`crosswalk learn`).")
 @click.option("--k", "-k", "k", type=int, default=100, show_default=True, help="Ranking depth (10 to 1,000).")
 @click.option("--split", type=click.Choice(["dev", "test", "all"]), default="all", show_default=True,
               help="Score only the dev or test queries and pairs named in the split file.")
@@ -701,6 +819,57 @@ def bench_ingest(folder, workers):
     from bench.ingest import main as run
 
     click.echo(run(Path(folder) if folder else default_corpus(), workers))
+
+
+@bench.command("learning-curve")
+@workspace_option
+@click.option("--sizes", default="0,10,20,40,all", show_default=True,
+              help="Decision counts to retrain at (gold dev pairs replayed as decisions; all = every dev pair).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the replay order, training and intervals.")
+@click.option("--plot", "plot_path", type=click.Path(dir_okay=False), default=None,
+              help="PNG to draw (default docs/learning_curve.png in the checkout; 'none' for no plot).")
+@one_line_errors
+def bench_learning_curve(workspace, sizes, seed, plot_path):
+    """Recall@10 and nDCG@10 on the gold test-half pairs as reviewers' decisions arrive: the dev pairs are
+    replayed as decisions in batches and the ranker is retrained after each (in a scratch copy of the
+    workspace; its own decisions and model are not touched). Saves WORKSPACE/eval/learning_curve.json (the
+    app's evaluation page draws it) and a PNG, and prints a Markdown table with 95% intervals and paired
+    p-values against hybrid.
+
+    Example: crosswalk bench learning-curve --workspace workspace --sizes 0,10,20,40,all
+    """
+    from bench.learning_curve import format_curve, learning_curve, plot_curve
+
+    ws = Workspace.resolve(workspace)
+    try:
+        chosen = [None if s.strip().lower() == "all" else int(s) for s in sizes.split(",") if s.strip()]
+    except ValueError:
+        raise CrosswalkError(f"--sizes {sizes!r}: use whole numbers and 'all', comma-separated (0,10,20,40,all)")
+    bar, progress = staged_bar("batch")
+    try:
+        curve = learning_curve(ws, sizes=chosen, seed=seed, progress=progress)
+    finally:
+        bar.close()
+    click.echo(format_curve(curve))
+    if (plot_path or "").lower() != "none":
+        target = Path(plot_path) if plot_path else Path(__file__).resolve().parents[1] / "docs" / "learning_curve.png"
+        click.echo(f"plot: {plot_curve(curve, target)}", err=True)
+    click.echo(f"curve saved: {ws.root / 'eval' / 'learning_curve.json'}", err=True)
+
+
+@bench.command("rerank")
+@workspace_option
+@click.option("--no-train", is_flag=True, help="Use the saved ranker instead of timing `crosswalk learn` first.")
+@one_line_errors
+def bench_rerank(workspace, no_train):
+    """The learned ranker's cost: rerank latency p50/p95 for 100 candidates, training time, model size, and
+    what late interaction over contextual token vectors would cost (at query time, or stored).
+
+    Example: crosswalk bench rerank --workspace workspace
+    """
+    from bench.rerank import main as run
+
+    click.echo(run(Workspace.resolve(workspace), train=not no_train))
 
 
 @bench.command("app")

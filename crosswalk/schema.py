@@ -14,7 +14,8 @@ timestamps); the append-only triggers are written for each backend. The version 
 Versions:
 1. documents, provisions, entities, ingest failures (the store);
 2. the review queue, decisions (append-only: a trigger refuses UPDATE and DELETE), evaluation history;
-3. accounts, sign-in failures (rate limiting) and sessions.
+3. accounts, sign-in failures (rate limiting) and sessions;
+4. why each queued pair is where it is (`review_queue_reason`, `index.active`).
 """
 
 from __future__ import annotations
@@ -159,6 +160,22 @@ ACCOUNTS = [
 ]
 
 
+QUEUE_REASONS = [
+    """CREATE TABLE IF NOT EXISTS review_queue_reason (
+    left_id TEXT NOT NULL,
+    right_id TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    reason TEXT NOT NULL,
+    uncertainty REAL NOT NULL,
+    disagreement REAL NOT NULL,
+    score REAL NOT NULL,
+    ranks TEXT NOT NULL DEFAULT '{}',
+    seed INTEGER NOT NULL,
+    PRIMARY KEY (left_id, right_id)
+)""",
+]
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
@@ -188,6 +205,7 @@ MIGRATIONS = (
     _migration(1, "documents, provisions, entities", STORE),
     _migration(2, "review queue, append-only decisions, evaluation history", REVIEW, REVIEW_SQLITE, REVIEW_POSTGRES),
     _migration(3, "accounts, sign-in failures, sessions", ACCOUNTS),
+    _migration(4, "review queue reasons (learning order)", QUEUE_REASONS),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 FIX = "run `crosswalk db upgrade`"

@@ -93,12 +93,14 @@ def pair_key(left_id: str, right_id: str) -> str:
 # --- reading ---------------------------------------------------------------------------------------------------
 
 
-def read_lines(path: Path | str, what: str) -> Iterator[tuple[int, str]]:
-    """(line number, line) for the non-blank, non-comment lines of `path`; ConfigError when it cannot be read."""
+def read_text(path: Path | str, what: str, fix: str = "give another with the option, or write it (see "
+              "evaluation/gold_io.py for the format)") -> str:
+    """The text of `path`: UTF-8 (a BOM dropped) or UTF-16 with a byte-order mark (a spreadsheet's "Unicode
+    text"); CRLF is left to the caller's `splitlines`. ConfigError naming the file when it is missing or not text;
+    `fix` ends the message for a missing file."""
     path = Path(path)
     if not path.is_file():
-        raise ConfigError(f"no {what} file at {path}: give another with the option, or write it (see "
-                          "evaluation/gold_io.py for the format)")
+        raise ConfigError(f"no {what} file at {path}: {fix}")
     try:
         raw = path.read_bytes()
         # a spreadsheet's "Unicode text" is UTF-16 with a byte-order mark; everything else must be UTF-8
@@ -108,6 +110,12 @@ def read_lines(path: Path | str, what: str) -> Iterator[tuple[int, str]]:
     except UnicodeDecodeError as e:
         raise ConfigError(f"cannot read {what} file {path}: not UTF-8 text ({e.reason} at byte {e.start}); save "
                           "it as UTF-8 (in a spreadsheet: UTF-8 tab-delimited text)") from None
+    return text
+
+
+def read_lines(path: Path | str, what: str) -> Iterator[tuple[int, str]]:
+    """(line number, line) for the non-blank, non-comment lines of `path`; ConfigError when it cannot be read."""
+    text = read_text(path, what)
     for n, line in enumerate(text.splitlines(), start=1):
         if line.strip() and not line.lstrip().startswith("#"):
             yield n, line.rstrip("\r\n")

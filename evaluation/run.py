@@ -38,23 +38,52 @@ if TYPE_CHECKING:  # pragma: no cover
     from ingest.store import Store
 
 RETRIEVERS = ("bm25", "dense", "hybrid")
+RERANKED = "hybrid+rerank"  # the hybrid pool reordered by the trained ranker (`index.rerank`); named, never default
 MATCHER = "match"  # the matching path, for pairs only
 MATCH_MAX_K = 100  # `counterparts` returns at most 100 candidates
-PREFERENCE = ("hybrid", "match", "dense", "bm25")  # comparison order: the first named is `a` in a − b
+PREFERENCE = (RERANKED, "hybrid", "match", "dense", "bm25")  # comparison order: the first named is `a` in a − b
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 Run = dict[str, list[str]]
 
 
 def check_retrievers(names: Sequence[str]) -> tuple[str, ...]:
-    """The retrievers named (each once, in `RETRIEVERS` order; all when none is); unknown names are an error.
+    """The retrievers named (each once, in `RETRIEVERS` order, then `hybrid+rerank`; the three first-stage ones
+    when none is); unknown names are an error.
 
     >>> check_retrievers(["hybrid", "bm25", "bm25"]), check_retrievers([])
     (('bm25', 'hybrid'), ('bm25', 'dense', 'hybrid'))
+    >>> check_retrievers(["hybrid+rerank", "hybrid"])
+    ('hybrid', 'hybrid+rerank')
     """
-    unknown = [n for n in names if n not in RETRIEVERS]
+    known = RETRIEVERS + (RERANKED,)
+    unknown = [n for n in names if n not in known]
     if unknown:
-        raise ConfigError(f"unknown retriever(s) {', '.join(unknown)}: use {', '.join(RETRIEVERS)}")
-    return tuple(r for r in RETRIEVERS if r in names) if names else RETRIEVERS
+        raise ConfigError(f"unknown retriever(s) {', '.join(unknown)}: use {', '.join(known)}")
+    return tuple(r for r in known if r in names) if names else RETRIEVERS
+
+
+class _Reranked:
+    """`hybrid+rerank` as a retriever: the first-stage pool reordered by a trained `index.rerank.Ranker`."""
+
+    name = RERANKED
+
+    def __init__(self, searcher, ranker):
+        self.searcher, self.ranker = searcher, ranker
+
+    def search(self, query, k=10, filters=None):
+        return self.ranker.search(self.searcher, query, k, filters)
+
+    def like(self, provision_id, k=10, filters=None):
+        return self.ranker.like(self.searcher, provision_id, k, filters)
+
+
+def engine_of(searcher, name: str, ranker=None):
+    """The retriever `name` of `searcher`; `hybrid+rerank` needs `ranker` (a ConfigError without one)."""
+    if name == RERANKED:
+        if ranker is None:
+            raise ConfigError(f"{RERANKED} needs a trained ranker: run `crosswalk learn` first")
+        return _Reranked(searcher, ranker)
+    return searcher.retriever(name)
 
 
 def check_depth(k: int) -> int:
@@ -87,16 +116,17 @@ def search_run(
     store: "Store | None" = None,
     citations: bool = True,
     progress: Progress | None = None,
+    ranker=None,
 ) -> Run:
     """`{qid: [provision id, …]}`: each query searched with `retriever` for `k` hits under its jurisdiction.
 
     `searcher` is an `index.retrievers.Searcher` (anything with `retriever(name).search(query, k, filters)`).
     With `citations` (and a `store`), a query that is a citation puts the cited provisions first, as the
-    app's search does.
+    app's search does. `ranker` serves `hybrid+rerank`.
     """
     from index.results import Results
 
-    engine = searcher.retriever(retriever)
+    engine = engine_of(searcher, retriever, ranker)
     out: Run = {}
     for i, q in enumerate(queries):
         f = _filters(q.jurisdiction)
@@ -155,9 +185,9 @@ def pair_queries(pairs: Sequence[Pair], jurisdiction_of: Callable[[str], str]) -
 
 
 def like_run(searcher, queries: Sequence[PairQuery], retriever: str, k: int,
-             progress: Progress | None = None) -> Run:
+             progress: Progress | None = None, ranker=None) -> Run:
     """`{qid: [provision id, …]}`: each left provision's `k` nearest provisions of the other jurisdiction."""
-    engine = searcher.retriever(retriever)
+    engine = engine_of(searcher, retriever, ranker)
     out: Run = {}
     for i, q in enumerate(queries):
         out[q.qid] = engine.like(q.left_id, k, _filters(q.jurisdiction)).ids()
@@ -432,9 +462,12 @@ def evaluate(
     confidence: float = stats.CONFIDENCE,
     permutations: int = stats.PERMUTATIONS,
     progress: Progress | None = None,
+    ranker=None,
 ) -> EvalResult:
     """Score `retrievers` on the query gold and (when `pairs` are given) on the pair gold, plus `match` on the
     pairs when `match` is set. Only queries and pairs of `split` (dev, test or all; from `splits`) take part.
+    `hybrid+rerank` is scored with `ranker` (an `index.rerank.Ranker`; it is trained on the dev half, so score
+    it on the test half).
 
     Problems with the gold that do not stop the run (a judged id the store lacks, a query without judgements)
     are collected in `EvalResult.warnings`.
@@ -479,11 +512,14 @@ def evaluate(
              f"hits roll up to (hits inside one judged unit count once), so every metric can read lower than at "
              "k=100; compare runs at the same k")
 
+    if RERANKED in retrievers:
+        engine_of(searcher, RERANKED, ranker)  # no ranker: say so before any work
     for name in retrievers if chosen else ():
         if name != "bm25":
-            searcher.retriever(name).search(chosen[0].text, 10, None)  # load the model outside the timing
+            engine_of(searcher, name, ranker).search(chosen[0].text, 10, None)  # load the model outside the timing
         t0 = time.perf_counter()
-        run = search_run(searcher, chosen, name, k, store=store, citations=citations, progress=progress)
+        run = search_run(searcher, chosen, name, k, store=store, citations=citations, progress=progress,
+                         ranker=ranker)
         result.queries[name] = score_run(name, "queries", run, scored_qrels, hierarchy, resamples=resamples,
                                          seed=seed, confidence=confidence, seconds=time.perf_counter() - t0)
     result.comparisons = compare_systems(result.queries, PRIMARY, permutations, seed, resamples, confidence)
@@ -509,7 +545,7 @@ def evaluate(
             if name == MATCHER:
                 run = match_run(store, searcher, pqs, k, progress)
             else:
-                run = like_run(searcher, pqs, name, k, progress)
+                run = like_run(searcher, pqs, name, k, progress, ranker=ranker)
             result.pairs[name] = score_run(name, "pairs", run, pair_qrels, hierarchy, resamples=resamples, seed=seed,
                                            confidence=confidence, seconds=time.perf_counter() - t0)
         result.pair_comparisons = compare_systems(result.pairs, PRIMARY, permutations, seed, resamples, confidence)
@@ -601,9 +637,18 @@ def evaluate_workspace(
     splits = None
     if options.get("split", "all") != "all":
         splits = gold_io.load_split(split_path or gold_io.SPLIT_FILE)
+    ranker = None
+    if RERANKED in options.get("retrievers", ()):
+        from index.rerank import load_ranker
+
+        ranker = load_ranker(workspace)
+        if ranker is None:
+            raise ConfigError(f"{RERANKED}: no trained ranker in {workspace.root}/models; run `crosswalk learn` first")
     with Store(workspace.database, readonly=True) as store:
         searcher = load_searcher(store, workspace.index_dir)
-        result = evaluate(store, searcher, queries, qrels, pairs=pairs, splits=splits, **options)
+        result = evaluate(store, searcher, queries, qrels, pairs=pairs, splits=splits, ranker=ranker, **options)
+        if ranker is not None:
+            result.meta["ranker"] = {k: ranker.meta.get(k) for k in ("fingerprint", "trained_at", "seed", "features")}
         if pool_path is not None:
             pooled = pool.judging_pool(result, qrels, Hierarchy.from_store(store), pool_depth)
             units = pool.write_pool(pool_path, pooled, queries, store)

@@ -88,6 +88,19 @@ class Decision:
         return asdict(self)
 
 
+@dataclass(frozen=True)
+class NewDecision:
+    """A decision to append with `DecisionStore.record_many` (the arguments of `record`, as one record)."""
+
+    left_id: str
+    right_id: str
+    relationship: str
+    reviewer: str
+    rationale: str = ""
+    strength: int | None = None
+    note: str = ""
+
+
 def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="microseconds")
 
@@ -133,25 +146,31 @@ class DecisionStore:
         return found
 
     @staticmethod
-    def _checked(left_id: str, right_id: str, relationship: str, reviewer: str, rationale: str = "",
-                 strength: int | None = None, note: str = "") -> tuple:
-        rel = Relationship.parse(relationship).value
-        rat = Rationale.parse(rationale).value if rationale else ""
-        reviewer = (reviewer or "").strip()
+    def _checked(item: NewDecision, hashes: dict[str, str]) -> tuple:
+        """The row values of `item` (relationship and rationale normalised, hashes from `hashes`); the first bad
+        field is a ConfigError (NotFoundError for an unknown provision) naming it."""
+        rel = Relationship.parse(item.relationship).value
+        rat = Rationale.parse(item.rationale).value if item.rationale else ""
+        reviewer = (item.reviewer or "").strip()
         if not reviewer:
             raise ConfigError("a decision needs a reviewer name: set it in the sidebar (or --reviewer)")
-        if strength is not None and str(strength).strip() != "":
+        strength = item.strength
+        if strength is not None and str(strength).strip() == "":
+            strength = None
+        if strength is not None:
             try:
                 strength = int(strength)
             except (TypeError, ValueError):
                 raise ConfigError(f"strength {strength!r} is not a whole number: use 0 (weak) to 10 (strong)") from None
             if not 0 <= strength <= 10:
                 raise ConfigError(f"strength {strength} is out of range: use 0 (weak) to 10 (strong)")
-        else:
-            strength = None
-        if left_id == right_id:
-            raise ConfigError(f"a provision cannot be mapped to itself ({left_id})")
-        return (left_id, right_id, rel, rat, strength, note or "", reviewer)
+        if item.left_id == item.right_id:
+            raise ConfigError(f"a provision cannot be mapped to itself ({item.left_id})")
+        for pid in (item.left_id, item.right_id):
+            if pid not in hashes:
+                raise NotFoundError(f"no provision {pid!r} in the store: a decision needs two stored provisions")
+        return (item.left_id, item.right_id, rel, rat, strength, item.note or "", reviewer,
+                hashes[item.left_id], hashes[item.right_id])
 
     _INSERT = ("INSERT INTO decisions(left_id, right_id, relationship, rationale, strength, note, reviewer, "
                "left_hash, right_hash, created_at) VALUES (?,?,?,?,?,?,?,?,?,?) RETURNING seq")
@@ -168,45 +187,41 @@ class DecisionStore:
         note: str = "",
     ) -> Decision:
         """Append a decision and commit it before returning. Checks every field; names the bad one."""
-        return self.record_many([dict(left_id=left_id, right_id=right_id, relationship=relationship,
-                                      reviewer=reviewer, rationale=rationale, strength=strength, note=note)])[0]
+        return self.record_many([NewDecision(left_id, right_id, relationship, reviewer, rationale, strength, note)])[0]
 
-    def record_many(self, decisions: Iterable[Mapping | Decision]) -> list[Decision]:
-        """Append a batch of decisions in ONE transaction and commit it before returning: every row or none.
+    def record_many(self, items: Iterable[NewDecision | Mapping]) -> list[Decision]:
+        """Append `items` in ONE transaction, committed before returning: all of them or, on any error, none.
 
-        Each item is a mapping (or a `Decision`) with `left_id`, `right_id`, `relationship`, `reviewer` and
-        optionally `rationale`, `strength`, `note`. Every item is checked before anything is written; a bad
-        one raises ConfigError naming its position, and an unknown provision NotFoundError; then nothing is
-        written. Concurrent batches from other processes interleave whole; none is lost.
+        Each item is a `NewDecision` (or a mapping with its fields). Every item is checked first, as `record`
+        checks one; a bad item is a ConfigError (NotFoundError for an unknown provision) that names its
+        position, and nothing is written. The provisions' hashes are read and the rows written inside the same
+        transaction, on SQLite and PostgreSQL alike, so concurrent batches from other processes interleave whole
+        and a process killed mid-batch leaves none of it. Returns the stored decisions with their sequence
+        numbers, in the order given.
 
-        Example: DecisionStore(ws.database).record_many([{"left_id": a, "right_id": b, "relationship": "equal",
-                 "reviewer": "ana"}, ...])
+        Example: ds.record_many([NewDecision("US-…:sec.4(a)", "UK-…:CASS_16.2.1R", "subset-of", "ana")])
         """
-        rows = []
-        for i, item in enumerate(decisions, start=1):
-            d = item.to_dict() if isinstance(item, Decision) else dict(item)
-            try:
-                rows.append(self._checked(d.get("left_id", ""), d.get("right_id", ""), d.get("relationship", ""),
-                                          d.get("reviewer", ""), d.get("rationale") or "", d.get("strength"),
-                                          d.get("note") or ""))
-            except ConfigError as e:
-                raise ConfigError(f"decision {i} of the batch: {e}") from None
-        if not rows:
+        items = [it if isinstance(it, NewDecision) else NewDecision(**{k: v for k, v in dict(it).items()
+                                                                       if k in NewDecision.__dataclass_fields__})
+                 for it in items]
+        if not items:
             return []
         out = []
         with self._lock, self.conn.transaction() as c:
-            hashes = self._hashes(r[0] for r in rows) | self._hashes(r[1] for r in rows)
-            for r in rows:
-                for pid in r[:2]:
-                    if pid not in hashes:
-                        raise NotFoundError(
-                            f"no provision {pid!r} in the store: a decision needs two stored provisions")
-            for left_id, right_id, rel, rat, strength, note, reviewer in rows:
-                created = now()
-                lh, rh = hashes[left_id], hashes[right_id]
-                seq = c.execute(self._INSERT, (left_id, right_id, rel, rat, strength, note, reviewer, lh, rh,
-                                               created)).fetchone()[0]
-                out.append(Decision(left_id, right_id, rel, reviewer, lh, rh, rat, strength, note, created, seq))
+            hashes = self._hashes([i.left_id for i in items] + [i.right_id for i in items])
+            values = []
+            for n, item in enumerate(items, start=1):
+                try:
+                    values.append(self._checked(item, hashes))
+                except (ConfigError, NotFoundError) as e:
+                    if len(items) == 1:
+                        raise
+                    raise type(e)(f"decision {n} of {len(items)} ({item.left_id} → {item.right_id}): {e}") from None
+            created = now()
+            for row in values:
+                seq = c.execute(self._INSERT, (*row, created)).fetchone()[0]
+                out.append(Decision(row[0], row[1], row[2], row[6], row[7], row[8], row[3], row[4], row[5],
+                                    created, seq))
         return out
 
     def _rows(self, sql: str, args: Sequence = ()) -> list[Decision]:

@@ -10,7 +10,10 @@ before adding our own `<mark>`/`<span>` tags.
 - Review: `queue_directions()`, `queue_at(direction, position)`, `progress(direction)`,
   `candidates(left_id, to_jur)`, `pair(left_id, right_id)`, `record(...)`, `history(left_id, right_id)`.
 - Crosswalk: `decision_rows(...)`, `coverage()`, `gaps(jurisdiction)`, `export(fmt)`.
-- Evaluation: `evaluation()` reads `workspace/eval/latest.json` when `crosswalk eval` has written one.
+- Reviewer loop: `training_state()` (decisions since the ranker's last training), `retrain()`,
+  `queue_reason(left_id, right_id)`.
+- Evaluation: `evaluation()` reads `workspace/eval/latest.json` when `crosswalk eval` has written one;
+  `learning_curve()` reads `workspace/eval/learning_curve.json`.
 
 Example:
     wb = Workbench.open("workspace")
@@ -46,6 +49,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from index.retrievers import Searcher
     from ingest.store import Store
     from review.accounts import Account, Accounts
+    from review.training import RetrainResult, TrainingState
 
 log = logging.getLogger(__name__)
 
@@ -384,8 +388,11 @@ class Workbench:
         with self._load_lock:
             if self._searcher is None:
                 from index.build import load_searcher
+                from index.rerank.searcher import RerankingSearcher
 
-                self._searcher = load_searcher(self.store, self.workspace.index_dir)
+                # hybrid search and counterparts go through the trained ranker when the workspace has one
+                self._searcher = RerankingSearcher(load_searcher(self.store, self.workspace.index_dir),
+                                                   self.workspace)
             return self._searcher
 
     def warm_up(self) -> None:
@@ -570,6 +577,8 @@ class Workbench:
             else:
                 notice = ("The embedding model is still loading (the app has just started): these are BM25 "
                           "results only. Search again in a few seconds for hybrid results.")
+        if retriever == "hybrid" and not notice:
+            notice = getattr(searcher, "note", lambda: None)() or ""  # no trained ranker: said once, on the first hybrid search
         with self._lock:
             cited = lookup(self.store, query)
             if cited and f:
@@ -971,7 +980,39 @@ class Workbench:
 
         return export(self.store, self.decisions.current(), fmt)
 
+    # --- the ranker and the reviewer loop -------------------------------------------------------------------
+
+    @_locked
+    def training_state(self) -> "TrainingState":
+        """The saved ranker and how many decisions arrived since it was trained (`review.training`)."""
+        from review.training import training_state
+
+        return training_state(self.workspace, self.decisions)
+
+    def retrain(self, progress=None) -> "RetrainResult":
+        """Train the ranker again from the gold dev half and every current decision; candidates matched live
+        are forgotten so the next ones come from the new model (`review.training.retrain`)."""
+        from review.training import retrain
+
+        result = retrain(self.workspace, progress=progress)
+        with self._lock:
+            self._live.clear()
+        return result
+
+    @_locked
+    def queue_reason(self, left_id: str, right_id: str) -> dict | None:
+        """Why a queued pair is where it is, when `crosswalk match` ordered the queue to teach (`index.active`)."""
+        from index.active import order_reason
+
+        return order_reason(self.store, left_id, right_id)
+
     # --- evaluation -----------------------------------------------------------------------------------------
+
+    def learning_curve(self) -> dict | None:
+        """The curve `crosswalk bench learning-curve` saved (`evaluation.curve`), or None when there is none."""
+        from evaluation.curve import load_curve
+
+        return load_curve(self.workspace)
 
     def evaluation(self) -> EvalView | None:
         """Results saved by `crosswalk eval` as `workspace/eval/latest.json`, or None when there are none.

@@ -385,7 +385,7 @@ def test_evaluation_page_without_and_with_results(ws):
     assert list(pairs.index) == ["pairs:match"]
     assert list(agreement["Krippendorff's alpha"]) == [0.5]
     assert [h.value for h in at.subheader] == ["Search (gold queries)", "Matching (gold pairs)", "Over time",
-                                               "Reviewer agreement"]
+                                               "Reviewer agreement", "Learning from reviewers"]
     assert any("No earlier run on the same gold and settings" in c.value for c in at.caption)
     assert any("Fewer than 50 pairs decided by two or more reviewers" in c.value for c in at.caption)  # 3 here
     assert "commit 0123456789" in at.caption[0].value

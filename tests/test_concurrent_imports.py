@@ -88,7 +88,7 @@ def test_a_writer_killed_mid_import_leaves_whole_batches_only(target, tmp_path):
 def test_a_batch_with_one_bad_decision_writes_nothing(target):
     with DecisionStore(target) as ds:
         good = batch("ana", 0, 5)
-        with pytest.raises(ConfigError, match="decision 3 of the batch: unknown relationship 'same'"):
+        with pytest.raises(ConfigError, match="decision 3 of 5 .*: unknown relationship 'same'"):
             ds.record_many(good[:2] + [good[2] | {"relationship": "same"}] + good[3:])
         with pytest.raises(NotFoundError, match="no provision 'UK-T-CASS:nope'"):
             ds.record_many(good + [good[0] | {"right_id": "UK-T-CASS:nope"}])
@@ -96,3 +96,39 @@ def test_a_batch_with_one_bad_decision_writes_nothing(target):
         written = ds.record_many(good)
         assert [d.note for d in written] == ["0", "1", "2", "3", "4"] and ds.count() == 5
         assert [d.seq for d in written] == sorted(d.seq for d in written)
+
+
+def test_four_decisions_import_commands_at_once_into_postgresql(postgres, tmp_path):
+    """The same through the command line: four `crosswalk decisions import` processes, 500 rows each, at once."""
+    import csv
+    import subprocess
+    import sys
+
+    url = postgres.new_database("imports")
+    with make_store(url) as store:
+        ids = [p.id for p in store.iter_provisions()]
+    pairs = [(a, b) for a in ids for b in ids if a != b][:500]
+    assert len(pairs) == 500
+    files = []
+    for who in ("ana", "ben", "cy", "dee"):
+        path = tmp_path / f"{who}.csv"
+        with path.open("w", newline="", encoding="utf-8") as f:
+            w = csv.writer(f)
+            w.writerow(["left_id", "right_id", "relationship", "note"])
+            w.writerows([a, b, RELS[i % 6], f"{who} {i}"] for i, (a, b) in enumerate(pairs))
+        files.append((who, path))
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "CROSSWALK_DATABASE_URL": url}
+    procs = [subprocess.Popen([sys.executable, "-m", "crosswalk.cli", "decisions", "import", str(path),
+                               "--reviewer", who, "-w", str(tmp_path / "ws")], cwd=root, env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for who, path in files]
+    for p in procs:
+        out, err = p.communicate(timeout=600)
+        assert p.returncode == 0, err
+        assert "imported 500 decisions" in out + err
+    with DecisionStore(url) as ds:
+        rows = ds.all()
+    assert len(rows) == 2000
+    for who, _ in files:
+        assert sorted(int(d.note.split()[1]) for d in rows if d.reviewer == who) == list(range(500))
+    assert not (tmp_path / "ws" / "crosswalk.db").exists()

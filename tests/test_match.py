@@ -575,7 +575,9 @@ def test_cli_match_and_search_like(real_index):
     runner = CliRunner()
     out = runner.invoke(main, ["match", "--from", "US", "--to", "UK", "--k", "2", "--workspace", ws])
     assert out.exit_code == 0, out.output
-    assert out.output.strip().splitlines()[-1].startswith("US→UK: 4 provisions matched against 4 (k=2, like:hybrid)")
+    lines = out.output.strip().splitlines()
+    assert lines[-2].startswith("US→UK: 4 provisions matched against 4 (k=2, like:hybrid)")
+    assert lines[-1].startswith("queue US→UK ordered to teach: 8 pairs")  # --order teach, the default
     like = runner.invoke(main, ["search", "--like", qid(US, "sec.4(a)(11)"), "--jurisdiction", "UK", "--k", "2",
                                 "--json", "--workspace", ws])
     assert like.exit_code == 0, like.output
