@@ -5,9 +5,10 @@ exactly its committed batches, never part of one. On a real PostgreSQL server, a
 
 from __future__ import annotations
 
-import multiprocessing as mp
 import os
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -36,6 +37,17 @@ def _importer(target: str, who: str, total: int, size: int, progress: str | None
                     f.write(f"{start + size}\n")
 
 
+TESTS = Path(__file__).resolve().parent
+
+
+def spawn(target: str, who: str, total: int, size: int, progress: str | None = None) -> subprocess.Popen:
+    """A separate Python process running `_importer` (a plain subprocess: nothing inherited from this one)."""
+    code = ("import sys; sys.path[:0] = [sys.argv[1], sys.argv[2]]; from test_concurrent_imports import _importer; "
+            "_importer(sys.argv[3], sys.argv[4], int(sys.argv[5]), int(sys.argv[6]), sys.argv[7] or None)")
+    return subprocess.Popen([sys.executable, "-c", code, str(TESTS.parent), str(TESTS), target, who, str(total),
+                             str(size), progress or ""], stderr=subprocess.PIPE, text=True)
+
+
 @pytest.fixture()
 def target(database):
     make_store(database).close()
@@ -43,14 +55,11 @@ def target(database):
 
 
 def test_four_processes_importing_500_each_lose_nothing(target):
-    ctx = mp.get_context("spawn")
     who = ["ana", "ben", "cy", "dee"]
-    procs = [ctx.Process(target=_importer, args=(target, w, 500, 50)) for w in who]
+    procs = [spawn(target, w, 500, 50) for w in who]
     for p in procs:
-        p.start()
-    for p in procs:
-        p.join(300)
-        assert p.exitcode == 0
+        _, err = p.communicate(timeout=600)
+        assert p.returncode == 0, err
     with DecisionStore(target) as ds:
         rows = ds.all()
         assert len(rows) == 2000 and ds.count() == 2000
@@ -63,18 +72,16 @@ def test_four_processes_importing_500_each_lose_nothing(target):
 
 def test_a_writer_killed_mid_import_leaves_whole_batches_only(target, tmp_path):
     progress = tmp_path / "committed.txt"
-    ctx = mp.get_context("spawn")
     size = 40
-    proc = ctx.Process(target=_importer, args=(target, "kim", 40_000, size, str(progress)))
-    proc.start()
+    proc = spawn(target, "kim", 40_000, size, str(progress))
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline:
         if progress.exists() and len(progress.read_text().split()) >= 3:
             break
         time.sleep(0.05)
     os.kill(proc.pid, signal.SIGKILL)
-    proc.join(30)
-    assert proc.exitcode == -signal.SIGKILL
+    proc.communicate(timeout=60)
+    assert proc.returncode == -signal.SIGKILL
     reported = int(progress.read_text().split()[-1])
     with DecisionStore(target) as ds:
         mine = [d for d in ds.all() if d.reviewer == "kim"]
@@ -101,8 +108,6 @@ def test_a_batch_with_one_bad_decision_writes_nothing(target):
 def test_four_decisions_import_commands_at_once_into_postgresql(postgres, tmp_path):
     """The same through the command line: four `crosswalk decisions import` processes, 500 rows each, at once."""
     import csv
-    import subprocess
-    import sys
 
     url = postgres.new_database("imports")
     with make_store(url) as store:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import multiprocessing as mp
 
 import pytest
 
@@ -105,13 +104,20 @@ def _writer(path: str, who: str, n: int) -> None:
 
 
 def test_two_processes_writing_500_each_lose_none(db):
-    ctx = mp.get_context("spawn")
-    procs = [ctx.Process(target=_writer, args=(str(db), who, 500)) for who in ("ana", "ben")]
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    tests = Path(__file__).resolve().parent
+    code = ("import sys; sys.path[:0] = [sys.argv[1], sys.argv[2]]; from test_review_decisions import _writer; "
+            "_writer(sys.argv[3], sys.argv[4], 500)")
+    # plain subprocesses: nothing inherited from this process (a spawned multiprocessing child would re-run
+    # whatever this process's __main__ is)
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(tests.parent), str(tests), str(db), who],
+                              stderr=subprocess.PIPE, text=True) for who in ("ana", "ben")]
     for p in procs:
-        p.start()
-    for p in procs:
-        p.join(120)
-        assert p.exitcode == 0
+        _, err = p.communicate(timeout=300)
+        assert p.returncode == 0, err
     with DecisionStore(db) as ds:
         rows = ds.all()
         assert len(rows) == 1000
