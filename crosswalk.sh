@@ -2,7 +2,7 @@
 # Crosswalk's two entry points on a fresh clone (see README):
 #   ./crosswalk.sh app    install, ingest + index the default corpus, match US->UK, score retrieval on the
 #                         gold's test half, start the app on 127.0.0.1
-#   ./crosswalk.sh test   install (with test extras and Debian's chromium), run the whole test suite
+#   ./crosswalk.sh test   install (with test extras, Debian's chromium and postgresql), run the whole test suite
 # Anything after the first word goes to the app (streamlit) or to pytest.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -32,6 +32,17 @@ chromium() {  # Debian's chromium for the end-to-end browser test (never `playwr
     sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
   else
     echo "note: /usr/bin/chromium missing and no root: the browser test will fail" >&2
+  fi
+}
+
+postgresql() {  # Debian's PostgreSQL server: the tests start their own throwaway one (tests/pg_server.py)
+  compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null && return
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+  elif command -v sudo >/dev/null 2>&1; then
+    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+  else
+    echo "note: PostgreSQL (initdb) missing and no root: the PostgreSQL tests will fail" >&2
   fi
 }
 
@@ -75,6 +86,7 @@ case "$cmd" in
   test)
     install test
     chromium
+    postgresql
     exec "$VENV/bin/python" -m pytest "$@"
     ;;
   *)

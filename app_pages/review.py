@@ -82,7 +82,8 @@ def _save(left_id: str, right_id: str, form: str, advance: tuple | None = None) 
     name = ui.reviewer()
     rel = st.session_state.get(f"{form}-rel")
     if not name:
-        st.session_state["_review_error"] = "Set your name in the sidebar (Reviewer) before saving a decision."
+        st.session_state["_review_error"] = ("Sign in again: your session has ended." if ui.sign_in_required()
+                                             else "Set your name in the sidebar (Reviewer) before saving a decision.")
         return
     if not rel:
         st.session_state["_review_error"] = "Choose a relationship before saving."
@@ -91,7 +92,7 @@ def _save(left_id: str, right_id: str, form: str, advance: tuple | None = None) 
     try:
         d = wb.record(left_id, right_id, rel, name, rationale=st.session_state.get(f"{form}-rationale") or "",
                       strength=None if strength == "not set" else int(strength),
-                      note=(st.session_state.get(f"{form}-note") or "").strip())
+                      note=(st.session_state.get(f"{form}-note") or "").strip(), session=ui.session_token())
     except CrosswalkError as e:
         st.session_state["_review_error"] = str(e)
         return
@@ -119,7 +120,7 @@ def _training_panel() -> None:
     """How many decisions the ranker has not learned from yet, and a Retrain button with the dev figures after."""
     with st.container(border=True):
         c1, c2 = st.columns([5, 1], vertical_alignment="center")
-        if c2.button("Retrain", key="retrain", icon=":material/model_training:",
+        if ui.can_decide() and c2.button("Retrain", key="retrain", icon=":material/model_training:",
                      help="Train the ranker again from the gold dev half and every decision saved so far "
                           "(`crosswalk learn`). Takes a few minutes; decisions keep saving meanwhile."):
             with st.spinner("Training the ranker on the gold dev half and every decision…"):
@@ -294,23 +295,28 @@ if pair.stale:
     )
 mine = wb.latest_by(left_id, right_id, ui.reviewer()) if ui.reviewer() else None
 form = f"decide-{left_id}-{right_id}"
-with st.form(form, border=True):
-    st.radio("Relationship (left → right)", RELATIONSHIPS, key=f"{form}-rel", horizontal=True, help=REL_HELP,
-             index=RELATIONSHIPS.index(mine.relationship) if mine else None, format_func=REL_LABELS.get)
-    c1, c2 = st.columns(2)
-    c1.radio("Rationale", RATIONALES, key=f"{form}-rationale", horizontal=True,
-             index=RATIONALES.index(mine.rationale) if mine and mine.rationale in RATIONALES else None,
-             help="syntactic: the same words; semantic: the same meaning; functional: the same effect")
-    c2.select_slider("Strength (0 weak – 10 strong)", STRENGTHS, key=f"{form}-strength",
-                     value=str(mine.strength) if mine and mine.strength is not None else "not set")
-    st.text_area("Note", key=f"{form}-note", value=mine.note if mine else "", height=80,
-                 placeholder="Why: what matches, what differs (scope, who bears the duty, thresholds)…")
-    s1, s2, _ = st.columns([1, 1, 3])
-    s1.form_submit_button("Save decision", type="primary", on_click=_save, args=(left_id, right_id, form),
-                          shortcut="Ctrl+Enter", help="Record the decision (Ctrl+Enter)")
-    if queue_advance:
-        s2.form_submit_button("Save and next", on_click=_save, args=(left_id, right_id, form, queue_advance))
-if not ui.reviewer():
+if not ui.can_decide():
+    # a viewer gets no form (and the workbench refuses a viewer's decision anyway)
+    st.info(f"You are signed in as a viewer ({ui.reviewer()}): you can read and export the crosswalk, not save "
+            "decisions.", icon=":material/visibility:")
+else:
+    with st.form(form, border=True):
+        st.radio("Relationship (left → right)", RELATIONSHIPS, key=f"{form}-rel", horizontal=True, help=REL_HELP,
+                 index=RELATIONSHIPS.index(mine.relationship) if mine else None, format_func=REL_LABELS.get)
+        c1, c2 = st.columns(2)
+        c1.radio("Rationale", RATIONALES, key=f"{form}-rationale", horizontal=True,
+                 index=RATIONALES.index(mine.rationale) if mine and mine.rationale in RATIONALES else None,
+                 help="syntactic: the same words; semantic: the same meaning; functional: the same effect")
+        c2.select_slider("Strength (0 weak – 10 strong)", STRENGTHS, key=f"{form}-strength",
+                         value=str(mine.strength) if mine and mine.strength is not None else "not set")
+        st.text_area("Note", key=f"{form}-note", value=mine.note if mine else "", height=80,
+                     placeholder="Why: what matches, what differs (scope, who bears the duty, thresholds)…")
+        s1, s2, _ = st.columns([1, 1, 3])
+        s1.form_submit_button("Save decision", type="primary", on_click=_save, args=(left_id, right_id, form),
+                              shortcut="Ctrl+Enter", help="Record the decision (Ctrl+Enter)")
+        if queue_advance:
+            s2.form_submit_button("Save and next", on_click=_save, args=(left_id, right_id, form, queue_advance))
+if not ui.reviewer() and not ui.sign_in_required():
     st.caption("Set your name in the sidebar to save decisions.")
 
 st.markdown("**History of this pair**")

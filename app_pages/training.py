@@ -13,7 +13,7 @@ of the previous model and of the new one. Decisions are only read: a decision sa
 committed as usual and counted as new for the next training.
 
 Example:
-    state = training_state(ws, DecisionStore(ws.db_path))
+    state = training_state(ws, DecisionStore(ws.database))
     state.message()   # '12 decisions since the last training (2026-12-06 20:14 UTC) · 140 in all'
     result = retrain(ws)
 """
@@ -161,9 +161,9 @@ def retrain(workspace: Workspace, *, seed: int = 0,
     try:
         previous, _ = _meta(workspace)
         # the newest decision before training starts: what arrives from now on counts as new afterwards
-        with DecisionStore(workspace.db_path) as ds:
+        with DecisionStore(workspace.database) as ds:
             seen = max((d.seq for d in ds.all()), default=0)
-        with Store(workspace.db_path, readonly=True) as store:
+        with Store(workspace.database, readonly=True) as store:
             report = learn(store, workspace, seed=seed, use_decisions=True, progress=progress)
         sidecar = _sidecar(workspace)
         tmp = sidecar.with_suffix(".tmp")

@@ -41,12 +41,14 @@ from crosswalk.evaluation import history as eval_history
 from crosswalk.evaluation.metrics import JUDGED_DEPTH
 from crosswalk.ingest.models import Provision
 from crosswalk.review import highlight as hl
+from crosswalk.review.accounts import SignInError
 from crosswalk.review.decisions import Decision, DecisionStore, Rationale, Relationship
 
 if TYPE_CHECKING:  # pragma: no cover
     from crosswalk.index.match import Candidate
     from crosswalk.index.retrievers import Searcher
     from crosswalk.ingest.store import Store
+    from crosswalk.review.accounts import Account, Accounts
     from crosswalk.app_pages.training import RetrainResult, TrainingState
 
 log = logging.getLogger(__name__)
@@ -349,15 +351,16 @@ class Workbench:
         from crosswalk.ingest.store import Store
 
         self.workspace = workspace
-        if not workspace.db_path.exists():
+        if not workspace.has_store():
             raise StoreError(
-                f"no store at {workspace.db_path}: run `crosswalk ingest` (and `crosswalk index`) for this "
+                f"no store at {workspace.describe_database()}: run `crosswalk ingest` (and `crosswalk index`) for this "
                 "workspace, or point CROSSWALK_WORKSPACE / --workspace at one"
             )
         self._lock = threading.RLock()
         self._load_lock = threading.Lock()
-        self.decisions = DecisionStore(workspace.db_path)  # creates the decisions table before the reader opens
-        self.store: "Store" = Store(workspace.db_path, readonly=True)
+        self.decisions = DecisionStore(workspace.database)  # refuses an old schema with the fix
+        self.store: "Store" = Store(workspace.database, readonly=True)
+        self._accounts: "Accounts | None" = None
         self._searcher: "Searcher | None" = None
         self._warming = False
         self._warm_error: CrosswalkError | None = None
@@ -376,6 +379,8 @@ class Workbench:
     def close(self) -> None:
         self.decisions.close()
         self.store.close()
+        if self._accounts is not None:
+            self._accounts.close()
 
     # --- the index ------------------------------------------------------------------------------------------
 
@@ -467,10 +472,7 @@ class Workbench:
         if self._counts is None:
             self._counts = self.store.count()
         counts = self._counts
-        queued = self.store.conn.execute(
-            "SELECT COUNT(*) FROM sqlite_master WHERE type='table' AND name='review_queue'").fetchone()[0]
-        if queued:
-            queued = self.store.conn.execute("SELECT COUNT(*) FROM review_queue").fetchone()[0]
+        queued = self.store.conn.execute("SELECT COUNT(*) FROM review_queue").fetchone()[0] if self._has_queue() else 0
         return Status(str(self.workspace.root), counts["documents"], counts["provisions"], self.decisions.count(),
                       queued, self.index_status())
 
@@ -620,8 +622,7 @@ class Workbench:
     # --- the review queue -----------------------------------------------------------------------------------
 
     def _has_queue(self) -> bool:
-        return self.store.conn.execute(
-            "SELECT 1 FROM sqlite_master WHERE type='table' AND name='review_queue'").fetchone() is not None
+        return self.store.conn.table_exists("review_queue")
 
     @_locked
     def queue_directions(self) -> list[tuple[str, str]]:
@@ -644,7 +645,7 @@ class Workbench:
             return 0, 0
         where, args = self._direction(direction)
         row = self.store.conn.execute(
-            f"SELECT COUNT(*), COALESCE(SUM({self._REVIEWED}), 0) FROM review_queue q {where}", args).fetchone()
+            f"SELECT COUNT(*), COALESCE(SUM(CASE WHEN {self._REVIEWED} THEN 1 ELSE 0 END), 0) FROM review_queue q {where}", args).fetchone()
         return int(row[1]), int(row[0])
 
     @staticmethod
@@ -791,11 +792,51 @@ class Workbench:
     # --- decisions ------------------------------------------------------------------------------------------
 
     @_locked
-    def record(self, left_id: str, right_id: str, relationship: str, reviewer: str, *, rationale: str = "",
-               strength: int | None = None, note: str = "") -> Decision:
-        """Append a decision; it is committed to the database before this returns (then the UI confirms)."""
+    def record(self, left_id: str, right_id: str, relationship: str, reviewer: str = "", *, rationale: str = "",
+               strength: int | None = None, note: str = "", session: str | None = None) -> Decision:
+        """Append a decision; it is committed to the database before this returns (then the UI confirms).
+
+        When accounts exist, the reviewer is the account signed in with `session` (a typed `reviewer` is
+        ignored), and only a reviewer or admin may decide: no session, an expired one, or a viewer's is refused.
+        """
+        if self.sign_in_required():
+            account = self.accounts.session(session)
+            if account is None:
+                raise SignInError("sign in to record a decision (your session may have expired)")
+            if not account.can_decide:
+                raise SignInError(f"{account.name} is a {account.role.value}: viewers can read and export, not "
+                                  "decide")
+            reviewer = account.name
         return self.decisions.record(left_id, right_id, relationship, reviewer, rationale=rationale,
                                      strength=strength, note=note)
+
+    # --- accounts -------------------------------------------------------------------------------------------
+
+    @property
+    def accounts(self) -> "Accounts":
+        if self._accounts is None:
+            from crosswalk.review.accounts import Accounts
+
+            self._accounts = Accounts(self.workspace.database)
+        return self._accounts
+
+    @_locked
+    def sign_in_required(self) -> bool:
+        """Whether any account exists: then everyone signs in, and decisions record the signed-in account."""
+        return self.accounts.exist()
+
+    @_locked
+    def sign_in(self, name: str, password: str, client: str = "") -> str:
+        """A session token, or SignInError (wrong password, disabled account, too many failures: wait)."""
+        return self.accounts.sign_in(name, password, client)
+
+    @_locked
+    def session(self, token: str | None) -> "Account | None":
+        return self.accounts.session(token)
+
+    @_locked
+    def sign_out(self, token: str | None) -> None:
+        self.accounts.sign_out(token)
 
     @_locked
     def latest_by(self, left_id: str, right_id: str, reviewer: str) -> Decision | None:
@@ -852,7 +893,7 @@ class Workbench:
     def _current_cte(self) -> str:
         counterpart = ",".join(f"'{r}'" for r in COUNTERPART_RELATIONSHIPS)
         queue = ("SELECT left_id AS id FROM review_queue UNION SELECT right_id FROM review_queue"
-                 if self._has_queue() else "SELECT NULL AS id WHERE 0")
+                 if self._has_queue() else "SELECT NULL AS id WHERE 1 = 0")
         return (
             "WITH cur AS (SELECT d.left_id, d.right_id, d.relationship FROM decisions d WHERE d.seq IN "
             "(SELECT MAX(seq) FROM decisions GROUP BY left_id, right_id)), "
@@ -870,9 +911,10 @@ class Workbench:
         superset-of or intersects-with). The latest decision on a pair, by anyone, counts."""
         sql = self._current_cte() + (
             f"SELECT COALESCE(t.value, '{NO_TOPIC}') AS topic, p.jurisdiction AS jurisdiction, COUNT(*) AS provisions, "
-            "SUM(p.id IN (SELECT id FROM cand)) AS candidates, SUM(p.id IN (SELECT id FROM rev)) AS reviewed, "
-            "SUM(p.id IN (SELECT id FROM cp)) AS counterparts "
-            "FROM provisions p LEFT JOIN json_each(p.topics) t GROUP BY 1, 2 ORDER BY 1, 2"
+            "SUM(CASE WHEN p.id IN (SELECT id FROM cand) THEN 1 ELSE 0 END) AS candidates, "
+            "SUM(CASE WHEN p.id IN (SELECT id FROM rev) THEN 1 ELSE 0 END) AS reviewed, "
+            "SUM(CASE WHEN p.id IN (SELECT id FROM cp) THEN 1 ELSE 0 END) AS counterparts "
+            "FROM provisions p LEFT JOIN json_each(p.topics) t ON 1 = 1 GROUP BY 1, 2 ORDER BY 1, 2"
         )
         return [dict(r) for r in self.store.conn.execute(sql)]
 
@@ -894,7 +936,7 @@ class Workbench:
             where.append("EXISTS (SELECT 1 FROM json_each(p.topics) t WHERE t.value = ?)")
             args.append(topic)
         elif topic == NO_TOPIC:
-            where.append("json_array_length(p.topics) = 0")
+            where.append("p.topics = '[]'")
         from crosswalk.ingest.store import PROVISION_COLUMNS
 
         cols = ", ".join(f"p.{c.strip()}" for c in PROVISION_COLUMNS.split(","))
@@ -1010,7 +1052,10 @@ class Workbench:
                        for j in ((gold or {}).get("judged") or ()) if isinstance(j, dict))
         settings = {k: run_meta[k] for k in ("split", "k", "citation_lookup", "queries", "pair_queries")
                     if k in run_meta}
-        entries, problems = eval_history.load(folder / eval_history.HISTORY)
+        from crosswalk.evaluation.history_db import DatabaseHistory
+
+        entries, problems = eval_history.load(DatabaseHistory(self.workspace.database_url)
+                                              if self.workspace.database_url else folder / eval_history.HISTORY)
         # this run's comparability keys, from latest.json itself (a repeated run is not added to the history)
         latest = {"settings": {k: run_meta.get(k) for k in ("k", "citation_lookup")}
                   | {"fingerprint": run_meta.get("fingerprint") if isinstance(run_meta.get("fingerprint"), dict)

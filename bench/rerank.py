@@ -54,7 +54,7 @@ def main(workspace: Workspace, *, train: bool = True, token_sample: int = 3) -> 
     from crosswalk.ingest.store import Store
 
     rows: list[tuple[str, str]] = []
-    with Store(workspace.db_path, readonly=True) as store:
+    with Store(workspace.database, readonly=True) as store:
         if train:
             t0 = time.perf_counter()
             report = learn(store, workspace)

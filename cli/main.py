@@ -66,12 +66,22 @@ workspace_option = click.option(
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-v", "--verbose", is_flag=True, help="Log warnings and details to stderr.")
-def main(verbose: bool) -> None:
+@click.option("--database-url", default=None, metavar="URL",
+              help="Keep the store, queue, decisions, history and accounts in this PostgreSQL database "
+                   "(postgresql://user@host/db) instead of WORKSPACE/crosswalk.db. Default: $CROSSWALK_DATABASE_URL.")
+def main(verbose: bool, database_url: str | None) -> None:
     """Crosswalk: compare US and UK crypto rulebooks provision by provision.
 
     Example: crosswalk ingest ../shared/corpus && crosswalk show "US-PL119-27-GENIUS:sec.4(a)(11)"
     """
+    import os
+
+    from crosswalk.workspace import DATABASE_ENV_VAR
+
     logging.basicConfig(level=logging.INFO if verbose else logging.ERROR, format="%(levelname)s %(message)s")
+    if database_url:
+        # every command (and the app it starts) reads it from the environment, as if exported
+        os.environ[DATABASE_ENV_VAR] = database_url
 
 
 @main.command()
@@ -158,7 +168,7 @@ def ingest(folder, workspace, jurisdiction, force, workers, no_tags, max_bytes, 
             msg = f"{r.source.id:34} FAILED {Path(r.path).name}: {r.problem}"
         bar.write(msg)
 
-    with Store(ws.db_path) as store:
+    with Store(ws.database) as store:
         report = run_ingest(items, store, workers=workers, force=force, tag=not no_tags, max_bytes=max_bytes,
                             progress=progress)
     bar.close()
@@ -185,7 +195,7 @@ def show(provision_id, workspace, as_json):
     from crosswalk.ingest.store import Store
 
     ws = Workspace.resolve(workspace)
-    with Store(ws.db_path, readonly=True) as store:
+    with Store(ws.database, readonly=True) as store:
         p = store.get(provision_for(store, provision_id))
         children = store.children(p.id)
         doc = store.document(p.doc_id)
@@ -261,7 +271,7 @@ def index_command(workspace, model, backend, index_type, prepare):
             get_embedder(spec, cache_dir=model_cache_for(ws.index_dir)).model  # exports on first use
         click.echo(f"embedding model ready: {spec.fingerprint} in {time.perf_counter() - t0:.1f} s")
         return
-    with Store(ws.db_path, readonly=True) as store:
+    with Store(ws.database, readonly=True) as store:
         report = build_index(store, ws.index_dir, model=model, index_type=index_type, progress=True,
                              backend=backend)
     click.echo(report.summary())
@@ -347,7 +357,7 @@ def search(query, workspace, jurisdiction, k, retriever, issuer, doc_type, topic
     query, k, retriever = check_query(query), check_k(k), check_retriever(retriever)
     filters = search_filters(jurisdiction, issuer, doc_type, topic, entity, date_from, date_to)
     ws = Workspace.resolve(workspace)
-    with Store(ws.db_path, readonly=True) as store:
+    with Store(ws.database, readonly=True) as store:
         searcher = reranking(load_searcher(store, ws.index_dir), ws, retriever)
         searcher.warm(retriever)  # the model loads once, outside the time shown
         t0 = time.perf_counter()
@@ -378,7 +388,7 @@ def search_like(workspace, provision_id: str, jurisdictions, k: int, as_json: bo
     from crosswalk.ingest.store import Store
 
     ws = Workspace.resolve(workspace)
-    with Store(ws.db_path, readonly=True) as store:
+    with Store(ws.database, readonly=True) as store:
         searcher = reranking(load_searcher(store, ws.index_dir), ws, retriever)
         how = {"method": "like", "retriever": retriever} if retriever else {}
         found = counterparts(store, searcher, provision_id, list(jurisdictions) or None, k=k,
@@ -449,12 +459,12 @@ def match_command(workspace, from_jur, to_jur, k, boundary, no_explain, method, 
     from crosswalk.ingest.store import Store
 
     ws = Workspace.resolve(workspace)
-    if not ws.db_path.exists():
-        raise CrosswalkError(f"no store at {ws.db_path}: run `crosswalk ingest` first")
+    if not ws.has_store():
+        raise CrosswalkError(f"no store at {ws.describe_database()}: run `crosswalk ingest` first")
     bar, progress = staged_bar("prov")
 
     try:
-        with Store(ws.db_path) as store:
+        with Store(ws.database) as store:
             searcher = reranking(load_searcher(store, ws.index_dir), ws, retriever if method in ("auto", "like") else "-")
             report = match(store, searcher, from_jur, to_jur, k, method=method, retriever=retriever,
                            boundary=boundary, explain=not no_explain, sentence_cache=ws.index_dir / "sentences",
@@ -496,11 +506,11 @@ def learn_command(workspace, seed, no_decisions, as_json):
     from crosswalk.ingest.store import Store
 
     ws = Workspace.resolve(workspace)
-    if not ws.db_path.exists():
-        raise CrosswalkError(f"no store at {ws.db_path}: run `crosswalk ingest` and `crosswalk index` first")
+    if not ws.has_store():
+        raise CrosswalkError(f"no store at {ws.describe_database()}: run `crosswalk ingest` and `crosswalk index` first")
     bar, progress = staged_bar("query")
     try:
-        with Store(ws.db_path, readonly=True) as store:
+        with Store(ws.database, readonly=True) as store:
             report = learn(store, ws, seed=seed, use_decisions=not no_decisions, progress=progress)
     finally:
         bar.close()
@@ -513,7 +523,8 @@ def learn_command(workspace, seed, no_decisions, as_json):
 @main.command("app")
 @workspace_option
 @click.option("--host", default="127.0.0.1", show_default=True,
-              help="Address to listen on. The app has no login: keep it on 127.0.0.1 unless behind a proxy.")
+              help="Address to listen on. Any other than loopback needs an account (crosswalk users add): then "
+                   "everyone signs in. Put it behind a TLS reverse proxy (README: Team server).")
 @click.option("--port", type=int, default=8501, show_default=True, help="Port to listen on.")
 @one_line_errors
 def app_command_cli(workspace, host, port):
@@ -527,13 +538,18 @@ def app_command_cli(workspace, host, port):
 
     from crosswalk.app_pages.workbench import LOOPBACK, app_command
 
+    from crosswalk.review.accounts import Accounts
+
     ws = Workspace.resolve(workspace)
-    if not ws.db_path.exists():
-        raise CrosswalkError(f"no store at {ws.db_path}: run `crosswalk ingest` and `crosswalk index` first")
+    if not ws.has_store():
+        raise CrosswalkError(f"no store at {ws.describe_database()}: run `crosswalk ingest` and `crosswalk index` first")
     argv, env = app_command(ws, host, port)
-    if host not in LOOPBACK:
-        click.echo(f"warning: listening on {host}: anyone who can reach this address can read the corpus and "
-                   "record decisions (the app has no login)", err=True)
+    with Accounts(ws.database) as accounts:
+        signed = accounts.any_active()
+    if host not in LOOPBACK and not signed:
+        raise CrosswalkError(
+            f"refusing to listen on {host} with no account: anyone who reached it could read and decide; add one "
+            "with `crosswalk users add NAME --role admin` (or keep --host 127.0.0.1)")
     click.echo(f"Crosswalk app on http://{host}:{port} (workspace {ws.root}); Ctrl-C to stop", err=True)
     sys.stdout.flush()
     sys.stderr.flush()
@@ -564,13 +580,13 @@ def export_command(workspace, fmt, output, reviewer):
     from crosswalk.review.export import export
 
     ws = Workspace.resolve(workspace)
-    if not ws.db_path.exists():
-        raise CrosswalkError(f"no store at {ws.db_path}: run `crosswalk ingest` first")
+    if not ws.has_store():
+        raise CrosswalkError(f"no store at {ws.describe_database()}: run `crosswalk ingest` first")
     suffix = Path(output).suffix.lower().lstrip(".") if output else ""
     fmt = fmt or (suffix if suffix in ("csv", "xlsx", "json") else "csv")
     if fmt == "xlsx" and not output:
         raise CrosswalkError("an XLSX export needs a file: add -o crosswalk.xlsx")
-    with DecisionStore(ws.db_path) as ds, Store(ws.db_path, readonly=True) as store:
+    with DecisionStore(ws.database) as ds, Store(ws.database, readonly=True) as store:
         decisions = ds.current(reviewer)
         data = export(store, decisions, fmt)
     if not output:
@@ -618,9 +634,9 @@ def decisions_import(file, workspace, reviewer, dry_run, as_json):
     from crosswalk.review.importer import import_decisions
 
     ws = Workspace.resolve(workspace)
-    if not ws.db_path.exists():
-        raise CrosswalkError(f"no store at {ws.db_path}: run `crosswalk ingest` first")
-    with DecisionStore(ws.db_path) as ds, Store(ws.db_path, readonly=True) as store:
+    if not ws.has_store():
+        raise CrosswalkError(f"no store at {ws.describe_database()}: run `crosswalk ingest` first")
+    with DecisionStore(ws.database) as ds, Store(ws.database, readonly=True) as store:
         report = import_decisions(file, ds, store, reviewer=reviewer, dry_run=dry_run)
     if as_json:
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
@@ -706,7 +722,9 @@ def eval_command(workspace, queries_path, qrels_path, pairs_path, retrievers, k,
     if split_path and split == "all":
         raise CrosswalkError(f"--split-file {split_path} is only read with --split dev or --split test")
     if show_history:
-        entries, problems = history.load(ws.root / "eval" / history.HISTORY)
+        from crosswalk.evaluation.history_db import location
+
+        entries, problems = history.load(location(ws))
         for problem in problems:
             click.echo(f"warning: {problem}", err=True)
         names = [n for r in retrievers for n in (r, f"pairs:{r}")]
@@ -721,7 +739,7 @@ def eval_command(workspace, queries_path, qrels_path, pairs_path, retrievers, k,
         from crosswalk.review.export import to_qrels
 
         if decisions_qrels:
-            decisions = list(latest_by_pair(current_decisions(ws.db_path)).values())
+            decisions = list(latest_by_pair(current_decisions(ws.database)).values())
             path = Path(decisions_qrels)
             text = to_qrels(decisions)
             tmp = path.with_name(path.name + ".tmp")
@@ -730,7 +748,7 @@ def eval_command(workspace, queries_path, qrels_path, pairs_path, retrievers, k,
             click.echo(f"wrote {text.count(chr(10)):,} judgements from {len(decisions):,} decided pairs to {path}",
                        err=True)
         if show_agreement:
-            results = workspace_agreement(ws.db_path)
+            results = workspace_agreement(ws.database)
             if as_json:
                 click.echo(json.dumps({a.level: a.to_dict() for a in results}, ensure_ascii=False, indent=2))
             else:
@@ -741,8 +759,8 @@ def eval_command(workspace, queries_path, qrels_path, pairs_path, retrievers, k,
     from crosswalk.evaluation.gold_io import PAIRS_FILE
     from crosswalk.evaluation.run import evaluate_workspace
 
-    if not ws.db_path.exists():
-        raise CrosswalkError(f"no store at {ws.db_path}: run `crosswalk ingest` and `crosswalk index` first")
+    if not ws.has_store():
+        raise CrosswalkError(f"no store at {ws.describe_database()}: run `crosswalk ingest` and `crosswalk index` first")
     bar, progress = staged_bar("query", leave=False)
 
     try:
@@ -757,12 +775,15 @@ def eval_command(workspace, queries_path, qrels_path, pairs_path, retrievers, k,
         bar.close()
     for w in result.warnings:
         click.echo(f"warning: {w}", err=True)
-    agreement = workspace_agreement(ws.db_path)
+    agreement = workspace_agreement(ws.database)
     agreement = agreement if any(len(a.reviewers) >= 2 for a in agreement) else None
     commit, generated = report.git_commit(), report.now()
     folders = ([] if no_save else [ws.root / "eval"]) + ([Path(report_dir)] if report_dir else [])
     # compared with the workspace's history always; added to it unless --no-save
-    shown = report.save_run(result, folders, history_dir=ws.root / "eval", record=not no_save,
+    from crosswalk.evaluation.history_db import DatabaseHistory
+
+    history_at = DatabaseHistory(ws.database_url) if ws.database_url else ws.root / "eval"
+    shown = report.save_run(result, folders, history_dir=history_at, record=not no_save,
                             agreement=agreement, generated_at=generated, commit=commit, per_query=per_query)
     saved = shown.paths
     if runs_dir:
@@ -962,6 +983,10 @@ def bench_app(workspace, query, no_browser):
 
     click.echo(run(Workspace.resolve(workspace), query, browser=not no_browser))
 
+
+from crosswalk.cli_team import register as _register_team  # noqa: E402
+
+_register_team(main, bench, workspace_option, one_line_errors)
 
 if __name__ == "__main__":
     main()

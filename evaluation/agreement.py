@@ -257,28 +257,18 @@ def few_pairs(a: Agreement) -> str:
             "move it a lot")
 
 
-def current_decisions(db_path) -> list:
-    """Every reviewer's current decisions in the workspace database; [] when no one has decided anything yet.
-
-    Reads without creating the decisions table in a workspace that has none.
-    """
+def current_decisions(database) -> list:
+    """Every reviewer's current decisions in the workspace database (a SQLite path or a PostgreSQL URL); []
+    when no one has decided anything yet."""
     from pathlib import Path
 
+    from crosswalk.db import is_url
     from crosswalk.errors import StoreError
-    from crosswalk.ingest.store import connect
     from crosswalk.review.decisions import DecisionStore
 
-    db_path = Path(db_path)
-    if not db_path.exists():
-        raise StoreError(f"no store at {db_path}: run `crosswalk ingest` first")
-    conn = connect(db_path, readonly=True)
-    try:
-        has = conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='decisions'").fetchone()
-    finally:
-        conn.close()
-    if not has:
-        return []
-    with DecisionStore(db_path) as ds:
+    if not is_url(database) and not Path(database).exists():
+        raise StoreError(f"no store at {database}: run `crosswalk ingest` first")
+    with DecisionStore(database) as ds:
         return ds.current()
 
 

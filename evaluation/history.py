@@ -85,8 +85,13 @@ def same_run(a: dict, b: dict) -> bool:
     return {k: v for k, v in a.items() if k != "generated_at"} == {k: v for k, v in b.items() if k != "generated_at"}
 
 
-def append(path: Path | str, entry: dict) -> Path:
-    """Add `entry` as one line at the end of `path` (created with its folder if needed), flushed to disk."""
+def append(path, entry: dict):
+    """Add `entry` as one line at the end of `path` (created with its folder if needed), flushed to disk; or as
+    one row of a `DatabaseHistory`. Returns where it went."""
+    from crosswalk.evaluation.history_db import DatabaseHistory
+
+    if isinstance(path, DatabaseHistory):
+        return path.write_line(entry)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     line = json.dumps(entry, ensure_ascii=False, separators=(",", ":"), allow_nan=False) + "\n"
@@ -102,16 +107,22 @@ def append(path: Path | str, entry: dict) -> Path:
     return path
 
 
-def load(path: Path | str) -> tuple[list[dict], list[str]]:
-    """(entries oldest first, problems): every readable run in `path`; a missing file is an empty history.
+def load(path) -> tuple[list[dict], list[str]]:
+    """(entries oldest first, problems): every readable run in `path` (a JSONL file, or a `DatabaseHistory`);
+    a missing file is an empty history.
     A line that is not a run (broken JSON, no `systems`) is skipped and named in `problems`."""
-    path = Path(path)
-    if not path.exists():
-        return [], []
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError as e:
-        raise ConfigError(f"cannot read the evaluation history {path}: {e}") from None
+    from crosswalk.evaluation.history_db import DatabaseHistory
+
+    if isinstance(path, DatabaseHistory):
+        text = "\n".join(path.read_lines())
+    else:
+        path = Path(path)
+        if not path.exists():
+            return [], []
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError as e:
+            raise ConfigError(f"cannot read the evaluation history {path}: {e}") from None
     entries, problems = [], []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():

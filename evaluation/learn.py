@@ -360,10 +360,10 @@ def learn(store, workspace, *, seed: int = 0, use_decisions: bool = True, progre
     searcher = load_searcher(store, workspace.index_dir)
     corpus = Corpus(searcher)
     decisions = []
-    if use_decisions and workspace.db_path.exists():
+    if use_decisions and workspace.has_store():
         from crosswalk.review.decisions import DecisionStore
 
-        with DecisionStore(workspace.db_path) as ds:
+        with DecisionStore(workspace.database) as ds:
             current = ds.current()
         known_pairs = gold_io.load_pairs() if gold is None else gold[2]
         decisions = gold_io.pairs_from_decisions(current, skip=known_pairs)

@@ -495,7 +495,9 @@ def save_run(result: "EvalResult", folders: Sequence[Path | str], *, history_dir
 
     generated_at = generated_at or now()
     entry = history.make_entry(result, generated_at=generated_at, commit=commit)
-    path = Path(history_dir) / history.HISTORY
+    from crosswalk.evaluation.history_db import DatabaseHistory
+
+    path = history_dir if isinstance(history_dir, DatabaseHistory) else Path(history_dir) / history.HISTORY
     entries, problems = history.load(path)
     since = history.since_previous(entries, entry)
     compared = {c.system for c in since}
@@ -505,5 +507,7 @@ def save_run(result: "EvalResult", folders: Sequence[Path | str], *, history_dir
         paths += write_report(result, folder, agreement=agreement, generated_at=generated_at, commit=commit,
                               per_query=per_query, since=since)
     if record and not (entries and history.same_run(entries[-1], entry)):
-        paths.append(history.append(path, entry))
+        written = history.append(path, entry)
+        if isinstance(written, Path):
+            paths.append(written)
     return Saved(paths, since, first, problems)

@@ -620,7 +620,7 @@ def evaluate_workspace(
                          "file's, which are kept: " + _some([f"{q} {pid}" for q, pid in conflicts]))
     pairs = gold_io.load_pairs(pairs_path) if pairs_path else []
     if with_decisions:
-        pairs = pairs + gold_io.pairs_from_decisions(current_decisions(workspace.db_path), skip=pairs)
+        pairs = pairs + gold_io.pairs_from_decisions(current_decisions(workspace.database), skip=pairs)
     splits = None
     if options.get("split", "all") != "all":
         splits = gold_io.load_split(split_path or gold_io.SPLIT_FILE)
@@ -631,7 +631,7 @@ def evaluate_workspace(
         ranker = load_ranker(workspace)
         if ranker is None:
             raise ConfigError(f"{RERANKED}: no trained ranker in {workspace.root}/models; run `crosswalk learn` first")
-    with Store(workspace.db_path, readonly=True) as store:
+    with Store(workspace.database, readonly=True) as store:
         searcher = load_searcher(store, workspace.index_dir)
         result = evaluate(store, searcher, queries, qrels, pairs=pairs, splits=splits, ranker=ranker, **options)
         if ranker is not None:

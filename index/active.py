@@ -271,8 +271,7 @@ def _decided(store: "Store") -> dict[tuple[str, str], bool]:
     """The latest decision on each pair (by anyone) as counterpart (True) or not related (False)."""
     from crosswalk.vocab import Relationship
 
-    has = store.conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='decisions'").fetchone()
-    if not has:
+    if not store.conn.table_exists("decisions"):
         return {}
     rows = store.conn.execute("SELECT left_id, right_id, relationship FROM decisions ORDER BY seq")
     out: dict[tuple[str, str], bool] = {}
@@ -291,7 +290,8 @@ def write_order(store: "Store", ordered: Sequence[Ordered], seed: int) -> None:
 
     ensure_queue(store)
     with _writing(store) as c:
-        c.execute(ORDER_SCHEMA)
+        if not store.conn.table_exists("review_queue_reason"):  # created by schema version 4 (crosswalk.schema)
+            c.execute(ORDER_SCHEMA)
         for o in ordered:
             c.execute("UPDATE review_queue SET priority=? WHERE left_id=? AND right_id=?",
                       (o.priority, o.left_id, o.right_id))
@@ -328,9 +328,7 @@ def clear_order(store: "Store", from_jur: str, to_jur: str) -> int:
     rewrote their priorities), so the review page does not show stale ones. Returns how many were removed."""
     from crosswalk.index.queue import _writing
 
-    has = store.conn.execute(
-        "SELECT 1 FROM sqlite_master WHERE type='table' AND name='review_queue_reason'").fetchone()
-    if not has:
+    if not store.conn.table_exists("review_queue_reason"):
         return 0
     with _writing(store) as c:
         cur = c.execute("DELETE FROM review_queue_reason WHERE EXISTS (SELECT 1 FROM review_queue q WHERE "
@@ -342,9 +340,7 @@ def clear_order(store: "Store", from_jur: str, to_jur: str) -> int:
 def order_reason(store: "Store", left_id: str, right_id: str) -> dict | None:
     """`{"reason", "uncertainty", "disagreement", "score", "position", "ranks"}` for a queued pair, or None when
     the queue was not ordered to teach (or the pair is not in it)."""
-    has = store.conn.execute(
-        "SELECT 1 FROM sqlite_master WHERE type='table' AND name='review_queue_reason'").fetchone()
-    if not has:
+    if not store.conn.table_exists("review_queue_reason"):
         return None
     row = store.conn.execute(
         "SELECT reason, uncertainty, disagreement, score, position, ranks FROM review_queue_reason WHERE left_id=? "

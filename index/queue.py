@@ -1,6 +1,6 @@
 """The review queue: candidate pairs from `crosswalk.index.match`, most promising and most uncertain first.
 
-One table, `review_queue`, in the workspace store (`crosswalk.db`), created on first use. A row is a candidate
+One table, `review_queue`, in the workspace database (SQLite or PostgreSQL; created by `crosswalk.schema`). A row is a candidate
 pair (left = the focal provision, right = a candidate in the other jurisdiction) with what the matcher knew:
 
 - `score` (cosine of the two provisions' embeddings), `rank` (1 = the left provision's best candidate),
@@ -19,7 +19,6 @@ Reviewers' decisions live in their own append-only table and are never touched h
 from __future__ import annotations
 
 import json
-import sqlite3
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -29,25 +28,6 @@ from crosswalk.errors import ConfigError, StoreError
 
 if TYPE_CHECKING:
     from crosswalk.ingest.store import Store
-
-QUEUE_SCHEMA = """
-CREATE TABLE IF NOT EXISTS review_queue (
-    left_id TEXT NOT NULL,
-    right_id TEXT NOT NULL,
-    from_jur TEXT NOT NULL,
-    to_jur TEXT NOT NULL,
-    score REAL NOT NULL,
-    rank INTEGER NOT NULL,
-    mutual INTEGER NOT NULL,
-    shared_terms TEXT NOT NULL DEFAULT '[]',
-    explanation TEXT NOT NULL DEFAULT '{}',
-    priority REAL NOT NULL,
-    created_at TEXT NOT NULL,
-    run_id TEXT NOT NULL,
-    PRIMARY KEY (left_id, right_id)
-);
-CREATE INDEX IF NOT EXISTS review_queue_order ON review_queue(from_jur, to_jur, priority DESC, left_id, right_id);
-"""
 
 # Priority tiers: a mutual best match sits above every other pair.
 CONFIDENT_TIER = 2.0
@@ -136,24 +116,22 @@ class QueueWrite:
 
 
 def ensure_queue(store: "Store") -> None:
-    """Create `review_queue` if the store does not have it yet (a read-only store says how to fix that)."""
-    if _has_queue(store):
-        return
-    with _writing(store) as c:
-        # one statement at a time: executescript() would commit in the middle of the transaction
-        for statement in QUEUE_SCHEMA.split(";"):
-            if statement.strip():
-                c.execute(statement)
+    """Check that the store has `review_queue` (every store at the current schema version does)."""
+    if not _has_queue(store):
+        raise StoreError(f"{store.path}: no review queue table: run `crosswalk db upgrade`")
 
 
 @contextmanager
-def _writing(store: "Store") -> Iterator[sqlite3.Connection]:
-    """`store.transaction()`, with a read-only store reported as such instead of a bare sqlite error."""
+def _writing(store: "Store") -> Iterator:
+    """`store.transaction()`, with a read-only store reported as such instead of a bare database error."""
+    from crosswalk.db import integrity_errors
+
     try:
         with store.transaction() as c:
             yield c
-    except sqlite3.OperationalError as e:
-        if "readonly" in str(e).lower() or "read-only" in str(e).lower():
+    except integrity_errors() as e:
+        text = str(e).lower()
+        if "readonly" in text or "read-only" in text:
             raise StoreError(
                 f"{store.path}: the store is open read-only, so the review queue cannot be written; "
                 "open it with Store(path) (not readonly=True)"
@@ -162,8 +140,7 @@ def _writing(store: "Store") -> Iterator[sqlite3.Connection]:
 
 
 def _has_queue(store: "Store") -> bool:
-    row = store.conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='review_queue'").fetchone()
-    return row is not None
+    return store.conn.table_exists("review_queue")
 
 
 def _row_values(item: QueueItem) -> tuple:
@@ -211,9 +188,10 @@ def write_queue(
             values = _row_values(it)
             if key not in existing:
                 # The pair may be queued under another direction label only if ids were reused across
-                # jurisdictions; INSERT OR REPLACE keeps the primary key unique either way.
+                # jurisdictions: replacing that row keeps the primary key unique either way.
+                c.execute("DELETE FROM review_queue WHERE left_id=? AND right_id=?", key)
                 c.execute(
-                    "INSERT OR REPLACE INTO review_queue(left_id, right_id, from_jur, to_jur, score, rank, mutual, "
+                    "INSERT INTO review_queue(left_id, right_id, from_jur, to_jur, score, rank, mutual, "
                     "shared_terms, explanation, priority, run_id, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                     (it.left_id, it.right_id, from_jur, to_jur, *values, now),
                 )
@@ -260,11 +238,11 @@ def read_queue(
     sql += " ORDER BY priority DESC, left_id, right_id"
     if limit is not None or offset:
         sql += " LIMIT ? OFFSET ?"
-        args.extend([-1 if limit is None else limit, offset])
+        args.extend([2**62 if limit is None else limit, offset])
     return [_item(r) for r in store.conn.execute(sql, args)]
 
 
-def _item(r: sqlite3.Row) -> QueueItem:
+def _item(r) -> QueueItem:
     return QueueItem(
         left_id=r["left_id"],
         right_id=r["right_id"],

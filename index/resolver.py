@@ -113,7 +113,10 @@ class Catalog:
     def of(cls, store: "Store") -> "Catalog":
         """The catalogue of `store`, built on first use and again only after the store changes."""
         conn = store.conn
-        version = (conn.execute("PRAGMA data_version").fetchone()[0], conn.total_changes)
+        if getattr(conn, "dialect", "sqlite") == "postgresql":  # ids carry the citations: their count and ends
+            version = tuple(conn.execute("SELECT count(*), min(id), max(id) FROM provisions").fetchone())
+        else:
+            version = (conn.execute("PRAGMA data_version").fetchone()[0], conn.total_changes)
         cached = getattr(store, "_citation_catalog", None)
         if cached is not None and cached[0] == version:
             return cached[1]

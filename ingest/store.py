@@ -1,136 +1,52 @@
-"""The workspace store: one SQLite database (`crosswalk.db`) for documents, provisions and entities.
+"""The store: documents, provisions and entities, in SQLite (`workspace/crosswalk.db`) or PostgreSQL.
 
-Replacing a document's provisions is one transaction: a failure half-way leaves the earlier version whole.
-WAL mode, so readers (the app) never block the writer (ingest), and a busy timeout instead of "database is
-locked". The review module adds its own tables (queue, decisions) to the same file.
+`Store(target)` takes the workspace's SQLite path (the default) or a `postgresql://` URL
+(`Workspace.database`); the SQL is shared (`crosswalk.db`), and the schema is versioned (`crosswalk.schema`):
+an empty database gets the schema on first write, an older one is refused with `crosswalk db upgrade` as the
+fix. Replacing a document's provisions is one transaction: a failure half-way leaves the earlier version whole.
+On SQLite, WAL mode, so readers (the app) never block the writer (ingest), and a busy timeout instead of
+"database is locked". The review queue, decisions, evaluation history and accounts live in the same database.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
-import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
-from crosswalk.errors import NotFoundError, StoreError
+from crosswalk.db import Connection, connect_sqlite, is_url, open_database
+from crosswalk.errors import NotFoundError
+from crosswalk.schema import SCHEMA_VERSION, ensure_current
 from crosswalk.ingest.models import Entity, Provision, Source, split_id
 
-SCHEMA_VERSION = 1
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS documents (
-    id TEXT PRIMARY KEY,
-    jurisdiction TEXT NOT NULL,
-    issuer TEXT NOT NULL DEFAULT '',
-    doc_type TEXT NOT NULL DEFAULT '',
-    title TEXT NOT NULL DEFAULT '',
-    date TEXT NOT NULL DEFAULT '',
-    official_url TEXT NOT NULL DEFAULT '',
-    licence TEXT NOT NULL DEFAULT '',
-    path TEXT NOT NULL DEFAULT '',
-    file_sha256 TEXT NOT NULL DEFAULT '',
-    pipeline TEXT NOT NULL DEFAULT '',
-    splitter TEXT NOT NULL DEFAULT '',
-    pages INTEGER,
-    n_provisions INTEGER NOT NULL DEFAULT 0,
-    note TEXT NOT NULL DEFAULT '',
-    ingested_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
-);
-CREATE TABLE IF NOT EXISTS provisions (
-    id TEXT PRIMARY KEY,
-    doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
-    jurisdiction TEXT NOT NULL,
-    citation TEXT NOT NULL,
-    parent_id TEXT,
-    heading_path TEXT NOT NULL DEFAULT '[]',
-    title TEXT NOT NULL DEFAULT '',
-    text TEXT NOT NULL,
-    page_start INTEGER,
-    page_end INTEGER,
-    char_start INTEGER NOT NULL,
-    char_end INTEGER NOT NULL,
-    kind TEXT NOT NULL,
-    ordinal INTEGER NOT NULL,
-    content_hash TEXT NOT NULL,
-    topics TEXT NOT NULL DEFAULT '[]'
-);
-CREATE INDEX IF NOT EXISTS provisions_doc ON provisions(doc_id, ordinal);
-CREATE INDEX IF NOT EXISTS provisions_parent ON provisions(parent_id);
-CREATE INDEX IF NOT EXISTS provisions_jur ON provisions(jurisdiction);
-CREATE TABLE IF NOT EXISTS entities (
-    provision_id TEXT NOT NULL REFERENCES provisions(id) ON DELETE CASCADE,
-    start INTEGER NOT NULL,
-    end INTEGER NOT NULL,
-    label TEXT NOT NULL,
-    text TEXT NOT NULL,
-    detail TEXT NOT NULL DEFAULT ''
-);
-CREATE INDEX IF NOT EXISTS entities_prov ON entities(provision_id);
-CREATE INDEX IF NOT EXISTS entities_label ON entities(label, text);
-CREATE TABLE IF NOT EXISTS ingest_failures (
-    path TEXT NOT NULL,
-    doc_id TEXT NOT NULL DEFAULT '',
-    problem TEXT NOT NULL,
-    at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
-);
-"""
+__all__ = ["Store", "connect", "SCHEMA_VERSION", "PROVISION_COLUMNS"]
 
 PROVISION_COLUMNS = (
     "id, doc_id, jurisdiction, citation, parent_id, heading_path, title, text, page_start, page_end, "
     "char_start, char_end, kind, ordinal, content_hash, topics"
 )
 
-
-def connect(path: Path | str, readonly: bool = False) -> sqlite3.Connection:
-    """A connection in WAL mode with foreign keys on and a 30 s busy timeout."""
-    path = Path(path)
-    if readonly:
-        if not path.exists():
-            raise StoreError(f"no store at {path}: run `crosswalk ingest` first")
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30, check_same_thread=False)
-    else:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
-        conn.execute("PRAGMA journal_mode=WAL")
-    conn.row_factory = sqlite3.Row
-    conn.execute("PRAGMA foreign_keys=ON")
-    conn.execute("PRAGMA synchronous=NORMAL")
-    return conn
+connect = connect_sqlite  # a bare SQLite connection (WAL, foreign keys, 30 s busy timeout)
 
 
 class Store:
-    """Documents, provisions and entities in `crosswalk.db`.
+    """Documents, provisions and entities in the workspace database (SQLite file or PostgreSQL URL).
 
-    Example: Store(ws.db_path).get("US-PL119-27-GENIUS:sec.4(a)(11)").citation == "sec.4(a)(11)"
+    Example: Store(ws.database).get("US-PL119-27-GENIUS:sec.4(a)(11)").citation == "sec.4(a)(11)"
     """
 
-    def __init__(self, path: Path | str, readonly: bool = False):
-        self.path = Path(path)
-        self._lock = threading.RLock()
-        self.conn = connect(self.path, readonly=readonly)
-        if not readonly:
-            self.conn.executescript(SCHEMA)
-            self._add_columns()
-            self.conn.execute(
-                "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
-            )
-            self.conn.commit()
-        version = self.conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-        if version is None or int(version[0]) != SCHEMA_VERSION:
-            found = version[0] if version else "none"
-            raise StoreError(
-                f"{self.path}: store schema version {found}, this Crosswalk needs {SCHEMA_VERSION}; "
-                "re-run `crosswalk ingest` into a new workspace"
-            )
-
-    def _add_columns(self) -> None:
-        """Columns added to schema version 1 after it shipped, added in place to an older store's tables."""
-        have = {r[1] for r in self.conn.execute("PRAGMA table_info(documents)")}
-        if "note" not in have:
-            self.conn.execute("ALTER TABLE documents ADD COLUMN note TEXT NOT NULL DEFAULT ''")
+    def __init__(self, target: Path | str, readonly: bool = False):
+        self.target = target if is_url(target) else Path(target)
+        self.conn: Connection = open_database(self.target, readonly=readonly)
+        # what messages name: the SQLite file (a Path), or the URL without its password
+        self.path = self.conn.where if is_url(target) else self.target
+        self.dialect = self.conn.dialect
+        try:
+            ensure_current(self.conn, create=not readonly)
+        except BaseException:
+            self.conn.close()
+            raise
 
     def close(self) -> None:
         self.conn.close()
@@ -142,15 +58,10 @@ class Store:
         self.close()
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            try:
-                self.conn.execute("BEGIN IMMEDIATE")
-                yield self.conn
-                self.conn.execute("COMMIT")
-            except BaseException:
-                self.conn.execute("ROLLBACK")
-                raise
+    def transaction(self) -> Iterator[Connection]:
+        """One atomic write: committed at the end of the block, rolled back on any error."""
+        with self.conn.transaction() as c:
+            yield c
 
     # --- documents -------------------------------------------------------------------------------------------
 
@@ -176,8 +87,9 @@ class Store:
         `note` is the splitter's note on the source's quality (shown by `show` and the app), or ""."""
         with self.transaction() as c:
             c.execute("DELETE FROM provisions WHERE doc_id=?", (source.id,))
+            c.execute("DELETE FROM documents WHERE id=?", (source.id,))
             c.execute(
-                "INSERT OR REPLACE INTO documents(id, jurisdiction, issuer, doc_type, title, date, official_url, "
+                "INSERT INTO documents(id, jurisdiction, issuer, doc_type, title, date, official_url, "
                 "licence, path, file_sha256, pipeline, splitter, pages, n_provisions, note) "
                 "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
@@ -223,7 +135,7 @@ class Store:
                 ],
             )
             c.executemany(
-                "INSERT INTO entities(provision_id, start, end, label, text, detail) VALUES (?,?,?,?,?,?)",
+                'INSERT INTO entities(provision_id, start, "end", label, text, detail) VALUES (?,?,?,?,?,?)',
                 [(p.id, e.start, e.end, e.label, e.text, e.detail) for p in provisions for e in p.entities],
             )
 
@@ -242,14 +154,14 @@ class Store:
 
     # --- provisions ------------------------------------------------------------------------------------------
 
-    def _rows_to_provisions(self, rows: Iterable[sqlite3.Row], with_entities: bool = True) -> list[Provision]:
+    def _rows_to_provisions(self, rows: Iterable, with_entities: bool = True) -> list[Provision]:
         rows = list(rows)
         ents: dict[str, list[Entity]] = {}
         if with_entities and rows:
             ids = [r["id"] for r in rows]
             for chunk in range(0, len(ids), 900):
                 part = ids[chunk : chunk + 900]
-                q = f"SELECT * FROM entities WHERE provision_id IN ({','.join('?' * len(part))}) ORDER BY start, end"
+                q = f"SELECT * FROM entities WHERE provision_id IN ({','.join('?' * len(part))}) ORDER BY start, \"end\""
                 for e in self.conn.execute(q, part):
                     ents.setdefault(e["provision_id"], []).append(
                         Entity(e["start"], e["end"], e["label"], e["text"], e["detail"])

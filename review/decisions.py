@@ -1,43 +1,24 @@
-"""Reviewers' decisions on provision pairs: append-only rows in the workspace's SQLite store.
+"""Reviewers' decisions on provision pairs: append-only rows in the workspace database (SQLite or PostgreSQL).
 
 A decision is never updated or deleted: a new row supersedes the previous one for the same pair and reviewer,
 and the history stays. Each row keeps the two provisions' content hashes at the time of the decision, so a
 later change to either text marks the decision *stale* (shown, never lost). The write is committed before
-`record()` returns: once the UI confirms a decision, a crash cannot take it back.
+`record()` returns: once the UI confirms a decision, a crash cannot take it back. `record_many()` appends a
+batch in one transaction: all of it or none of it, also when the writing process is killed half-way.
+Both databases refuse UPDATE and DELETE on the table (a trigger; see `crosswalk.schema`).
 """
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Iterable, Mapping, Sequence
 
 from crosswalk.errors import ConfigError, NotFoundError
 from crosswalk.vocab import Rationale, Relationship  # noqa: F401  (re-exported: review's public names)
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS decisions (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    left_id TEXT NOT NULL,
-    right_id TEXT NOT NULL,
-    relationship TEXT NOT NULL,
-    rationale TEXT NOT NULL DEFAULT '',
-    strength INTEGER,
-    note TEXT NOT NULL DEFAULT '',
-    reviewer TEXT NOT NULL,
-    left_hash TEXT NOT NULL,
-    right_hash TEXT NOT NULL,
-    created_at TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS decisions_pair ON decisions(left_id, right_id, reviewer, seq);
-CREATE TRIGGER IF NOT EXISTS decisions_no_update BEFORE UPDATE ON decisions
-BEGIN SELECT RAISE(ABORT, 'decisions are append-only'); END;
-CREATE TRIGGER IF NOT EXISTS decisions_no_delete BEFORE DELETE ON decisions
-BEGIN SELECT RAISE(ABORT, 'decisions are append-only'); END;
-"""
 
 
 @dataclass(frozen=True)
@@ -77,19 +58,25 @@ def now() -> str:
 
 
 class DecisionStore:
-    """Decisions in the workspace database (`crosswalk.db`), beside the provisions they are about.
+    """Decisions in the workspace database, beside the provisions they are about.
 
-    Example: DecisionStore(ws.db_path).record("US-…:sec.4(a)(11)", "UK-…:CRYPTO_2.4.33R", "equal", "ana")
+    `target` is the SQLite file (`ws.db_path`) or a PostgreSQL URL (`ws.database` picks the right one).
+
+    Example: DecisionStore(ws.database).record("US-…:sec.4(a)(11)", "UK-…:CRYPTO_2.4.33R", "equal", "ana")
     """
 
-    def __init__(self, path: Path | str):
-        from crosswalk.ingest.store import connect
+    def __init__(self, target: Path | str):
+        from crosswalk.db import is_url, open_database
+        from crosswalk.schema import ensure_current
 
-        self.path = Path(path)
+        self.path = target if is_url(target) else Path(target)
         self._lock = threading.Lock()
-        self.conn = connect(self.path)
-        self.conn.executescript(SCHEMA)
-        self.conn.commit()
+        self.conn = open_database(self.path)
+        try:
+            ensure_current(self.conn, create=True)
+        except BaseException:
+            self.conn.close()
+            raise
 
     def close(self) -> None:
         self.conn.close()
@@ -100,14 +87,19 @@ class DecisionStore:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def _hash(self, provision_id: str) -> str:
-        row = self.conn.execute("SELECT content_hash FROM provisions WHERE id=?", (provision_id,)).fetchone()
-        if row is None:
-            raise NotFoundError(f"no provision {provision_id!r} in the store: a decision needs two stored provisions")
-        return row[0]
+    def _hashes(self, ids: Iterable[str]) -> dict[str, str]:
+        wanted = sorted(set(ids))
+        found: dict[str, str] = {}
+        for start in range(0, len(wanted), 900):
+            part = wanted[start : start + 900]
+            rows = self.conn.execute(
+                f"SELECT id, content_hash FROM provisions WHERE id IN ({','.join('?' * len(part))})", part)
+            found.update({r[0]: r[1] for r in rows})
+        return found
 
-    def _checked(self, item: NewDecision) -> tuple:
-        """The row values of `item` (relationship and rationale normalised, hashes looked up); the first bad
+    @staticmethod
+    def _checked(item: NewDecision, hashes: dict[str, str]) -> tuple:
+        """The row values of `item` (relationship and rationale normalised, hashes from `hashes`); the first bad
         field is a ConfigError (NotFoundError for an unknown provision) naming it."""
         rel = Relationship.parse(item.relationship).value
         rat = Rationale.parse(item.rationale).value if item.rationale else ""
@@ -115,18 +107,25 @@ class DecisionStore:
         if not reviewer:
             raise ConfigError("a decision needs a reviewer name: set it in the sidebar (or --reviewer)")
         strength = item.strength
-        if strength is not None and not (0 <= int(strength) <= 10):
-            raise ConfigError(f"strength {strength} is out of range: use 0 (weak) to 10 (strong)")
+        if strength is not None and str(strength).strip() == "":
+            strength = None
+        if strength is not None:
+            try:
+                strength = int(strength)
+            except (TypeError, ValueError):
+                raise ConfigError(f"strength {strength!r} is not a whole number: use 0 (weak) to 10 (strong)") from None
+            if not 0 <= strength <= 10:
+                raise ConfigError(f"strength {strength} is out of range: use 0 (weak) to 10 (strong)")
         if item.left_id == item.right_id:
             raise ConfigError(f"a provision cannot be mapped to itself ({item.left_id})")
-        left_hash, right_hash = self._hash(item.left_id), self._hash(item.right_id)
-        return (item.left_id, item.right_id, rel, rat, None if strength is None else int(strength), item.note or "",
-                reviewer, left_hash, right_hash)
+        for pid in (item.left_id, item.right_id):
+            if pid not in hashes:
+                raise NotFoundError(f"no provision {pid!r} in the store: a decision needs two stored provisions")
+        return (item.left_id, item.right_id, rel, rat, strength, item.note or "", reviewer,
+                hashes[item.left_id], hashes[item.right_id])
 
-    _INSERT = (
-        "INSERT INTO decisions(left_id, right_id, relationship, rationale, strength, note, reviewer, "
-        "left_hash, right_hash, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)"
-    )
+    _INSERT = ("INSERT INTO decisions(left_id, right_id, relationship, rationale, strength, note, reviewer, "
+               "left_hash, right_hash, created_at) VALUES (?,?,?,?,?,?,?,?,?,?) RETURNING seq")
 
     def record(
         self,
@@ -142,38 +141,39 @@ class DecisionStore:
         """Append a decision and commit it before returning. Checks every field; names the bad one."""
         return self.record_many([NewDecision(left_id, right_id, relationship, reviewer, rationale, strength, note)])[0]
 
-    def record_many(self, items: Sequence[NewDecision]) -> list[Decision]:
+    def record_many(self, items: Iterable[NewDecision | Mapping]) -> list[Decision]:
         """Append `items` in ONE transaction, committed before returning: all of them or, on any error, none.
 
-        Every item is checked first, as `record` checks one; a bad item is a ConfigError (NotFoundError for an
-        unknown provision) that names its position, and nothing is written. Returns the stored decisions with
-        their sequence numbers, in the order given.
+        Each item is a `NewDecision` (or a mapping with its fields). Every item is checked first, as `record`
+        checks one; a bad item is a ConfigError (NotFoundError for an unknown provision) that names its
+        position, and nothing is written. The provisions' hashes are read and the rows written inside the same
+        transaction, on SQLite and PostgreSQL alike, so concurrent batches from other processes interleave whole
+        and a process killed mid-batch leaves none of it. Returns the stored decisions with their sequence
+        numbers, in the order given.
 
         Example: ds.record_many([NewDecision("US-…:sec.4(a)", "UK-…:CASS_16.2.1R", "subset-of", "ana")])
         """
-        items = list(items)
-        with self._lock:
+        items = [it if isinstance(it, NewDecision) else NewDecision(**{k: v for k, v in dict(it).items()
+                                                                       if k in NewDecision.__dataclass_fields__})
+                 for it in items]
+        if not items:
+            return []
+        out = []
+        with self._lock, self.conn.transaction() as c:
+            hashes = self._hashes([i.left_id for i in items] + [i.right_id for i in items])
             values = []
             for n, item in enumerate(items, start=1):
                 try:
-                    values.append(self._checked(item))
+                    values.append(self._checked(item, hashes))
                 except (ConfigError, NotFoundError) as e:
                     if len(items) == 1:
                         raise
                     raise type(e)(f"decision {n} of {len(items)} ({item.left_id} → {item.right_id}): {e}") from None
             created = now()
-            out = []
-            try:
-                self.conn.execute("BEGIN IMMEDIATE")
-                for row in values:
-                    cur = self.conn.execute(self._INSERT, (*row, created))
-                    out.append(Decision(row[0], row[1], row[2], row[6], row[7], row[8], row[3], row[4], row[5],
-                                        created, cur.lastrowid))
-                self.conn.execute("COMMIT")
-            except BaseException:
-                if self.conn.in_transaction:
-                    self.conn.execute("ROLLBACK")
-                raise
+            for row in values:
+                seq = c.execute(self._INSERT, (*row, created)).fetchone()[0]
+                out.append(Decision(row[0], row[1], row[2], row[6], row[7], row[8], row[3], row[4], row[5],
+                                    created, seq))
         return out
 
     def _rows(self, sql: str, args: Sequence = ()) -> list[Decision]:

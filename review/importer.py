@@ -32,7 +32,7 @@ The reviewer of each row: `--reviewer NAME` when given; else the file's `reviewe
 one; else `import:<file name>`.
 
 Example:
-    with DecisionStore(ws.db_path) as ds, Store(ws.db_path, readonly=True) as store:
+    with DecisionStore(ws.database) as ds, Store(ws.database, readonly=True) as store:
         report = import_decisions("firm-crosswalk.xlsx", ds, store, reviewer="ana")
     print(report.summary())   # imported 118 decisions from firm-crosswalk.xlsx ...; 2 rows failed (lines 7, 31)
 """

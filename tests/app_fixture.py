@@ -186,7 +186,7 @@ PAIR = (make_id(US_ACT.id, "sec.4(c)"), make_id(UK_BOOK.id, "CRYPTO 2.4.33R"))
 
 
 def build_store(ws: Workspace) -> None:
-    with Store(ws.db_path) as store:
+    with Store(ws.database) as store:
         for src, units in DOCUMENTS:
             provs = provisions_of(src, units)
             pages = max((p.page_end or 0) for p in provs) or None
@@ -194,16 +194,17 @@ def build_store(ws: Workspace) -> None:
                                    pages=pages)
 
 
-def build_workspace(root: Path, *, index: bool = True, queue: bool = True) -> Workspace:
-    """Store, index and US→UK review queue under `root`, built with the real code."""
+def build_workspace(root: Path, *, index: bool = True, queue: bool = True, database_url: str | None = None) -> Workspace:
+    """Store, index and US→UK review queue under `root` (the store in PostgreSQL at `database_url` when given),
+    built with the real code."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    ws = Workspace(Path(root)).ensure()
+    ws = Workspace(Path(root), database_url).ensure()
     build_store(ws)
     if index:
         from crosswalk.index.build import build_index, load_searcher
 
-        with Store(ws.db_path) as store:
+        with Store(ws.database) as store:
             build_index(store, ws.index_dir, progress=False)
             if queue:
                 from crosswalk.index.match import match

@@ -88,3 +88,24 @@ def corpus_searcher(corpus_index, corpus_store):
 
     ws, _ = corpus_index
     return load_searcher(corpus_store, ws.index_dir)
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A real PostgreSQL server (Debian's package; see tests/pg_server.py), for the whole session."""
+    from pg_server import PostgresServer
+
+    try:
+        server = PostgresServer()
+    except RuntimeError as e:
+        pytest.fail(str(e))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request, tmp_path):
+    """An empty database of each backend: a SQLite file path, or a PostgreSQL URL (a new database)."""
+    if request.param == "sqlite":
+        return tmp_path / "crosswalk.db"
+    return request.getfixturevalue("postgres").new_database()

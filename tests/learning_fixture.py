@@ -128,7 +128,7 @@ def build_learning_workspace(root: Path) -> Workspace:
     from crosswalk.index.build import build_index
 
     ws = Workspace(Path(root)).ensure()
-    with Store(ws.db_path) as store:
+    with Store(ws.database) as store:
         for src, provs in _provisions().items():
             store.replace_document(src, provs, path=src.file, file_sha256=src.id, pipeline="test", splitter="test",
                                    pages=None)

@@ -123,9 +123,9 @@ def test_agreement_from_decisions_hand_computed(decisions_db):
 
 
 def test_agreement_needs_two_reviewers(decisions_db):
-    assert workspace_agreement(decisions_db)[0].reviewers == ()  # no decisions table yet: nothing, nothing created
+    assert workspace_agreement(decisions_db)[0].reviewers == ()  # no decisions yet: nothing, nothing written
     with sqlite3.connect(decisions_db) as conn:
-        assert conn.execute("SELECT name FROM sqlite_master WHERE name='decisions'").fetchone() is None
+        assert conn.execute("SELECT COUNT(*) FROM decisions").fetchone()[0] == 0
     with DecisionStore(decisions_db) as ds:
         ds.record(*_pair(1), "equal", "ana")
     result = workspace_agreement(decisions_db)

@@ -1,16 +1,15 @@
 """Decisions: append-only, latest per pair and reviewer, history kept, stale when a text changes, durable under
-two concurrent writers, exported with OLIR columns."""
+two concurrent writers, exported with OLIR columns. Every test runs on SQLite and on a real PostgreSQL server."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
-import multiprocessing as mp
-import sqlite3
 
 import pytest
 
+from crosswalk.db import integrity_errors
 from crosswalk.errors import ConfigError, NotFoundError
 from crosswalk.ingest.models import Provision, Source, make_id
 from crosswalk.ingest.store import Store
@@ -31,8 +30,8 @@ def put(store: Store, src: Source, provs: list[Provision]) -> None:
 
 
 @pytest.fixture()
-def db(tmp_path):
-    path = tmp_path / "crosswalk.db"
+def db(database):
+    path = database  # a SQLite file, or a PostgreSQL URL
     with Store(path) as store:
         put(store, US, [prov(US, "sec.4(a)(11)", "An issuer shall not pay interest or yield to holders.", 0),
                         prov(US, "sec.4(a)(1)", "An issuer shall maintain reserves backing stablecoins 1:1.", 1)])
@@ -58,9 +57,9 @@ def test_record_and_latest_per_pair_and_reviewer(db):
 def test_decisions_are_append_only(db):
     with DecisionStore(db) as ds:
         ds.record(L, R, "equal", "ana")
-        with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        with pytest.raises(integrity_errors(), match="append-only"):
             ds.conn.execute("UPDATE decisions SET relationship='not-related'")
-        with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        with pytest.raises(integrity_errors(), match="append-only"):
             ds.conn.execute("DELETE FROM decisions")
         assert ds.count() == 1
 
@@ -105,13 +104,20 @@ def _writer(path: str, who: str, n: int) -> None:
 
 
 def test_two_processes_writing_500_each_lose_none(db):
-    ctx = mp.get_context("spawn")
-    procs = [ctx.Process(target=_writer, args=(str(db), who, 500)) for who in ("ana", "ben")]
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    tests = Path(__file__).resolve().parent
+    code = ("import sys; sys.path[:0] = [sys.argv[1], sys.argv[2]]; from test_review_decisions import _writer; "
+            "_writer(sys.argv[3], sys.argv[4], 500)")
+    # plain subprocesses: nothing inherited from this process (a spawned multiprocessing child would re-run
+    # whatever this process's __main__ is)
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(tests.parent), str(tests), str(db), who],
+                              stderr=subprocess.PIPE, text=True) for who in ("ana", "ben")]
     for p in procs:
-        p.start()
-    for p in procs:
-        p.join(120)
-        assert p.exitcode == 0
+        _, err = p.communicate(timeout=300)
+        assert p.returncode == 0, err
     with DecisionStore(db) as ds:
         rows = ds.all()
         assert len(rows) == 1000
