@@ -984,7 +984,7 @@ def bench_app(workspace, query, no_browser):
     click.echo(run(Workspace.resolve(workspace), query, browser=not no_browser))
 
 
-from crosswalk.cli_team import register as _register_team  # noqa: E402
+from crosswalk.cli.team import register as _register_team  # noqa: E402
 
 _register_team(main, bench, workspace_option, one_line_errors)
 

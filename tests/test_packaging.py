@@ -33,7 +33,7 @@ LAYERS = {
     "bench": "crosswalk.bench",
     "cli": "crosswalk.cli",  # the command line sits above everything
 }
-FOUNDATION_MODULES = {"errors", "workspace", "vocab", "files", "__init__"}
+FOUNDATION_MODULES = {"errors", "workspace", "vocab", "files", "db", "schema", "__init__"}
 
 
 def _folder_of(module: str) -> str | None:
