@@ -31,7 +31,6 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 
 from crosswalk.bench.bench_index import pct_ms, table
 

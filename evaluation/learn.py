@@ -29,7 +29,7 @@ import numpy as np
 
 from crosswalk.errors import ConfigError
 from crosswalk.index.rerank.features import FEATURES, Corpus, pool_features
-from crosswalk.index.rerank.model import Ranker, _lightgbm, model_paths
+from crosswalk.index.rerank.model import Ranker, _lightgbm
 from crosswalk.index.rerank.pool import POOL_DEPTH, Pool, like_pool, search_pool
 
 if TYPE_CHECKING:  # pragma: no cover

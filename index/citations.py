@@ -34,12 +34,11 @@ it *would* have, and `lookup` finds nothing; `crosswalk.index.resolver` says so.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Sequence
+from typing import TYPE_CHECKING, Iterable
 
 from crosswalk.errors import QueryError
 from crosswalk.index.aliases import ALIASES_PATH, SUBS, Aliases, DocAlias, load_aliases

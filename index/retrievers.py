@@ -28,7 +28,7 @@ import numpy as np
 from crosswalk.errors import QueryError
 from crosswalk.index.expansion import expand, expansions
 from crosswalk.index.filters import FilterResolver, Filters
-from crosswalk.index.fusion import FUSIONS, RRF_K
+from crosswalk.index.fusion import FUSIONS
 from crosswalk.index.lexical import LexicalIndex, tokenize
 from crosswalk.index.results import Results
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from crosswalk.errors import ConfigError, CrosswalkError, DocumentError
-from crosswalk.ingest.models import Extracted, Jurisdiction, Provision, RawUnit, Source, SplitResult, make_id
+from crosswalk.ingest.models import Extracted, Jurisdiction, Provision, Source, SplitResult, make_id
 
 log = logging.getLogger(__name__)
 
