@@ -10,11 +10,11 @@
   shared machine only ever slows a run down. This is the speed of the model's largest kernel, so
   `FLOPs ÷ GFLOP/s` is the least time the model could take for a set of passages on this machine.
 
-`ceiling(tokens_per_text)` turns a list of token counts into seconds at each precision; `bench.first_run`
+`ceiling(tokens_per_text)` turns a list of token counts into seconds at each precision; `crosswalk.bench.first_run`
 reports each stage against it.
 
 Example:
-    python -m bench.ceiling
+    python -m crosswalk.bench.ceiling
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ import numpy as np
 def model_shape(folder: str | Path | None = None) -> dict:
     """`layers`, `hidden` and `ffn` of the packaged model (or the sentence-transformers model in `folder`)."""
     if folder is None:
-        from index.embedder import resolve_model
+        from crosswalk.index.embedder import resolve_model
 
         folder = resolve_model(backend="torch").path
     config = json.loads((Path(folder) / "config.json").read_text(encoding="utf-8"))
@@ -70,7 +70,7 @@ def measure(n: int = 128, threads: int | None = None, rounds: int = 7, seconds: 
 
     import onnxruntime as ort
 
-    from index.onnx_backend import quantize_int8
+    from crosswalk.index.onnx_backend import quantize_int8
 
     shape = shape or model_shape()
     d, f = shape["hidden"], shape["ffn"]

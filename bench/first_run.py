@@ -14,7 +14,7 @@ the mean of its two runs, which bracket the Crosswalk run; CPU seconds (this run
 `getrusage`) are reported beside wall seconds, as they depend less on what else the machine runs.
 
 Example:
-    python -m bench.first_run ../shared/corpus          # or: crosswalk bench first-run
+    python -m crosswalk.bench.first_run ../shared/corpus          # or: crosswalk bench first-run
 """
 
 from __future__ import annotations
@@ -33,12 +33,12 @@ WINDOW_WORDS = 160
 ROOT = Path(__file__).resolve().parents[1]
 
 
-# --- the naive pipeline (run in its own process: `python -m bench.first_run --naive FOLDER`) --------------------
+# --- the naive pipeline (run in its own process: `python -m crosswalk.bench.first_run --naive FOLDER`) --------------------
 
 
 def naive_texts(folder: Path) -> list[str]:
     """The text of each document of `folder`'s manifest: pypdf for PDFs, the file's text otherwise (tags out)."""
-    from ingest.pipeline import discover
+    from crosswalk.ingest.pipeline import discover
 
     out = []
     for _, path in discover(folder):
@@ -72,7 +72,7 @@ def run_naive(folder: Path) -> dict:
     windows = naive_windows(texts)
     from sentence_transformers import SentenceTransformer
 
-    from index.embedder import resolve_model
+    from crosswalk.index.embedder import resolve_model
 
     model = SentenceTransformer(resolve_model(backend="torch").path, device="cpu")
     t2 = time.perf_counter()
@@ -103,7 +103,7 @@ def _run(args: list[str], env: dict, log: Path) -> tuple[float, float, str]:
 
 
 def naive_side(folder: Path, env: dict, log: Path) -> dict:
-    wall, cpu, out = _run(["-m", "bench.first_run", "--naive", str(folder)], env, log)
+    wall, cpu, out = _run(["-m", "crosswalk.bench.first_run", "--naive", str(folder)], env, log)
     return {**json.loads(out.strip().splitlines()[-1]), "wall": wall, "cpu": cpu}
 
 
@@ -149,9 +149,9 @@ def passage_tokens(ws: Path) -> int:
     """Word pieces the model reads (truncated at its limit) over every passage of the workspace's index."""
     from transformers import AutoTokenizer
 
-    from index.embedder import resolve_model
-    from index.passages import make_passages
-    from ingest.store import Store
+    from crosswalk.index.embedder import resolve_model
+    from crosswalk.index.passages import make_passages
+    from crosswalk.ingest.store import Store
 
     with Store(ws / "crosswalk.db", readonly=True) as store:
         passages = make_passages(store.iter_provisions())

@@ -1,4 +1,4 @@
-"""Matching benchmark: the batched first stage (`index.batch_match`) against the one-`like`-at-a-time path.
+"""Matching benchmark: the batched first stage (`crosswalk.index.batch_match`) against the one-`like`-at-a-time path.
 
 On a workspace with a store and an index, `match(store, searcher, FROM, TO, k)` runs with `legacy=True` and
 without, interleaved (legacy, batched, legacy, batched: the machine is shared, so each side's best run is
@@ -13,7 +13,7 @@ reported beside its mean), and reports:
 Nothing is written to the queue.
 
 Example:
-    python -m bench.match_speed --workspace workspace --from US --to UK
+    python -m crosswalk.bench.match_speed --workspace workspace --from US --to UK
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from pathlib import Path
 
 
 def _run(store, searcher, from_jur, to_jur, k, legacy, explain, sentences):
-    from index.match import match
+    from crosswalk.index.match import match
 
     t0, c0 = time.perf_counter(), time.process_time()
     report = match(store, searcher, from_jur, to_jur, k, explain=explain, write=False, legacy=legacy,
@@ -61,8 +61,8 @@ def main(workspace: str | Path, from_jur: str = "US", to_jur: str = "UK", k: int
     import os
 
     from crosswalk.workspace import Workspace
-    from index.build import load_searcher
-    from ingest.store import Store
+    from crosswalk.index.build import load_searcher
+    from crosswalk.ingest.store import Store
 
     ws = Workspace.resolve(str(workspace))
     times: dict[tuple[str, bool], list[float]] = {}

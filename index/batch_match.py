@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Callable, Sequence
 import numpy as np
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ingest.store import Store
+    from crosswalk.ingest.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ BM25_BLOCK = 256  # queries per sparse product
 
 
 def supports(searcher, retriever: str) -> bool:
-    """Whether `searcher` is built the way `like_topk` reproduces (`index.retrievers.Searcher` with its BM25 and
+    """Whether `searcher` is built the way `like_topk` reproduces (`crosswalk.index.retrievers.Searcher` with its BM25 and
     dense retrievers and reciprocal rank fusion); any other searcher goes through the one-at-a-time path."""
     bm25 = getattr(searcher, "bm25", None)
     dense = getattr(searcher, "dense", None)
@@ -68,7 +68,7 @@ def supports(searcher, retriever: str) -> bool:
 
 
 def _threads() -> int:
-    from index.embedder import _threads as embed_threads
+    from crosswalk.index.embedder import _threads as embed_threads
 
     return max(1, embed_threads())
 
@@ -172,7 +172,7 @@ class _Bm25Queries:
                 self._children.setdefault(p.parent_id, []).append(p)
 
     def _own_tokens(self, text: str) -> list[str]:
-        from index.lexical import tokenize
+        from crosswalk.index.lexical import tokenize
 
         found = self._tokens.get(text)
         if found is None:
@@ -181,7 +181,7 @@ class _Bm25Queries:
 
     def query(self, pid: str, filters) -> tuple[list[str], list[str]]:
         """(key-term tokens, expansion tokens) of `BM25Retriever.like(pid, filters=filters)`."""
-        from index.retrievers import LIKE_EXPANSION_WORDS, LIKE_KEY_TERMS, expansion_tokens
+        from crosswalk.index.retrievers import LIKE_EXPANSION_WORDS, LIKE_KEY_TERMS, expansion_tokens
 
         self._load()
         p = self._by_id[pid]
@@ -205,7 +205,7 @@ class _Bm25Queries:
         """BM25 scores (queries × documents, float32) of the `(key, extra)` queries, masked documents at 0."""
         import scipy.sparse as sp
 
-        from index.retrievers import LIKE_EXPANSION_WEIGHT
+        from crosswalk.index.retrievers import LIKE_EXPANSION_WEIGHT
 
         weight = np.float32(LIKE_EXPANSION_WEIGHT * self.retriever.expansion_weight)
         out = []
@@ -260,7 +260,7 @@ class BatchLike:
         self.close()
 
     def _mask(self, jurisdictions: Sequence[str]) -> np.ndarray:
-        from index.filters import Filters
+        from crosswalk.index.filters import Filters
 
         m = self.searcher.resolver.mask(Filters(jurisdiction=tuple(jurisdictions)))
         return np.ones(len(self.ids), dtype=bool) if m is None else np.asarray(m, dtype=bool)
@@ -292,14 +292,14 @@ class BatchLike:
         return out
 
     def _dense_single(self, p: int, to_jurs, n: int) -> list[tuple[int, float]]:
-        from index.filters import Filters
+        from crosswalk.index.filters import Filters
 
         res = self.searcher.dense.like(self.ids[p], k=n, filters=Filters(jurisdiction=tuple(to_jurs)))
         return [(self.pos[h.provision_id], h.score) for h in res.hits]
 
     def _bm25_runs(self, query_ids: list[str], to_jurs, n: int, progress: Progress | None,
                    stage: str) -> list[list[tuple[int, float]]]:
-        from index.filters import Filters
+        from crosswalk.index.filters import Filters
 
         filters = Filters(jurisdiction=tuple(to_jurs))
         mask = self._mask(to_jurs)
@@ -322,7 +322,7 @@ class BatchLike:
         return out
 
     def _fuse(self, runs: dict[str, list[tuple[int, float]]], n: int) -> list[int]:
-        """`index.fusion.rrf` with the hybrid retriever's weights and `rrf_k`, ties by best rank then id."""
+        """`crosswalk.index.fusion.rrf` with the hybrid retriever's weights and `rrf_k`, ties by best rank then id."""
         hybrid = self.searcher.hybrid
         weights = {name: 1.0 for name in runs}
         weights.update({name: float(w) for name, w in (hybrid.weights or {}).items() if name in runs})
@@ -362,7 +362,7 @@ class BatchLike:
 
 
 def _first_eligible(ranked: dict[str, list[str]], eligible: set[str], k: int) -> dict[str, list[str]]:
-    """As `index.match._searcher_topk` cuts a `like` ranking: the first `k` eligible ids, the query left out."""
+    """As `crosswalk.index.match._searcher_topk` cuts a `like` ranking: the first `k` eligible ids, the query left out."""
     out = {}
     for pid, hits in ranked.items():
         found: list[str] = []
@@ -390,7 +390,7 @@ def like_topk(
 ) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
     """(forward, reverse): each focal provision's `k` best eligible counterparts in `to_jurs`, and each of those
     candidates' `k` best eligible provisions of `from_jur` (for the mutual check), as `match`'s one-at-a-time
-    `like` path finds them (`index.match._searcher_topk`, depth `max(4k, k + 40)`)."""
+    `like` path finds them (`crosswalk.index.match._searcher_topk`, depth `max(4k, k + 40)`)."""
     depth = max(4 * k, k + 40)
     with BatchLike(store, searcher, retriever) as batch:
         fwd_ranked = batch.rankings(focal_ids, [from_jur], to_jurs, depth, progress=progress, stage="ranking")

@@ -11,7 +11,7 @@ The backend that runs it is chosen the same way (`backend` argument, `crosswalk 
 - `onnx-int8`, the default: the model's transformer exported to ONNX from the packaged weights (offline, on
   first use) with int8 weights (dynamic, per-channel quantisation), run by onnxruntime: about twice as fast
   as torch on CPU, vectors at cosine ≈ 0.99 of the torch ones, retrieval quality equal within the gold set's
-  noise (README, "Embedding backends"). See `index.onnx_backend`.
+  noise (README, "Embedding backends"). See `crosswalk.index.onnx_backend`.
 - `onnx`: the same export in fp32.
 - `torch`: sentence-transformers on PyTorch (`Embedder`), the reference the others are measured against.
 
@@ -337,7 +337,7 @@ ENV_MODEL_CACHE = "CROSSWALK_MODEL_CACHE"
 
 def default_model_cache() -> Path:
     """Where derived model files (the ONNX exports) go when no index names a place: `$CROSSWALK_MODEL_CACHE`,
-    else `<workspace>/cache/models` of the workspace `$CROSSWALK_WORKSPACE` (else `./workspace`). `index.build`
+    else `<workspace>/cache/models` of the workspace `$CROSSWALK_WORKSPACE` (else `./workspace`). `crosswalk.index.build`
     passes the index's own workspace instead (`model_cache_for`)."""
     from crosswalk.workspace import Workspace
 
@@ -364,7 +364,7 @@ def model_cache_for(index_dir: Path | str) -> Path:
 def _embedder_for(spec: ModelSpec, cache_dir: str) -> BaseEmbedder:
     if spec.backend == TORCH:
         return Embedder(spec)
-    from index.onnx_backend import OnnxEmbedder
+    from crosswalk.index.onnx_backend import OnnxEmbedder
 
     return OnnxEmbedder(spec, Path(cache_dir))
 

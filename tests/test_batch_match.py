@@ -1,4 +1,4 @@
-"""The batched first stage of matching (`index.batch_match`) against the one-`like`-at-a-time path it replaces.
+"""The batched first stage of matching (`crosswalk.index.batch_match`) against the one-`like`-at-a-time path it replaces.
 
 A synthetic store in two jurisdictions (sections with lists under them, headings, fragments, long provisions
 that become several passages), indexed with the real model and the real BM25 and FAISS indexes; every
@@ -12,11 +12,11 @@ import random
 
 import pytest
 
-from index.batch_match import BatchLike, like_topk, supports
-from index.filters import Filters
-from index.match import match
-from ingest.models import Provision, Source, make_id
-from ingest.store import Store
+from crosswalk.index.batch_match import BatchLike, like_topk, supports
+from crosswalk.index.filters import Filters
+from crosswalk.index.match import match
+from crosswalk.ingest.models import Provision, Source, make_id
+from crosswalk.ingest.store import Store
 
 TOPICS = {
     "reserves": "reserve backing assets cash deposits treasury bills liquidity one to one redemption",
@@ -65,7 +65,7 @@ def synthetic_documents(seed: int = 11) -> dict[str, tuple[str, list[Provision]]
 
 @pytest.fixture(scope="module")
 def indexed(tmp_path_factory):
-    from index.build import build_index, load_searcher
+    from crosswalk.index.build import build_index, load_searcher
 
     root = tmp_path_factory.mktemp("batch")
     store = Store(root / "crosswalk.db")
