@@ -343,7 +343,8 @@ def bench_backends(store, ws, model_cache: Path, generated: list[tuple[str, str]
                 notes.append(f"Index built with {backend} under a temporary folder: {report.summary()}.")
             searcher = load_searcher(store, index_dir, backend=backend, model_cache=model_cache)
             results[backend] = evaluate(store, searcher, queries, qrels, pairs=pairs, retrievers=("dense", "hybrid"),
-                                        match=False, split=split)
+                                        match=False, split=split,
+                                        splits=gold_io.load_split() if split != "all" else None)
             runs[backend] = search_run(searcher, queries, "dense", 10, citations=False)
             generated_runs[backend] = search_run(
                 searcher, [gold_io.Query(f"g{i}", q) for i, (q, _) in enumerate(generated)], "dense", 10,
