@@ -7,9 +7,9 @@ import re
 
 import streamlit as st
 
-from app_pages import ui
+from crosswalk.app_pages import ui
 from crosswalk.errors import CrosswalkError
-from review.workbench import SearchFilters
+from crosswalk.app_pages.workbench import SearchFilters
 
 wb = ui.workbench()
 facets = wb.facets()

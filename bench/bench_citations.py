@@ -8,17 +8,17 @@ Markdown tables for the README.
   family in the corpus), each searched with the hybrid retriever; a form passes when its provision is the
   first hit. `--before DIR` also runs them with the code in DIR (a checkout of an older commit, e.g. from
   `git archive`), in a subprocess, through that code's `crosswalk search` path (`Searcher.search`) and its
-  app path (`review.workbench`: citation lookup merged first), to give the before figure.
+  app path (`crosswalk.app_pages.workbench`: citation lookup merged first), to give the before figure.
 - **latency**: each query of a mixed set (the 30 citations, and the gold's non-citation queries) searched with
   citation reading off (`Searcher.search(..., citations=False)`) and on, interleaved, `rounds` times, after one
   warm-up pass (so the embedding cache is equally warm for both): p50/p95 wall time and p50 CPU time of each.
   On a loaded machine those differ by more than reading costs, so the cost is also measured alone: `cited_search`
   over a retriever that replays recorded hits at no cost (resolving, filtering, scoping, merging), and
-  `index.resolver.resolve` alone with the catalogue's one-off build. Target: reading citations adds ≤ 2 ms to
+  `crosswalk.index.resolver.resolve` alone with the catalogue's one-off build. Target: reading citations adds ≤ 2 ms to
   a query's p50.
 
 Example:
-    python -m bench.bench_citations --workspace /tmp/ws --before /tmp/crosswalk-before
+    python -m crosswalk.bench.bench_citations --workspace /tmp/ws --before /tmp/crosswalk-before
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.bench_index import pct_ms, table
+from crosswalk.bench.bench_index import pct_ms, table
 
 # (form, provision id it cites): the nine forms of issue 12 first.
 FORMS = [
@@ -72,14 +72,14 @@ FORMS = [
 # Run inside a checkout of other code (`--before`): first hits of its CLI and app search paths, as JSON.
 _BEFORE = r"""
 import json, sys
-from ingest.store import Store
-from index.build import load_searcher
-from index.results import Results
+from crosswalk.ingest.store import Store
+from crosswalk.index.build import load_searcher
+from crosswalk.index.results import Results
 ws, forms = sys.argv[1], json.loads(sys.argv[2])
 store = Store(ws + "/crosswalk.db", readonly=True)
 searcher = load_searcher(store, ws + "/index")
 try:
-    from index.citations import lookup
+    from crosswalk.index.citations import lookup
 except ImportError:
     lookup = None
 out = {}
@@ -113,7 +113,7 @@ def before_hits(code_dir: Path, workspace: Path, forms=FORMS) -> dict[str, list[
 
 def ordinary_queries(n: int = 30) -> list[str]:
     """The gold's queries that are not citations (no digits), at most `n`."""
-    from evaluation.gold_io import QUERIES_FILE, load_queries
+    from crosswalk.evaluation.gold_io import QUERIES_FILE, load_queries
 
     qs = [q.text for q in load_queries(QUERIES_FILE) if not q.qid.startswith("cite-")]
     return [q for q in qs if not any(c.isdigit() for c in q)][:n]
@@ -149,7 +149,7 @@ class _Replay:
             self.answers[q] = engine.search(q, 100)
 
     def search(self, query, k=10, filters=None):
-        from index.results import Results
+        from crosswalk.index.results import Results
 
         found = self.answers.get(query)
         return found.top(k) if found is not None else Results(query, self.name, ())
@@ -158,7 +158,7 @@ class _Replay:
 def reading_cost(store, searcher, queries: list[str], rounds: int = 20) -> list:
     """[queries, p50, p95, p99] in ms of `cited_search` over a `_Replay` of the hybrid retriever: resolving,
     filtering, scoping and merging, without retrieval's own (noisy) time."""
-    from index.cited_search import cited_search
+    from crosswalk.index.cited_search import cited_search
 
     replay = _Replay(searcher.retriever("hybrid"), queries)
     times = []
@@ -171,7 +171,7 @@ def reading_cost(store, searcher, queries: list[str], rounds: int = 20) -> list:
 
 
 def resolve_latency(store, queries: list[str], rounds: int = 20) -> list:
-    from index.resolver import Catalog, resolve
+    from crosswalk.index.resolver import Catalog, resolve
 
     t0 = time.perf_counter()
     store.__dict__.pop("_citation_catalog", None)
@@ -187,8 +187,8 @@ def resolve_latency(store, queries: list[str], rounds: int = 20) -> list:
 
 
 def main(workspace: str, before: str | None = None, rounds: int = 5) -> str:
-    from index.build import load_searcher
-    from ingest.store import Store
+    from crosswalk.index.build import load_searcher
+    from crosswalk.ingest.store import Store
 
     ws = Path(workspace)
     out = []

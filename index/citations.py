@@ -25,9 +25,9 @@ the citation points to and the citation's normal form, the form the store keeps 
     UK-FCA-CP25-14:CASS_16.2.13R         UK-FCA-CP25-14                                      CASS 16.2.13R
     ===================================  =================================================  ==================
 
-Document names and each family's grammar live in `corpus/aliases.json` (data, not code; `index.aliases`).
+Document names and each family's grammar live in `corpus/aliases.json` (data, not code; `crosswalk.index.aliases`).
 A document that is not in the store (23 NYCRR Part 200 when only the mirror was ingested) resolves to the id
-it *would* have, and `lookup` finds nothing; `index.resolver` says so.
+it *would* have, and `lookup` finds nothing; `crosswalk.index.resolver` says so.
 `display_citation` is the inverse: the full citation a lawyer writes (`GENIUS Act § 4(a)(11)`,
 `31 U.S.C. § 5318(h)(1)`, `MiCA Art. 36(1)(a)`, `CP25/14 para. 3.70`), which `parse_citation` reads back.
 """
@@ -42,11 +42,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Sequence
 
 from crosswalk.errors import QueryError
-from index.aliases import ALIASES_PATH, SUBS, Aliases, DocAlias, load_aliases
+from crosswalk.index.aliases import ALIASES_PATH, SUBS, Aliases, DocAlias, load_aliases
 
 if TYPE_CHECKING:
-    from ingest.models import Provision
-    from ingest.store import Store
+    from crosswalk.ingest.models import Provision
+    from crosswalk.ingest.store import Store
 
 
 # --- the pieces of a citation ---------------------------------------------------------------------------------
@@ -676,10 +676,10 @@ def citation_ancestors(citation: str) -> list[str]:
 
 def lookup(store: "Store", query: str) -> list[str]:
     """Provision ids for a citation query, best first; [] when `query` is not a citation or cites nothing stored.
-    The resolver (`index.resolver.resolve`) does the work; this is its list of ids.
+    The resolver (`crosswalk.index.resolver.resolve`) does the work; this is its list of ids.
 
     Example: lookup(store, "CASS 17.2") == ["UK-FCA-CP25-14:CASS_17.2", "UK-FCA-CP25-14:CASS_17.2.1R", ...]
     """
-    from index.resolver import lookup as resolved
+    from crosswalk.index.resolver import lookup as resolved
 
     return resolved(store, query)

@@ -1,7 +1,7 @@
 """Search that reads citations: the path every search takes (`Searcher.search`, the app, `crosswalk search`,
 `crosswalk eval`).
 
-`cited_search(store, engine, query, k, filters)` asks `index.resolver.resolve` what the query cites, then:
+`cited_search(store, engine, query, k, filters)` asks `crosswalk.index.resolver.resolve` what the query cites, then:
 
 - ``found`` / ``range``: the cited provisions (then descendants, then parent context) first, the engine's
   hits after them;
@@ -21,14 +21,14 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from index.citations import format_citation
-from index.filters import Filters, allowed_provision_ids
-from index.resolver import Catalog, Resolution, resolve
-from index.results import Results
+from crosswalk.index.citations import format_citation
+from crosswalk.index.filters import Filters, allowed_provision_ids
+from crosswalk.index.resolver import Catalog, Resolution, resolve
+from crosswalk.index.results import Results
 
 if TYPE_CHECKING:  # pragma: no cover
-    from index.retrievers import Retriever
-    from ingest.store import Store
+    from crosswalk.index.retrievers import Retriever
+    from crosswalk.ingest.store import Store
 
 RANK_DEPTH = 100  # hits of the engine used to order the documents of an ambiguous citation
 

@@ -16,10 +16,10 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Sequence
 
-from index.citations import citation_ancestors, document_name, format_citation
+from crosswalk.index.citations import citation_ancestors, document_name, format_citation
 
 if TYPE_CHECKING:  # pragma: no cover
-    from index.resolver import Catalog
+    from crosswalk.index.resolver import Catalog
 
 NEAREST = 3
 # The unit a citation's kind names, singular and plural, for messages.

@@ -1,6 +1,6 @@
 """The citation resolver: what a query that cites something means in this store. Search and `show` both use it.
 
-`resolve(store, query)` reads the query (`index.citations.parse_citation`, plus ranges and trailing words) and
+`resolve(store, query)` reads the query (`crosswalk.index.citations.parse_citation`, plus ranges and trailing words) and
 answers with a `Resolution` of one of these kinds:
 
 =============  ================================================================================================
@@ -29,11 +29,11 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Sequence
 
-from index.citations import (CitationQuery, _FCA_STATUS, citation_ancestors, clean_query, format_citation,
+from crosswalk.index.citations import (CitationQuery, _FCA_STATUS, citation_ancestors, clean_query, format_citation,
                              parse_citation)
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ingest.store import Store
+    from crosswalk.ingest.store import Store
 
 KINDS = ("found", "range", "scoped", "ambiguous", "missing", "absent", "none")
 MAX_RANGE = 60  # units listed for one range
@@ -272,7 +272,7 @@ def resolve(store: "Store", query: str) -> Resolution:
 
     Example: resolve(store, "MiCA Art. 150").note == "MiCA has Articles 1–149; no Art. 150"
     """
-    from index.nearest import missing_note
+    from crosswalk.index.nearest import missing_note
 
     catalog = Catalog.of(store)
     text = clean_query(query)

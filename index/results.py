@@ -50,9 +50,9 @@ class Results:
     """Hits for one query, best first (`hits[0].rank == 1`).
 
     `retriever` names what produced them (`bm25`, `dense`, `hybrid`, `citation`, `nearest`, `merged`).
-    A search that read its query as a citation (`index.cited_search`) also fills `cited` (how many of the first
+    A search that read its query as a citation (`crosswalk.index.cited_search`) also fills `cited` (how many of the first
     hits the citation named), `note` (what the reader should know: "MiCA has Articles 1–149; no Article 150")
-    and `choices` (for a citation several documents have: `index.resolver.Choice`s, best-ranked first).
+    and `choices` (for a citation several documents have: `crosswalk.index.resolver.Choice`s, best-ranked first).
     """
 
     query: str

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import re
 
-from index.aliases import load_aliases
-from index.citations import _display_names, _template_regex, format_citation
+from crosswalk.index.aliases import load_aliases
+from crosswalk.index.citations import _display_names, _template_regex, format_citation
 
 # Words per unit, in the order forms use them: long, abbreviated, bare lower case, symbol or shouted, other.
 WORDS = {

@@ -10,7 +10,7 @@ import pytest
 
 from citation_forms import family, surface_forms
 from crosswalk.errors import NotFoundError
-from index.resolver import Catalog, provision_for, resolve
+from crosswalk.index.resolver import Catalog, provision_for, resolve
 
 THRESHOLD = 0.99
 

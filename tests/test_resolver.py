@@ -16,12 +16,12 @@ from click.testing import CliRunner
 from crosswalk.cli import main
 from crosswalk.errors import NotFoundError
 from crosswalk.workspace import Workspace
-from index.cited_search import cited_search
-from index.filters import Filters, allowed_provision_ids
-from index.resolver import Catalog, provision_for, resolve
-from index.results import Results
-from ingest.models import Provision, Source, make_id
-from ingest.store import Store
+from crosswalk.index.cited_search import cited_search
+from crosswalk.index.filters import Filters, allowed_provision_ids
+from crosswalk.index.resolver import Catalog, provision_for, resolve
+from crosswalk.index.results import Results
+from crosswalk.ingest.models import Provision, Source, make_id
+from crosswalk.ingest.store import Store
 
 GENIUS, MICA, CP = "US-PL119-27-GENIUS", "EU-MICA-2023-1114", "UK-FCA-CP25-14"
 BSA, FSB, EO = "US-USC31-CH53-SUBCHII", "INTL-FSB-GSC-2023", "US-EO14067"
@@ -53,7 +53,7 @@ DOCS = {
 
 
 def _parent(citation: str, present: set[str]) -> str | None:
-    from index.citations import citation_ancestors
+    from crosswalk.index.citations import citation_ancestors
 
     return next((a for a in citation_ancestors(citation) if a in present), None)
 
@@ -365,7 +365,7 @@ def test_show_says_clearly_when_it_cannot(workspace):
 def test_docstring_examples_hold():
     import doctest
 
-    from index import aliases, nearest
+    from crosswalk.index import aliases, nearest
 
     for module in (aliases, nearest):
         result = doctest.testmod(module)
@@ -376,7 +376,7 @@ def test_a_family_the_data_does_not_define_is_an_error_naming_the_row(tmp_path):
     import json
 
     from crosswalk.errors import ConfigError
-    from index.aliases import ALIASES_PATH, load_aliases
+    from crosswalk.index.aliases import ALIASES_PATH, load_aliases
 
     data = json.loads(ALIASES_PATH.read_text())
     data["documents"][0]["family"] = "us-treaty"
@@ -394,8 +394,8 @@ def test_a_family_the_data_does_not_define_is_an_error_naming_the_row(tmp_path):
 def test_teaching_a_document_a_new_name_is_a_data_change(tmp_path):
     import json
 
-    from index.aliases import ALIASES_PATH
-    from index.citations import parse_citation
+    from crosswalk.index.aliases import ALIASES_PATH
+    from crosswalk.index.citations import parse_citation
 
     data = json.loads(ALIASES_PATH.read_text())
     data["documents"].append({"names": ["Cyber Rule"], "family": "us-code", "doc_ids": [NYDFS]})
