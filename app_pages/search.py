@@ -3,6 +3,8 @@ the query's terms and the tagged entities marked, a link to the publisher's copy
 
 from __future__ import annotations
 
+import re
+
 import streamlit as st
 
 from crosswalk.app_pages import ui
@@ -44,17 +46,22 @@ def _pick(citation: str) -> None:
     st.session_state["q"] = citation
 
 
+def _plain(text: str) -> str:
+    """`text` (which may hold what the user typed) with Markdown's special characters escaped."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$])", r"\\\1", text)
+
+
 if answer.choices:
-    st.info(f"**{query.strip()}** is cited in {len(answer.choices)} documents. Pick one:",
+    st.info(f"{_plain(query.strip())} is cited in {len(answer.choices)} documents. Pick one:",
             icon=":material/call_split:")
     pick = st.columns(min(len(answer.choices), 4))
     for i, (citation, pid) in enumerate(answer.choices):
         pick[i % len(pick)].button(citation, key=f"pick-{pid}", on_click=_pick, args=(citation,),
                                    help=f"Search for {citation} ({pid})")
 elif answer.citation_note:
-    st.info(answer.citation_note, icon=":material/format_quote:")
+    st.info(_plain(answer.citation_note), icon=":material/format_quote:")
 if answer.note:
-    st.warning(answer.note)
+    st.warning(_plain(answer.note))
 else:
     cited = f" · {answer.cited} found by citation" if answer.cited else ""
     st.caption(f"{len(answer.hits)} results{cited}")
