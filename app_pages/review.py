@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages import ui
+from crosswalk.app_pages import ui
 from crosswalk.errors import CrosswalkError
-from review.highlight import escape_inline
-from review.workbench import RATIONALES, RELATIONSHIPS, other_jurisdiction
+from crosswalk.review.highlight import escape_inline
+from crosswalk.app_pages.workbench import RATIONALES, RELATIONSHIPS, other_jurisdiction
 
 REL_LABELS = {
     "equal": "equal",

@@ -18,7 +18,7 @@ import hashlib
 from collections import Counter, defaultdict
 from typing import Sequence
 
-from evaluation.gold_io import Pair, Query
+from crosswalk.evaluation.gold_io import Pair, Query
 
 
 def _sha(key: str) -> str:

@@ -1,4 +1,4 @@
-"""`ingest.fetch` against a local HTTP server on 127.0.0.1 (never the internet), plus the real mirror folder."""
+"""`crosswalk.ingest.fetch` against a local HTTP server on 127.0.0.1 (never the internet), plus the real mirror folder."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from crosswalk.errors import ConfigError, SourceError
-from ingest import fetch as fetch_module
-from ingest.fetch import FetchStatus, cache_manifest, current_path, detect_format, fetch_sources
-from ingest.models import Source
+from crosswalk.ingest import fetch as fetch_module
+from crosswalk.ingest.fetch import FetchStatus, cache_manifest, current_path, detect_format, fetch_sources
+from crosswalk.ingest.models import Source
 
 CORPUS = Path(__file__).resolve().parents[1] / ".." / "shared" / "corpus"
 
@@ -399,7 +399,7 @@ def test_mirror_file_with_wrong_checksum_fails(tmp_path):
 
 @pytest.mark.skipif(not (CORPUS / "manifest.csv").is_file(), reason="needs ../shared/corpus")
 def test_real_mirror_copies_every_manifest_document_with_its_checksum(tmp_path):
-    from ingest.sources import load_manifest
+    from crosswalk.ingest.sources import load_manifest
 
     sources = load_manifest(CORPUS)
     report = fetch_sources(sources, tmp_path, mirror=CORPUS, **FAST)
@@ -499,7 +499,7 @@ def test_structured_xml_unavailable_falls_back_to_the_mirror_and_says_why(server
 
 
 def test_catalogue_lists_the_clml_xml_for_fsma_2023():
-    from ingest.sources import load_sources, sources_by_id
+    from crosswalk.ingest.sources import load_sources, sources_by_id
 
     fsma = sources_by_id(load_sources())["UK-UKPGA-2023-29-FSMA2023"]
     assert fsma.structured_url == "https://www.legislation.gov.uk/ukpga/2023/29/data.xml"

@@ -12,8 +12,8 @@ from collections import Counter, defaultdict
 
 import pytest
 
-from evaluation.gold_io import load_pairs, load_qrels, load_queries, load_split, pair_key
-from review.decisions import Relationship
+from crosswalk.evaluation.gold_io import load_pairs, load_qrels, load_queries, load_split, pair_key
+from crosswalk.vocab import Relationship
 
 KINDS = ("cite", "q", "xvocab")
 COPY_LIMIT = 8  # a query may not repeat this many consecutive words of a text it is judged against
@@ -212,8 +212,8 @@ def test_no_query_copies_its_answer(corpus_store, queries, qrels):
 
 
 def test_place_new_keeps_strata_balanced_and_never_moves_placed_keys():
-    from evaluation.gold_io import Pair, Query
-    from evaluation.gold_split import place_new
+    from crosswalk.evaluation.gold_io import Pair, Query
+    from crosswalk.evaluation.gold_split import place_new
 
     old = [Query("q-a", "x", "US"), Query("q-b", "x", "US"), Query("q-c", "x", "US")]
     new = [Query(f"q-n{i}", "x", "US") for i in range(5)] + [Query("cite-n", "s.1", "")]

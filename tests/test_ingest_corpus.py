@@ -8,12 +8,12 @@ import re
 from click.testing import CliRunner
 
 from crosswalk.cli import main
-from ingest.pipeline import discover, ingest
-from ingest.store import Store
+from crosswalk.ingest.pipeline import discover, ingest
+from crosswalk.ingest.store import Store
 
 
 def test_every_manifest_document_ingests_with_counts(corpus_ingest, corpus_dir):
-    from ingest.sources import load_manifest
+    from crosswalk.ingest.sources import load_manifest
 
     listed = load_manifest(corpus_dir)
     ws, report = corpus_ingest

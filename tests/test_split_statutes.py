@@ -10,11 +10,11 @@ import re
 
 import pytest
 
-from ingest import readers, splitters
-from ingest.models import Extracted, Source
-from ingest.readers.rejoin import splits
-from ingest.readers.xml import read_xml
-from ingest.splitters.base import uncovered
+from crosswalk.ingest import readers, splitters
+from crosswalk.ingest.models import Extracted, Source
+from crosswalk.ingest.readers.rejoin import splits
+from crosswalk.ingest.readers.xml import read_xml
+from crosswalk.ingest.splitters.base import uncovered
 
 FSMA = "UK-UKPGA-2023-29-FSMA2023"
 NYCRR = "US-NYDFS-23NYCRR500-2017"
@@ -22,7 +22,7 @@ NYCRR = "US-NYDFS-23NYCRR500-2017"
 
 @pytest.fixture(scope="module")
 def sources(corpus_dir):
-    from ingest.sources import load_manifest
+    from crosswalk.ingest.sources import load_manifest
 
     return {s.id: s for s in load_manifest(corpus_dir)}
 

@@ -19,7 +19,7 @@ import re
 from collections import Counter
 from dataclasses import replace
 
-from ingest.models import Extracted
+from crosswalk.ingest.models import Extracted
 
 LINE = re.compile(r"[^\n]+")
 TOKEN = re.compile(r"\S+")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import importlib
 
-from ingest.models import Extracted, Source, SplitResult
+from crosswalk.ingest.models import Extracted, Source, SplitResult
 
 # Most specific first. Each name is a module of this package.
 SPLITTERS = ("structured", "ukleg", "nycrr", "us_act", "uscode", "eu", "fca", "fsb", "generic")
@@ -20,7 +20,7 @@ SPLITTERS = ("structured", "ukleg", "nycrr", "us_act", "uscode", "eu", "fca", "f
 def choose(source: Source, extracted: Extracted) -> str:
     """The name of the splitter that recognises this document."""
     for name in SPLITTERS:
-        module = importlib.import_module(f"ingest.splitters.{name}")
+        module = importlib.import_module(f"crosswalk.ingest.splitters.{name}")
         if module.detect(source, extracted):
             return name
     return "generic"
@@ -28,12 +28,12 @@ def choose(source: Source, extracted: Extracted) -> str:
 
 def split(source: Source, extracted: Extracted) -> SplitResult:
     name = choose(source, extracted)
-    module = importlib.import_module(f"ingest.splitters.{name}")
+    module = importlib.import_module(f"crosswalk.ingest.splitters.{name}")
     return module.split(extracted)
 
 
 def prepare(source: Source, extracted: Extracted) -> Extracted:
     """The text the chosen splitter cuts: `extracted` repaired by the splitter's `prepare`, if it has one."""
-    module = importlib.import_module(f"ingest.splitters.{choose(source, extracted)}")
+    module = importlib.import_module(f"crosswalk.ingest.splitters.{choose(source, extracted)}")
     fix = getattr(module, "prepare", None)
     return fix(extracted) if fix else extracted

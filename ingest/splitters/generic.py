@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import re
 
-from ingest.models import Extracted, Source, SplitResult
-from ingest.splitters.base import Mark, build, lines
+from crosswalk.ingest.models import Extracted, Source, SplitResult
+from crosswalk.ingest.splitters.base import Mark, build, lines
 
 PARA = re.compile(r"^\s*(\d{1,2}\.\d{1,3})\s+(?=[A-Z‘'\"(•])")
 MD_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
@@ -97,7 +97,7 @@ def _passages(extracted: Extracted) -> SplitResult:
 
 def _bold_title(m: re.Match) -> str:
     """`COMBATING ILLICIT FINANCE` + `IN THE DIGITAL AGE:` -> `Combating Illicit Finance in the Digital Age`."""
-    from ingest.splitters.us_act import title_case
+    from crosswalk.ingest.splitters.us_act import title_case
 
     words = " ".join(g for g in m.groups() if g).strip().rstrip(":").strip()
     return title_case(" ".join(words.split()))

@@ -15,17 +15,17 @@ text.
 - Left out on purpose: the title block before the first section (front matter) and footnotes (`* This is not
   an official version…`), reported as `excluded`; the footnote marker on the title goes with the front matter.
 - `prepare` joins words the PDF's text layer splits (`impleme nt`, `writ ten`) after a vocabulary check
-  (`ingest.readers.rejoin`), before the units are cut, and says how many in the document's quality note.
+  (`crosswalk.ingest.readers.rejoin`), before the units are cut, and says how many in the document's quality note.
 """
 
 from __future__ import annotations
 
 import re
 
-from ingest.models import Extracted, Source, SplitResult
-from ingest.readers.rejoin import rejoin
-from ingest.splitters.base import Cut, Mark, build, lines
-from ingest.splitters.us_act import (
+from crosswalk.ingest.models import Extracted, Source, SplitResult
+from crosswalk.ingest.readers.rejoin import rejoin
+from crosswalk.ingest.splitters.base import Cut, Mark, build, lines
+from crosswalk.ingest.splitters.us_act import (
     ARABIC,
     LINE_LABEL,
     LOWER,
@@ -59,7 +59,7 @@ def detect(source: Source, extracted: Extracted) -> bool:
 
 
 def prepare(extracted: Extracted) -> Extracted:
-    """The text with words the PDF split in two joined again (see `ingest.readers.rejoin`)."""
+    """The text with words the PDF split in two joined again (see `crosswalk.ingest.readers.rejoin`)."""
     return rejoin(extracted)
 
 
@@ -126,7 +126,7 @@ def _part_title(text: str, pos: int) -> str:
     nxt = text[pos:].lstrip("\n").split("\n", 1)[0].strip().rstrip("*").strip()
     if not nxt or nxt.lower().startswith("section"):
         return ""
-    from ingest.splitters.us_act import title_case
+    from crosswalk.ingest.splitters.us_act import title_case
 
     return title_case(nxt) if nxt.isupper() else nxt
 

@@ -27,8 +27,8 @@ from __future__ import annotations
 
 import re
 
-from ingest.models import Extracted, Source, SplitResult
-from ingest.splitters.base import Cut, Line, Mark, build, lines
+from crosswalk.ingest.models import Extracted, Source, SplitResult
+from crosswalk.ingest.splitters.base import Cut, Line, Mark, build, lines
 
 HEADER = re.compile(r"\A\s*Title:.*\n(?:[A-Za-z]+:.*\n)*Identifier:\s*https?://www\.legislation\.gov\.uk/(\S+)", re.M)
 HEADING = re.compile(r"^(#{1,20})\s*(.*?)\s*$")
