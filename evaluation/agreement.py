@@ -154,7 +154,7 @@ def label_of(relationship: str, level: str) -> str | None:
     >>> label_of("subset-of", "relationship"), label_of("subset-of", "counterpart"), label_of("unsure", "counterpart")
     ('subset-of', 'counterpart', None)
     """
-    from review.decisions import Relationship
+    from crosswalk.vocab import Relationship
 
     rel = Relationship.parse(relationship)
     if rel is Relationship.UNSURE:
@@ -265,8 +265,8 @@ def current_decisions(db_path) -> list:
     from pathlib import Path
 
     from crosswalk.errors import StoreError
-    from ingest.store import connect
-    from review.decisions import DecisionStore
+    from crosswalk.ingest.store import connect
+    from crosswalk.review.decisions import DecisionStore
 
     db_path = Path(db_path)
     if not db_path.exists():

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
 from crosswalk.errors import NotFoundError, StoreError
-from ingest.models import Entity, Provision, Source, split_id
+from crosswalk.ingest.models import Entity, Provision, Source, split_id
 
 SCHEMA_VERSION = 1
 

@@ -133,7 +133,7 @@ class DecisionStore:
     """
 
     def __init__(self, path: Path | str):
-        from ingest.store import connect
+        from crosswalk.ingest.store import connect
 
         self.path = Path(path)
         self._lock = threading.Lock()

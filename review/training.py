@@ -7,7 +7,7 @@ noted beside the model (`ranker.decisions.json`, valid while its fingerprint is 
 after its `trained_at` (which counts a decision saved during a `crosswalk learn` run as seen). `unsure`
 decisions are not training data and are not counted.
 
-`retrain(workspace)` runs `index.rerank.learn` on a store connection of its own, one training at a time per
+`retrain(workspace)` runs `crosswalk.index.rerank.learn` on a store connection of its own, one training at a time per
 process (a second click while one runs is told so, not queued), and returns the dev figures of the first stage,
 of the previous model and of the new one. Decisions are only read: a decision saved while training runs is
 committed as usual and counted as new for the next training.
@@ -30,7 +30,7 @@ from crosswalk.errors import ConfigError
 from crosswalk.workspace import Workspace
 
 if TYPE_CHECKING:  # pragma: no cover
-    from review.decisions import DecisionStore
+    from crosswalk.review.decisions import DecisionStore
 
 _TRAINING = threading.Lock()
 SEEN_FILE = "ranker.decisions.json"  # beside the model: the newest decision when the app's retraining began
@@ -65,7 +65,7 @@ class TrainingState:
 
 
 def _meta(workspace: Workspace) -> tuple[dict | None, str]:
-    from index.rerank.model import model_paths
+    from crosswalk.index.rerank.model import model_paths
 
     model_path, meta_path = model_paths(workspace)
     if not model_path.exists():
@@ -104,7 +104,7 @@ def training_state(workspace: Workspace, decisions: "DecisionStore") -> Training
 
 
 def _sidecar(workspace: Workspace):
-    from index.rerank.model import model_paths
+    from crosswalk.index.rerank.model import model_paths
 
     return model_paths(workspace)[0].with_name(SEEN_FILE)
 
@@ -150,11 +150,11 @@ def figure_rows(dev_before: dict, dev_after: dict, previous: dict | None = None)
 
 def retrain(workspace: Workspace, *, seed: int = 0,
             progress: Callable[[str, int, int], None] | None = None) -> RetrainResult:
-    """Train the ranker again from the gold dev half and every current decision (`index.rerank.learn`), one
+    """Train the ranker again from the gold dev half and every current decision (`crosswalk.index.rerank.learn`), one
     training at a time; a ConfigError when one is already running."""
-    from index.rerank import learn
-    from ingest.store import Store
-    from review.decisions import DecisionStore
+    from crosswalk.index.rerank import learn
+    from crosswalk.ingest.store import Store
+    from crosswalk.review.decisions import DecisionStore
 
     if not _TRAINING.acquire(blocking=False):
         raise ConfigError("a training is already running in this app; wait for it to finish, then reload")

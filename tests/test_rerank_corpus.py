@@ -12,8 +12,8 @@ def trained(corpus_index, tmp_path_factory):
     """A workspace that shares the session corpus's store and index (symlinks) with its own models/ folder, so
     the session workspace itself never gains a ranker."""
     from crosswalk.workspace import Workspace
-    from index.rerank import learn
-    from ingest.store import Store
+    from crosswalk.index.rerank import learn
+    from crosswalk.ingest.store import Store
 
     ws, _ = corpus_index
     own = Workspace(tmp_path_factory.mktemp("rerank-ws"))
@@ -25,8 +25,8 @@ def trained(corpus_index, tmp_path_factory):
 
 
 def test_reranking_beats_hybrid_on_the_test_half(trained):
-    from evaluation import gold_io
-    from evaluation.run import evaluate_workspace
+    from crosswalk.evaluation import gold_io
+    from crosswalk.evaluation.run import evaluate_workspace
 
     ws, report = trained
     assert report.queries > 30 and report.pairs > 10 and report.positives > 100
