@@ -6,7 +6,7 @@ Run it with `crosswalk app` (127.0.0.1:8501), or directly:
         --browser.gatherUsageStats false
 
 Pages (one module each under `app_pages/`): Search, Review, Crosswalk, Evaluation. Every page asks
-`review.workbench.Workbench` for what to show; the saved store and index are opened once per server process
+`crosswalk.app_pages.workbench.Workbench` for what to show; the saved store and index are opened once per server process
 (`st.cache_resource`) and the corpus is never re-embedded here. When accounts exist (`crosswalk users add`), a
 visitor who has not signed in sees only the sign-in form.
 """
@@ -22,7 +22,7 @@ if str(ROOT) not in sys.path:  # `streamlit run` from another folder, or the tes
 
 import streamlit as st  # noqa: E402
 
-from app_pages import ui  # noqa: E402
+from crosswalk.app_pages import ui  # noqa: E402
 
 st.set_page_config(page_title="Crosswalk", page_icon="⚖️", layout="wide")
 

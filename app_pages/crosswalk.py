@@ -8,8 +8,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from app_pages import ui
-from review.workbench import RELATIONSHIPS
+from crosswalk.app_pages import ui
+from crosswalk.app_pages.workbench import RELATIONSHIPS
 
 wb = ui.workbench()
 st.title("Crosswalk")

@@ -9,12 +9,12 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from app_pages import ui
+from crosswalk.app_pages import ui
 from crosswalk.errors import CrosswalkError
-from evaluation.agreement import FEW
-from evaluation.curve import METRICS as CURVE_METRICS
-from evaluation.history import short_commit
-from review.workbench import EVAL_FILE
+from crosswalk.evaluation.agreement import FEW
+from crosswalk.evaluation.curve import METRICS as CURVE_METRICS
+from crosswalk.evaluation.history import short_commit
+from crosswalk.app_pages.workbench import EVAL_FILE
 
 wb = ui.workbench()
 st.title("Evaluation")

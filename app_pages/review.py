@@ -1,9 +1,9 @@
 """Review: candidate pairs side by side, and the reviewer's decision on each.
 
 Two ways in: the review queue (`crosswalk match`), highest priority first with previous/next and progress, each
-pair saying why it is there (`index.active`: uncertain, retrievers disagree, or random); or one provision (from
+pair saying why it is there (`crosswalk.index.active`: uncertain, retrievers disagree, or random); or one provision (from
 a search's "Find counterparts", or typed as an id or citation) with its ranked candidates. Above both, the
-ranker's state: how many decisions arrived since its last training, and a Retrain button (`review.training`)
+ranker's state: how many decisions arrived since its last training, and a Retrain button (`crosswalk.app_pages.training`)
 that shows the dev figures before and after. The pair in view lives in the URL (`?left=…&right=…`, or
 `?dir=US-UK&pos=3`), so a reload shows it again.
 """
@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages import ui
+from crosswalk.app_pages import ui
 from crosswalk.errors import CrosswalkError
-from review.highlight import escape_inline
-from review.workbench import RATIONALES, RELATIONSHIPS, other_jurisdiction
+from crosswalk.review.highlight import escape_inline
+from crosswalk.app_pages.workbench import RATIONALES, RELATIONSHIPS, other_jurisdiction
 
 REL_LABELS = {
     "equal": "equal",

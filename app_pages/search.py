@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages import ui
+from crosswalk.app_pages import ui
 from crosswalk.errors import CrosswalkError
-from review.workbench import SearchFilters
+from crosswalk.app_pages.workbench import SearchFilters
 
 wb = ui.workbench()
 facets = wb.facets()

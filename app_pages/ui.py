@@ -1,5 +1,5 @@
 """What every page shares: the cached workbench, the sidebar (reviewer's name, workspace status), and
-`show_html` for the safe HTML the workbench builds. No logic: the workbench (`review/workbench.py`) decides
+`show_html` for the safe HTML the workbench builds. No logic: the workbench (`app_pages/workbench.py`) decides
 what to show; these helpers only lay it out.
 """
 
@@ -15,7 +15,7 @@ from crosswalk.workspace import ENV_VAR, Workspace
 PAGES = {
     "search": "app_pages/search.py",
     "review": "app_pages/review.py",
-    "crosswalk": "app_pages/crosswalk.py",
+    "crosswalk": "app_pages/crosswalk_table.py",
     "evaluation": "app_pages/evaluation.py",
 }
 
@@ -23,7 +23,7 @@ PAGES = {
 @st.cache_resource(show_spinner="Opening the workspace…")
 def _open(root: str):
     """One workbench per workspace and server process; the index loads in the background, never re-embedded."""
-    from review.workbench import Workbench
+    from crosswalk.app_pages.workbench import Workbench
 
     wb = Workbench.open(root)
     wb.start_warm_up()
@@ -44,7 +44,7 @@ def workbench():
 
 
 def show_html(fragment: str) -> None:
-    """Render HTML built by `review.workbench` / `review.highlight` (document text already escaped)."""
+    """Render HTML built by `crosswalk.app_pages.workbench` / `crosswalk.review.highlight` (document text already escaped)."""
     if fragment:
         st.markdown(fragment, unsafe_allow_html=True)
 
@@ -86,7 +86,7 @@ def client_address() -> str:
 
 def sign_in_page() -> None:
     """The only page an unsigned visitor sees when accounts exist: name, password, and what went wrong."""
-    from review.accounts import SignInError
+    from crosswalk.review.accounts import SignInError
 
     st.title("Crosswalk")
     st.caption("Sign in to search, review and export. Accounts: `crosswalk users add NAME`.")

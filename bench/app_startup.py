@@ -35,7 +35,7 @@ RESULT_TEXT = "Find counterparts"
 
 _LIBRARY = """
 import json, sys, time
-from review.workbench import Workbench
+from crosswalk.app_pages.workbench import Workbench
 t_import = time.time()
 wb = Workbench.open(sys.argv[1])
 wb.start_warm_up()  # as the app does when it opens the workspace
@@ -109,7 +109,7 @@ def measure_app(ws: Workspace, query: str = QUERY, timeout: float = 180) -> dict
     """Seconds from `streamlit run` to the health endpoint answering, and to the first result in the browser."""
     from playwright.sync_api import sync_playwright
 
-    from review.workbench import app_command
+    from crosswalk.app_pages.workbench import app_command
 
     port = free_port()
     argv, extra = app_command(ws, "127.0.0.1", port)

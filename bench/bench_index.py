@@ -11,17 +11,17 @@ Run on demand, never in the tests; each part prints a Markdown table.
 - **backends** (with `onnx`, the default; needs `onnxruntime` and `onnx`): the retrieval quality of the torch
   and onnx-int8 backends, each with a whole index of the store (the workspace's own, and one built by the other
   backend under a temporary folder, timed): nDCG@10 and Recall@10 with 95% bootstrap intervals over the gold
-  queries and pairs (`evaluation.run.evaluate`, as `crosswalk eval` computes them, split `all`), the paired
+  queries and pairs (`crosswalk.evaluation.run.evaluate`, as `crosswalk eval` computes them, split `all`), the paired
   difference with its interval and randomisation-test p, and the overlap of the two backends' dense top-10.
   The onnx-int8 export is kept in the workspace's `cache/models/` (built there on first use).
 - **ann**: synthetic unit vectors (384-d, clustered: a Gaussian mixture on the sphere) at the sizes given;
   build time, recall@10 of `hnsw` and `ivf` against exact `flat` search, p50/p95 per query through
-  `index.dense.DenseIndex` (one query per call, as the searcher runs), and resident memory. Target at 10^6:
+  `crosswalk.index.dense.DenseIndex` (one query per call, as the searcher runs), and resident memory. Target at 10^6:
   p50 ≤ 20 ms at recall@10 ≥ 0.95.
 
 Example:
-    python -m bench.bench_index --workspace /tmp/ws-index --queries 200
-    python -m bench.bench_index --ann 100000,1000000
+    python -m crosswalk.bench.bench_index --workspace /tmp/ws-index --queries 200
+    python -m crosswalk.bench.bench_index --ann 100000,1000000
 """
 
 from __future__ import annotations
@@ -87,9 +87,9 @@ def make_queries(store, n: int, seed: int = 7) -> list[tuple[str, str]]:
 
 
 def onnx_available() -> bool:
-    """Whether the onnx-int8 backend can run here (`index.embedder.resolve_backend` checks its packages)."""
+    """Whether the onnx-int8 backend can run here (`crosswalk.index.embedder.resolve_backend` checks its packages)."""
     from crosswalk.errors import ConfigError
-    from index.embedder import resolve_backend
+    from crosswalk.index.embedder import resolve_backend
 
     try:
         resolve_backend("onnx-int8")
@@ -113,9 +113,9 @@ def bench_embedding(store, model_cache: Path, sample: int = 256, seed: int = 3, 
     """Passages/s of plain `SentenceTransformer.encode` (batch 32), our torch `Embedder.encode` and our onnx-int8
     embedder on the same passages: the best of `rounds` interleaved rounds (other processes share the
     machine), CPU ms per passage, cosine to the plain vectors, and one uncached query's p50."""
-    from bench.onnx_backend import timed
-    from index.embedder import get_embedder
-    from index.passages import make_passages
+    from crosswalk.bench.onnx_backend import timed
+    from crosswalk.index.embedder import get_embedder
+    from crosswalk.index.passages import make_passages
 
     passages = make_passages(store.iter_provisions())
     texts = [p.text for p in random.Random(seed).sample(passages, min(sample, len(passages)))]
@@ -158,7 +158,7 @@ def bench_embedding(store, model_cache: Path, sample: int = 256, seed: int = 3, 
 
 def bench_build(store, index_dir: Path) -> list[list]:
     """Rebuild times from stored vectors (nothing embedded), on a copy of the index."""
-    from index.build import build_index, read_params
+    from crosswalk.index.build import build_index, read_params
 
     params = read_params(index_dir)
     rows = []
@@ -181,7 +181,7 @@ def bench_build(store, index_dir: Path) -> list[list]:
 
 
 def bench_queries(searcher, queries: list[tuple[str, str]], k: int = 10) -> list[list]:
-    from index.filters import Filters
+    from crosswalk.index.filters import Filters
 
     rows = []
     for name in ("bm25", "dense", "hybrid"):
@@ -260,7 +260,7 @@ def _latency(index, xq, k=10):
 
 def bench_ann(n: int, nq: int = 200, hnsw: dict | None = None, kind: str = "clustered", anchors=None,
               ivf_nprobes=(8, 16, 32, 64, 128, 256), ef_searches=(32, 64, 128, 256, 512)) -> list[list]:
-    from index.dense import DenseIndex
+    from crosswalk.index.dense import DenseIndex
 
     rows = []
     xb, xq = synthetic(n, nq, kind=kind, anchors=anchors)
@@ -272,7 +272,7 @@ def bench_ann(n: int, nq: int = 200, hnsw: dict | None = None, kind: str = "clus
     rows.append([f"{n:,} {kind}", "flat", "exact", built, 1.0, pct_ms(lat, 50), pct_ms(lat, 95), rss_mib()[0]])
     del flat
 
-    from index.dense import DEFAULT_OPTIONS
+    from crosswalk.index.dense import DEFAULT_OPTIONS
 
     opts = {**DEFAULT_OPTIONS["hnsw"], **(hnsw or {})}
     t0 = time.perf_counter()
@@ -319,10 +319,10 @@ def _overlap(a: dict[str, list[str]], b: dict[str, list[str]], k: int = 10) -> f
 def bench_backends(store, ws, model_cache: Path, generated: list[tuple[str, str]]) -> str:
     """Retrieval quality of the torch and onnx-int8 backends, each with a whole index of the store: the
     workspace's own for its backend, one built under a temporary folder for the other (timed)."""
-    from evaluation import gold_io, stats
-    from evaluation.metrics import column
-    from evaluation.run import evaluate, search_run
-    from index.build import build_index, load_searcher, read_params
+    from crosswalk.evaluation import gold_io, stats
+    from crosswalk.evaluation.metrics import column
+    from crosswalk.evaluation.run import evaluate, search_run
+    from crosswalk.index.build import build_index, load_searcher, read_params
 
     built_with = read_params(ws.index_dir)["model"].get("backend", "torch")
     queries, qrels, pairs = gold_io.load_queries(), gold_io.load_qrels(), gold_io.load_pairs()
@@ -376,9 +376,9 @@ def main(workspace: str | None = None, ann_sizes: list[int] = (), n_queries: int
     out = []
     if workspace:
         from crosswalk.workspace import Workspace
-        from index.build import load_searcher
-        from index.embedder import model_cache_for
-        from ingest.store import Store
+        from crosswalk.index.build import load_searcher
+        from crosswalk.index.embedder import model_cache_for
+        from crosswalk.ingest.store import Store
 
         ws = Workspace.resolve(workspace)
         onnx = onnx and onnx_available()

@@ -33,7 +33,7 @@ def _pct(values: list[float], q: float) -> float:
 
 def copy_store(source, target) -> int:
     """Every document of `source` (a Store) with its provisions and entities into `target`; provisions copied."""
-    from ingest.models import Source
+    from crosswalk.ingest.models import Source
 
     n = 0
     for d in source.documents():
@@ -52,10 +52,10 @@ def _with_schema(url: str, schema: str) -> str:
 
 
 def measure(target, index_dir: Path, queries: list[str], n_decisions: int) -> dict:
-    from index.build import _LOADED, load_searcher
-    from index.citations import lookup
-    from ingest.store import Store
-    from review.decisions import DecisionStore
+    from crosswalk.index.build import _LOADED, load_searcher
+    from crosswalk.index.citations import lookup
+    from crosswalk.ingest.store import Store
+    from crosswalk.review.decisions import DecisionStore
 
     out: dict = {}
     with Store(target, readonly=True) as store:
@@ -100,8 +100,8 @@ def measure(target, index_dir: Path, queries: list[str], n_decisions: int) -> di
 def main(ws: Workspace, url: str, n_decisions: int = 2000, n_queries: int = 200) -> str:
     import psycopg
 
-    from evaluation.gold_io import QUERIES_FILE, load_queries
-    from ingest.store import Store
+    from crosswalk.evaluation.gold_io import QUERIES_FILE, load_queries
+    from crosswalk.ingest.store import Store
 
     if not ws.db_path.exists() or not (ws.index_dir / "params.json").exists():
         raise ConfigError(f"bench db needs a SQLite workspace with a saved index: {ws.root} has "

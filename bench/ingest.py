@@ -22,8 +22,8 @@ def peak_rss_mib() -> tuple[float, float]:
 
 
 def run(folder: Path, workers: int | None = None, tag: bool = True) -> dict:
-    from ingest.pipeline import discover, ingest
-    from ingest.store import Store
+    from crosswalk.ingest.pipeline import discover, ingest
+    from crosswalk.ingest.store import Store
 
     items = discover(folder)
     with tempfile.TemporaryDirectory() as d, Store(Path(d) / "crosswalk.db") as store:

@@ -2,11 +2,11 @@
 
 Replays the gold DEV pairs (`evaluation/gold/pairs.csv` ∩ the dev half of `split.tsv`) as reviewer decisions in
 batches — 0, 10, 20, 40 and all of them by default, in a seeded random order — and after each batch retrains the
-ranker (`index.rerank.learn`, with the gold dev queries and the decisions so far; the gold pair file is NOT read
+ranker (`crosswalk.index.rerank.learn`, with the gold dev queries and the decisions so far; the gold pair file is NOT read
 as training data, so the pairs enter only as decisions) and scores matching on the gold TEST-half pairs:
 Recall@10 and nDCG@10 of `hybrid+rerank` with 95% bootstrap intervals over the pair queries, and the paired
 randomisation test against today's `hybrid` on the same queries. Scoring is `crosswalk eval --pairs --split
-test`'s own (`evaluation.run.pair_queries`, `like_run`, `score_run`), so the figures are comparable with it.
+test`'s own (`crosswalk.evaluation.run.pair_queries`, `like_run`, `score_run`), so the figures are comparable with it.
 
 Nothing is written to the workspace's own store or models: the decisions and models live in a scratch copy of the
 workspace (the database copied with SQLite's backup API, the index copied), deleted at the end. The curve is
@@ -32,7 +32,7 @@ from typing import Callable, Sequence
 
 from crosswalk.errors import ConfigError
 from crosswalk.workspace import Workspace
-from evaluation.curve import CURVE_FILE, METRICS, format_curve, load_curve  # noqa: F401 (the bench's API)
+from crosswalk.evaluation.curve import CURVE_FILE, METRICS, format_curve, load_curve  # noqa: F401 (the bench's API)
 
 DEFAULT_SIZES = (0, 10, 20, 40, None)  # None: every dev pair
 REVIEWER = "learning-curve"
@@ -72,7 +72,7 @@ def _scratch_copy(ws: Workspace, into: Path) -> Workspace:
 
 
 def _point(name: str, scores, hybrid, decisions: int, extra: dict) -> dict:
-    from evaluation.stats import randomisation_test
+    from crosswalk.evaluation.stats import randomisation_test
 
     point = {"decisions": decisions, "system": name, "queries": len(scores.per_query), **extra}
     qids = sorted(scores.per_query)
@@ -102,13 +102,13 @@ def learning_curve(
     `WORKSPACE/eval/learning_curve.json`. `gold` is `(queries, qrels, pairs, splits)`, by default the files in
     `evaluation/gold/`. A batch with nothing to train on (no decisions yet and no dev query whose answer is in
     the pool) scores the first stage: its point says `"model": false`."""
-    from evaluation import gold_io
-    from evaluation.rollup import Hierarchy
-    from evaluation.run import RERANKED, _jurisdiction_of, like_run, pair_queries, score_run
-    from index.build import load_searcher
-    from index.rerank import learn, load_ranker
-    from ingest.store import Store
-    from review.decisions import DecisionStore, NewDecision
+    from crosswalk.evaluation import gold_io
+    from crosswalk.evaluation.rollup import Hierarchy
+    from crosswalk.evaluation.run import RERANKED, _jurisdiction_of, like_run, pair_queries, score_run
+    from crosswalk.index.build import load_searcher
+    from crosswalk.index.rerank import learn, load_ranker
+    from crosswalk.ingest.store import Store
+    from crosswalk.review.decisions import DecisionStore, NewDecision
 
     if not workspace.db_path.exists() or not (workspace.index_dir / "params.json").exists():
         raise ConfigError(f"{workspace.root} needs a store and an index: run `crosswalk ingest` and `crosswalk index`")

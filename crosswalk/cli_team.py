@@ -98,7 +98,7 @@ def register(main: click.Group, bench: click.Group, workspace_option, one_line_e
 
         Example: printf '%s\\n' "$PASSWORD" | crosswalk users add ana --role reviewer
         """
-        from review.accounts import Accounts
+        from crosswalk.review.accounts import Accounts
 
         if sys.stdin.isatty():
             password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
@@ -121,7 +121,7 @@ def register(main: click.Group, bench: click.Group, workspace_option, one_line_e
 
         Example: crosswalk users list
         """
-        from review.accounts import Accounts
+        from crosswalk.review.accounts import Accounts
 
         ws = Workspace.resolve(workspace)
         with Accounts(ws.database) as accounts:
@@ -140,7 +140,7 @@ def register(main: click.Group, bench: click.Group, workspace_option, one_line_e
 
         Example: crosswalk users disable ana
         """
-        from review.accounts import Accounts
+        from crosswalk.review.accounts import Accounts
 
         ws = Workspace.resolve(workspace)
         with Accounts(ws.database) as accounts:
@@ -163,7 +163,7 @@ def register(main: click.Group, bench: click.Group, workspace_option, one_line_e
         """
         import os
 
-        from bench.db import main as run
+        from crosswalk.bench.db import main as run
         from crosswalk.workspace import DATABASE_ENV_VAR
 
         url = url or os.environ.get(DATABASE_ENV_VAR)

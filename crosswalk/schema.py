@@ -15,7 +15,7 @@ Versions:
 1. documents, provisions, entities, ingest failures (the store);
 2. the review queue, decisions (append-only: a trigger refuses UPDATE and DELETE), evaluation history;
 3. accounts, sign-in failures (rate limiting) and sessions;
-4. why each queued pair is where it is (`review_queue_reason`, `index.active`).
+4. why each queued pair is where it is (`review_queue_reason`, `crosswalk.index.active`).
 """
 
 from __future__ import annotations

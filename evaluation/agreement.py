@@ -154,7 +154,7 @@ def label_of(relationship: str, level: str) -> str | None:
     >>> label_of("subset-of", "relationship"), label_of("subset-of", "counterpart"), label_of("unsure", "counterpart")
     ('subset-of', 'counterpart', None)
     """
-    from review.decisions import Relationship
+    from crosswalk.vocab import Relationship
 
     rel = Relationship.parse(relationship)
     if rel is Relationship.UNSURE:
@@ -264,7 +264,7 @@ def current_decisions(database) -> list:
 
     from crosswalk.db import is_url
     from crosswalk.errors import StoreError
-    from review.decisions import DecisionStore
+    from crosswalk.review.decisions import DecisionStore
 
     if not is_url(database) and not Path(database).exists():
         raise StoreError(f"no store at {database}: run `crosswalk ingest` first")

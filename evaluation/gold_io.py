@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Iterable, Iterator, Mapping, Sequence
 
 from crosswalk.errors import ConfigError
-from ingest.models import Jurisdiction
+from crosswalk.ingest.models import Jurisdiction
 
 GOLD_DIR = Path(__file__).resolve().parent / "gold"
 QUERIES_FILE = GOLD_DIR / "queries.tsv"
@@ -34,7 +34,7 @@ SPLIT_FILE = GOLD_DIR / "split.tsv"
 SPLITS = ("dev", "test", "all")
 
 # A pair's relevance as an answer: a counterpart answers (2), an overlap partly (1), the rest not (0).
-# The same scale as `review.export.RELEVANCE`; `unsure` has none (the pair is left out).
+# The same scale as `crosswalk.review.export.RELEVANCE`; `unsure` has none (the pair is left out).
 PAIR_RELEVANCE = {"equal": 2, "subset-of": 2, "superset-of": 2, "intersects-with": 1, "not-related": 0}
 
 Qrels = dict[str, dict[str, int]]
@@ -200,7 +200,7 @@ def load_pairs(path: Path | str = PAIRS_FILE) -> list[Pair]:
 
     An unknown relationship, an id with white space or a pair given twice is a ConfigError naming the line.
     """
-    from review.decisions import Relationship
+    from crosswalk.vocab import Relationship
 
     lines = list(read_lines(path, "pairs"))
     if not lines:
@@ -299,7 +299,7 @@ def pairs_from_decisions(decisions: Iterable, skip: Sequence[Pair] = ()) -> list
 
     Each pair's note names the reviewer: `decision by ana`.
     """
-    from review.decisions import latest_by_pair
+    from crosswalk.review.decisions import latest_by_pair
 
     known = {(p.left_id, p.right_id) for p in skip}
     out = []

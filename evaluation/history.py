@@ -13,7 +13,7 @@ helped, and the team can see when quality moved. Each line is one run (`entry`):
                  "pairs:hybrid": {…}}}
 
 Two runs of a system are **comparable** when they scored the same gold (the `fingerprint` of the queries'
-texts and judgements, or of the pairs, from `evaluation.run.fingerprint`) at the same depth `k` and, for the
+texts and judgements, or of the pairs, from `crosswalk.evaluation.run.fingerprint`) at the same depth `k` and, for the
 queries, with the same citation setting: then any difference is the system's (its code, model, index or
 corpus), not the yardstick's. `since_previous` compares a run with the last comparable one per system: the
 change in each metric, the paired randomisation test on the per-query nDCG@10, and the queries that got
@@ -40,12 +40,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
 from crosswalk.errors import ConfigError
-from evaluation import stats
-from evaluation.metrics import JUDGED_DEPTH, METRICS, PRIMARY
-from evaluation.report import _columns, _num, _p  # the report's number and table formats
+from crosswalk.evaluation import stats
+from crosswalk.evaluation.metrics import JUDGED_DEPTH, METRICS, PRIMARY
+from crosswalk.evaluation.report import _columns, _num, _p  # the report's number and table formats
 
 if TYPE_CHECKING:  # pragma: no cover
-    from evaluation.run import EvalResult
+    from crosswalk.evaluation.run import EvalResult
 
 HISTORY = "history.jsonl"
 PER_QUERY = (PRIMARY, "Recall@10")  # the per-query values kept, for paired comparisons and regressions
@@ -88,7 +88,7 @@ def same_run(a: dict, b: dict) -> bool:
 def append(path, entry: dict):
     """Add `entry` as one line at the end of `path` (created with its folder if needed), flushed to disk; or as
     one row of a `DatabaseHistory`. Returns where it went."""
-    from evaluation.history_db import DatabaseHistory
+    from crosswalk.evaluation.history_db import DatabaseHistory
 
     if isinstance(path, DatabaseHistory):
         return path.write_line(entry)
@@ -111,7 +111,7 @@ def load(path) -> tuple[list[dict], list[str]]:
     """(entries oldest first, problems): every readable run in `path` (a JSONL file, or a `DatabaseHistory`);
     a missing file is an empty history.
     A line that is not a run (broken JSON, no `systems`) is skipped and named in `problems`."""
-    from evaluation.history_db import DatabaseHistory
+    from crosswalk.evaluation.history_db import DatabaseHistory
 
     if isinstance(path, DatabaseHistory):
         text = "\n".join(path.read_lines())

@@ -1,7 +1,7 @@
 """The evaluation history in the workspace database, for a team server (`CROSSWALK_DATABASE_URL`).
 
-The same lines as `history.jsonl` (one JSON run each, see `evaluation.history`), as rows of `eval_history`,
-oldest first, only ever inserted. `evaluation.history.load` and `append` take a `DatabaseHistory` wherever
+The same lines as `history.jsonl` (one JSON run each, see `crosswalk.evaluation.history`), as rows of `eval_history`,
+oldest first, only ever inserted. `crosswalk.evaluation.history.load` and `append` take a `DatabaseHistory` wherever
 they take the file, and `location(ws)` picks the right one: the database when the workspace has a database
 URL, else `WORKSPACE/eval/history.jsonl`.
 
@@ -54,7 +54,7 @@ class DatabaseHistory:
 
 def location(workspace) -> "Path | DatabaseHistory":
     """Where `workspace` keeps its evaluation history: the database when it has a URL, else the JSONL file."""
-    from evaluation.history import HISTORY
+    from crosswalk.evaluation.history import HISTORY
 
     if workspace.database_url:
         return DatabaseHistory(workspace.database_url)

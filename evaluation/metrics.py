@@ -32,7 +32,7 @@ from __future__ import annotations
 from typing import Mapping, Sequence
 
 from crosswalk.errors import ConfigError
-from evaluation.gold_io import relevant_queries
+from crosswalk.evaluation.gold_io import relevant_queries
 
 # Our names → ir-measures' names. The order is the order of every table and chart.
 MEASURES: dict[str, str] = {

@@ -48,11 +48,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 
 from crosswalk.errors import ConfigError
-from evaluation.gold_io import Qrels, Query, add_judgement, check_id, query_kind, read_lines
+from crosswalk.evaluation.gold_io import Qrels, Query, add_judgement, check_id, query_kind, read_lines
 
 if TYPE_CHECKING:  # pragma: no cover
-    from evaluation.run import EvalResult
-    from ingest.store import Store
+    from crosswalk.evaluation.run import EvalResult
+    from crosswalk.ingest.store import Store
 
 COLUMNS = ("qid", "provision_id", "relevance", "jurisdiction", "query", "citation", "headings", "text", "context")
 REQUIRED = ("qid", "provision_id", "relevance")

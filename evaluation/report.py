@@ -1,7 +1,7 @@
 """Show an evaluation: terminal tables, a Markdown report with a bar chart, and `latest.json` for the app.
 
 `save_run(result, folders, history_dir=…)` compares the run with the previous comparable one in the
-workspace's `history.jsonl` (`evaluation.history`), writes the report into each folder and adds the run to
+workspace's `history.jsonl` (`crosswalk.evaluation.history`), writes the report into each folder and adds the run to
 that history; `write_report(result, folder)` writes the three report files into `folder`:
 
 - `report.md`: metrics per system with 95% confidence intervals, significance tests, a breakdown per query
@@ -28,13 +28,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
-from evaluation.metrics import JUDGED_DEPTH, METRICS, PRIMARY
+from crosswalk.evaluation.metrics import JUDGED_DEPTH, METRICS, PRIMARY
 
 if TYPE_CHECKING:  # pragma: no cover
-    from evaluation.agreement import Agreement
-    from evaluation.history import Change
-    from evaluation.run import EvalResult, Scores
-    from evaluation.stats import Comparison
+    from crosswalk.evaluation.agreement import Agreement
+    from crosswalk.evaluation.history import Change
+    from crosswalk.evaluation.run import EvalResult, Scores
+    from crosswalk.evaluation.stats import Comparison
 
 REPORT = "report.md"
 CHART = "metrics.png"
@@ -306,14 +306,14 @@ def render_markdown(result: "EvalResult", *, generated_at: str | None = None, co
     else:
         out += ["## Pairs (cross-jurisdiction matching)", "", "_Not evaluated (run with `--pairs`)._", ""]
     if since is not None:
-        from evaluation.history import HISTORY, markdown_since
+        from crosswalk.evaluation.history import HISTORY, markdown_since
 
         out += ["## Since the previous comparable run", "",
                 f"Each system against its last run in `{HISTORY}` on the same gold (same queries and judgements, "
                 "or pairs), depth and citation setting; p from the paired randomisation test on the per-query "
                 f"{PRIMARY}.", "", markdown_since(since), ""]
     if agreement:
-        from evaluation.agreement import few_pairs
+        from crosswalk.evaluation.agreement import few_pairs
 
         out += ["## Reviewer agreement", ""]
         for a in agreement:
@@ -452,7 +452,7 @@ def write_report(result: "EvalResult", folder: Path | str, *, agreement: Sequenc
                  since: Sequence["Change"] | None = None) -> list[Path]:
     """Write `report.md`, `metrics.png` and `latest.json` into `folder` (created if needed); each file is
     replaced whole (written aside, then renamed), so a reader never sees half a report. Returns the paths.
-    `since`: the changes since the previous comparable runs (`evaluation.history.since_previous`), when known.
+    `since`: the changes since the previous comparable runs (`crosswalk.evaluation.history.since_previous`), when known.
 
     Example: write_report(result, "workspace/eval")
     """
@@ -491,11 +491,11 @@ def save_run(result: "EvalResult", folders: Sequence[Path | str], *, history_dir
 
     Example: save_run(result, ["workspace/eval"], history_dir="workspace/eval", commit=git_commit()).since
     """
-    from evaluation import history
+    from crosswalk.evaluation import history
 
     generated_at = generated_at or now()
     entry = history.make_entry(result, generated_at=generated_at, commit=commit)
-    from evaluation.history_db import DatabaseHistory
+    from crosswalk.evaluation.history_db import DatabaseHistory
 
     path = history_dir if isinstance(history_dir, DatabaseHistory) else Path(history_dir) / history.HISTORY
     entries, problems = history.load(path)

@@ -1,21 +1,21 @@
 """Evaluate the retrievers against the gold: run every query, roll the rankings up, score, and compare.
 
-Two sets of gold, scored the same way (`evaluation.metrics`, after `evaluation.rollup`):
+Two sets of gold, scored the same way (`crosswalk.evaluation.metrics`, after `crosswalk.evaluation.rollup`):
 
 - **queries** (`queries.tsv` + `qrels.txt`): each query is searched with each retriever (`bm25`, `dense`,
   `hybrid`) for `k` hits, under its jurisdiction filter when it has one. As in the app's search, a query that
-  is a citation puts the cited provision and its children first (`index.citations.lookup`; turn off with
+  is a citation puts the cited provision and its children first (`crosswalk.index.citations.lookup`; turn off with
   `citations=False` to score the bare retrievers).
 - **pairs** (`pairs.csv`): each left provision is a query against the right provision's jurisdiction, and the
   right provisions are its answers (relevance 2 for equal, subset-of and superset-of, 1 for intersects-with,
   0 for not-related; `unsure` pairs are left out). A left provision with counterparts in two jurisdictions is
   two queries, `pair:{left_id}@{jurisdiction}`. The retrievers answer with `like(left_id)` (BM25 on its text,
   dense on its stored vectors, hybrid fusing both), and `match` is the matching path that fills the review
-  queue (`index.match.counterparts`, at most 100 candidates).
+  queue (`crosswalk.index.match.counterparts`, at most 100 candidates).
 
 Every system gets its means, a bootstrap confidence interval per metric (same seed for every system, so the
 resampled query sets are the same), a breakdown per query kind (`cite`, `q`, `xvocab`, `pair`), and paired
-randomisation tests on nDCG@10 between systems (`evaluation.stats`).
+randomisation tests on nDCG@10 between systems (`crosswalk.evaluation.stats`).
 
 Example:
     result = evaluate(store, load_searcher(store, ws.index_dir), load_queries(), load_qrels(), pairs=load_pairs())
@@ -29,16 +29,16 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 
 from crosswalk.errors import ConfigError
-from evaluation import stats
-from evaluation.gold_io import Pair, Qrels, Query, check_split, in_split, query_kind, relevant_queries
-from evaluation.metrics import JUDGED_DEPTH, METRICS, PRIMARY, column, judged_share, mean, per_query
-from evaluation.rollup import Hierarchy, nested_gold, rollup_run
+from crosswalk.evaluation import stats
+from crosswalk.evaluation.gold_io import Pair, Qrels, Query, check_split, in_split, query_kind, relevant_queries
+from crosswalk.evaluation.metrics import JUDGED_DEPTH, METRICS, PRIMARY, column, judged_share, mean, per_query
+from crosswalk.evaluation.rollup import Hierarchy, nested_gold, rollup_run
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ingest.store import Store
+    from crosswalk.ingest.store import Store
 
 RETRIEVERS = ("bm25", "dense", "hybrid")
-RERANKED = "hybrid+rerank"  # the hybrid pool reordered by the trained ranker (`index.rerank`); named, never default
+RERANKED = "hybrid+rerank"  # the hybrid pool reordered by the trained ranker (`crosswalk.index.rerank`); named, never default
 MATCHER = "match"  # the matching path, for pairs only
 MATCH_MAX_K = 100  # `counterparts` returns at most 100 candidates
 PREFERENCE = (RERANKED, "hybrid", "match", "dense", "bm25")  # comparison order: the first named is `a` in a − b
@@ -63,7 +63,7 @@ def check_retrievers(names: Sequence[str]) -> tuple[str, ...]:
 
 
 class _Reranked:
-    """`hybrid+rerank` as a retriever: the first-stage pool reordered by a trained `index.rerank.Ranker`."""
+    """`hybrid+rerank` as a retriever: the first-stage pool reordered by a trained `crosswalk.index.rerank.Ranker`."""
 
     name = RERANKED
 
@@ -97,7 +97,7 @@ def check_depth(k: int) -> int:
 
 
 def _filters(jurisdiction: str):
-    from index.filters import Filters
+    from crosswalk.index.filters import Filters
 
     return Filters(jurisdiction=jurisdiction) if jurisdiction else None
 
@@ -120,11 +120,11 @@ def search_run(
 ) -> Run:
     """`{qid: [provision id, …]}`: each query searched with `retriever` for `k` hits under its jurisdiction.
 
-    `searcher` is an `index.retrievers.Searcher` (anything with `retriever(name).search(query, k, filters)`).
+    `searcher` is an `crosswalk.index.retrievers.Searcher` (anything with `retriever(name).search(query, k, filters)`).
     With `citations` (and a `store`), a query that is a citation puts the cited provisions first, as the
     app's search does. `ranker` serves `hybrid+rerank`.
     """
-    from index.results import Results
+    from crosswalk.index.results import Results
 
     engine = engine_of(searcher, retriever, ranker)
     out: Run = {}
@@ -142,8 +142,8 @@ def search_run(
 
 def cited_ids(store: "Store", text: str, filters=None) -> list[str]:
     """The provisions a citation query names (itself, then its descendants), kept to those `filters` allow."""
-    from index.citations import lookup
-    from index.filters import allowed_provision_ids
+    from crosswalk.index.citations import lookup
+    from crosswalk.index.filters import allowed_provision_ids
 
     cited = lookup(store, text)
     if cited and filters:
@@ -197,8 +197,8 @@ def like_run(searcher, queries: Sequence[PairQuery], retriever: str, k: int,
 
 def match_run(store: "Store", searcher, queries: Sequence[PairQuery], k: int,
               progress: Progress | None = None) -> Run:
-    """`{qid: [provision id, …]}` from the matching path (`index.match.counterparts`, up to 100 candidates)."""
-    from index.match import counterparts
+    """`{qid: [provision id, …]}` from the matching path (`crosswalk.index.match.counterparts`, up to 100 candidates)."""
+    from crosswalk.index.match import counterparts
 
     out: Run = {}
     for i, q in enumerate(queries):
@@ -224,9 +224,9 @@ class Scores:
     - `judged`: the mean share of each ranking's first 10 units that the gold judges (`metrics.judged_share`);
       NaN when no query was retrieved for.
     - `unjudged`: `{qid: units}`, the units among each ranking's first 10 that the gold does not judge (what
-      `evaluation.pool` asks a judge about).
+      `crosswalk.evaluation.pool` asks a judge about).
     - `rolled`: `{qid: units}`, each scored query's ranking after roll-up: exactly what the metrics saw
-      (`evaluation.report.write_runs` saves them as TREC run files).
+      (`crosswalk.evaluation.report.write_runs` saves them as TREC run files).
     """
 
     name: str
@@ -377,7 +377,7 @@ def compare_systems(scores: Mapping[str, Scores], metric: str = PRIMARY, permuta
 
 def _jurisdiction_of(store: "Store") -> Callable[[str], str]:
     """A provision's jurisdiction from the store, else from its document id's prefix (`UK-…` → UK)."""
-    from ingest.models import Jurisdiction, split_id
+    from crosswalk.ingest.models import Jurisdiction, split_id
 
     def of(pid: str) -> str:
         row = store.conn.execute("SELECT jurisdiction FROM provisions WHERE id=?", (pid,)).fetchone()
@@ -466,7 +466,7 @@ def evaluate(
 ) -> EvalResult:
     """Score `retrievers` on the query gold and (when `pairs` are given) on the pair gold, plus `match` on the
     pairs when `match` is set. Only queries and pairs of `split` (dev, test or all; from `splits`) take part.
-    `hybrid+rerank` is scored with `ranker` (an `index.rerank.Ranker`; it is trained on the dev half, so score
+    `hybrid+rerank` is scored with `ranker` (an `crosswalk.index.rerank.Ranker`; it is trained on the dev half, so score
     it on the test half).
 
     Problems with the gold that do not stop the run (a judged id the store lacks, a query without judgements)
@@ -601,16 +601,16 @@ def evaluate_workspace(
 
     `with_decisions` adds the reviewers' current decisions as gold pairs (the newest per pair; the pairs file
     wins where both judge a pair). `split_path` defaults to `evaluation/gold/split.tsv`, read only when
-    `options["split"]` is dev or test. `judged_paths`: judged pool files (`evaluation.pool`) whose judgements
+    `options["split"]` is dev or test. `judged_paths`: judged pool files (`crosswalk.evaluation.pool`) whose judgements
     are added to the qrels, the gold's own winning where both judge a unit. `pool_path`: write the judging
     pool of this run there (the query systems' unjudged units in their first `pool_depth`, 10 by default). Other `options` go to `evaluate`.
 
     Example: evaluate_workspace(Workspace.resolve(None), pairs_path=PAIRS_FILE, retrievers=["hybrid"])
     """
-    from evaluation import gold_io, pool
-    from evaluation.agreement import current_decisions
-    from index.build import load_searcher
-    from ingest.store import Store
+    from crosswalk.evaluation import gold_io, pool
+    from crosswalk.evaluation.agreement import current_decisions
+    from crosswalk.index.build import load_searcher
+    from crosswalk.ingest.store import Store
 
     if pool_path is not None:
         pool.check_pool_target(pool_path, judged_paths)  # before the run, not after it
@@ -639,7 +639,7 @@ def evaluate_workspace(
         splits = gold_io.load_split(split_path or gold_io.SPLIT_FILE)
     ranker = None
     if RERANKED in options.get("retrievers", ()):
-        from index.rerank import load_ranker
+        from crosswalk.index.rerank import load_ranker
 
         ranker = load_ranker(workspace)
         if ranker is None:

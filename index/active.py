@@ -1,6 +1,6 @@
 """The review queue in the order that teaches the ranker most (active learning), with a share of random pairs.
 
-`crosswalk match` fills the queue (`index.queue`); `reorder_queue` then sets each pair's `priority` so the queue
+`crosswalk match` fills the queue (`crosswalk.index.queue`); `reorder_queue` then sets each pair's `priority` so the queue
 reads, best first, the pairs whose decision would teach the second-stage ranker most:
 
 - **uncertainty** — how unsure the current ranking is about the pair, the mean of two terms in [0, 1]:
@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 from crosswalk.errors import ConfigError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ingest.store import Store
+    from crosswalk.ingest.store import Store
 
 RANDOM_SHARE = 0.10
 UNCERTAINTY_WEIGHT = 0.6
@@ -238,8 +238,8 @@ def gather_signals(store: "Store", searcher, from_jur: str, to_jur: str, *, rank
                    progress: Callable[[str, int, int], None] | None = None) -> list[PairSignals]:
     """The queued `from_jur → to_jur` pairs with their score and each retriever's rank, from one `like` per
     focal provision (reranked by `ranker` when given, whose hits keep the first stage's ranks)."""
-    from index.filters import Filters
-    from index.queue import read_queue
+    from crosswalk.index.filters import Filters
+    from crosswalk.index.queue import read_queue
 
     queued = read_queue(store, from_jur, to_jur)
     by_left: dict[str, list] = {}
@@ -269,7 +269,7 @@ def gather_signals(store: "Store", searcher, from_jur: str, to_jur: str, *, rank
 
 def _decided(store: "Store") -> dict[tuple[str, str], bool]:
     """The latest decision on each pair (by anyone) as counterpart (True) or not related (False)."""
-    from review.decisions import Relationship
+    from crosswalk.vocab import Relationship
 
     if not store.conn.table_exists("decisions"):
         return {}
@@ -286,7 +286,7 @@ def write_order(store: "Store", ordered: Sequence[Ordered], seed: int) -> None:
     """Set the queue's priorities to `ordered` and keep each pair's reason, in one transaction."""
     import json
 
-    from index.queue import _writing, ensure_queue
+    from crosswalk.index.queue import _writing, ensure_queue
 
     ensure_queue(store)
     with _writing(store) as c:
@@ -311,7 +311,7 @@ def reorder_queue(store: "Store", searcher, from_jur: str, to_jur: str, *, ranke
                   random_share: float = RANDOM_SHARE, seed: int = 0, depth: int = DEPTH,
                   progress: Callable[[str, int, int], None] | None = None) -> OrderReport:
     """Order the queue's `from_jur → to_jur` pairs to teach the ranker most, with `random_share` random pairs
-    (see the module docstring). Needs a writable store; `ranker` is `index.rerank.load_ranker(ws)` or None."""
+    (see the module docstring). Needs a writable store; `ranker` is `crosswalk.index.rerank.load_ranker(ws)` or None."""
     signals = gather_signals(store, searcher, from_jur.upper(), to_jur.upper(), ranker=ranker, depth=depth,
                              progress=progress)
     ordered = learning_order(signals, decided=_decided(store), random_share=random_share, seed=seed, depth=depth)
@@ -326,7 +326,7 @@ def reorder_queue(store: "Store", searcher, from_jur: str, to_jur: str, *, ranke
 def clear_order(store: "Store", from_jur: str, to_jur: str) -> int:
     """Forget the teaching reasons of the queue's `from_jur → to_jur` pairs (after `match --order confident`
     rewrote their priorities), so the review page does not show stale ones. Returns how many were removed."""
-    from index.queue import _writing
+    from crosswalk.index.queue import _writing
 
     if not store.conn.table_exists("review_queue_reason"):
         return 0

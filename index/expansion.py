@@ -4,11 +4,11 @@
 The equivalences are data, in `index/vocabulary.json`: groups of terms, each term listed under the jurisdiction
 that uses it (US, UK, EU, INTL). A query that contains a term of a group gets the group's other terms added —
 those of the jurisdictions searched, or every jurisdiction's when the search is not filtered by one. Terms match
-on whole words, ignoring case and plurals (the S-stemmer of `index.lexical`); where terms overlap, the longest
+on whole words, ignoring case and plurals (the S-stemmer of `crosswalk.index.lexical`); where terms overlap, the longest
 wins ("permitted payment stablecoin issuer" is the issuer group, not also the stablecoin group). A group the
 query already names in a searched jurisdiction's own words is left alone (`translate_only`).
 
-The retrievers use it at query time only (`BM25Retriever(expand=True)`, see `index.retrievers`): the index is
+The retrievers use it at query time only (`BM25Retriever(expand=True)`, see `crosswalk.index.retrievers`): the index is
 not touched, so turning expansion on or off needs no `crosswalk index`.
 
 Example:
@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from crosswalk.errors import ConfigError
-from index.lexical import s_stem
+from crosswalk.index.lexical import s_stem
 
 VOCABULARY_PATH = Path(__file__).with_name("vocabulary.json")
 JURISDICTIONS = ("US", "UK", "EU", "INTL")

@@ -40,12 +40,12 @@ from datetime import date
 from typing import TYPE_CHECKING, Iterable, Sequence
 
 from crosswalk.errors import QueryError
-from ingest.models import DocType, Jurisdiction
+from crosswalk.ingest.models import DocType, Jurisdiction
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
 
-    from ingest.store import Store
+    from crosswalk.ingest.store import Store
 
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?$")
 

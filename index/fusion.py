@@ -6,7 +6,7 @@ optional per-retriever weights — and return `Results` whose hits keep every in
 then by provision id, so fused output is deterministic.
 
 Example:
-    >>> from index.results import Results
+    >>> from crosswalk.index.results import Results
     >>> bm25 = Results.ranked("q", "bm25", [("a", 9.0), ("b", 4.0)])
     >>> dense = Results.ranked("q", "dense", [("b", 0.8), ("c", 0.7)])
     >>> rrf({"bm25": bm25, "dense": dense}, k=3).ids()
@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Callable, Mapping
 
 from crosswalk.errors import QueryError
-from index.results import Results
+from crosswalk.index.results import Results
 
 RRF_K = 60
 
@@ -65,7 +65,7 @@ def rrf(
 
     Example (hand-computed): "b" is 2nd in bm25 and 1st in dense: 1/62 + 1/61 = 0.03252;
     "a" is 1st in bm25 only: 1/61 = 0.01639.
-        >>> from index.results import Results
+        >>> from crosswalk.index.results import Results
         >>> bm25 = Results.ranked("q", "bm25", [("a", 9.0), ("b", 4.0)])
         >>> dense = Results.ranked("q", "dense", [("b", 0.8)])
         >>> [(h.provision_id, round(h.score, 5)) for h in rrf({"bm25": bm25, "dense": dense})]
@@ -95,7 +95,7 @@ def weighted(
     normalisation of Lee, "Analyses of multiple evidence combination", SIGIR 1997 (ranx's `wsum` fusion).
 
     Example (hand-computed): bm25 scores 9, 4 normalise to 1, 0; dense 0.8, 0.6 to 1, 0.
-        >>> from index.results import Results
+        >>> from crosswalk.index.results import Results
         >>> bm25 = Results.ranked("q", "bm25", [("a", 9.0), ("b", 4.0)])
         >>> dense = Results.ranked("q", "dense", [("b", 0.8), ("c", 0.6)])
         >>> [(h.provision_id, h.score) for h in weighted({"bm25": bm25, "dense": dense}, weights={"dense": 2})]

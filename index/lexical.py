@@ -2,7 +2,7 @@
 
 One BM25 document per provision: its citation (`citation_tokens`: whole forms only, so "5318(h)" finds the
 unit cited 5318(h) rather than each of its children), then the text the embedder sees, unwindowed (heading
-path, title, own text and folded context; see `index.passages.lexical_texts`). The index is saved with bm25s' own
+path, title, own text and folded context; see `crosswalk.index.passages.lexical_texts`). The index is saved with bm25s' own
 `save()` — `.npy` arrays and JSON, never pickles — in `index/bm25/`; document `i` is provision `ids.json[i]`.
 
 The tokenizer (`tokenize`), used for both documents and queries so the two always agree:
@@ -24,7 +24,7 @@ The tokenizer (`tokenize`), used for both documents and queries so the two alway
    "registers" meet (`regist`), as do "redeems" and "redeemed"; the price is that "regulated" and "regulation"
    also meet. Measured on the dev half of the gold (`evaluation/gold`), BM25 alone: nDCG@10 0.713 and Recall@10
    0.741 with Snowball against 0.684 and 0.691 with Harman's S-stemmer ("How effective is suffixing?", JASIS
-   1991; plurals only), which `s_stem` still provides for `index.expansion`'s phrase matching. The stemmer's
+   1991; plurals only), which `s_stem` still provides for `crosswalk.index.expansion`'s phrase matching. The stemmer's
    version is saved with the index (`tokenizer_version`).
 
 Example:
@@ -281,7 +281,7 @@ class LexicalIndex:
         """The `k` best `(document number, score)` pairs with a score above 0, best first.
 
         Documents that share no token with the query are not returned (their score is 0). Ties are broken by
-        document number, i.e. document order. `extra_tokens` (query expansion, see `index.expansion`) add their
+        document number, i.e. document order. `extra_tokens` (query expansion, see `crosswalk.index.expansion`) add their
         own BM25 score times `extra_weight`, so added terms count for less than the words the user typed.
         """
         import numpy as np

@@ -1,11 +1,11 @@
 """Cross-jurisdiction matching: for each provision of one jurisdiction, its likely counterparts in another.
 
-`match(store, searcher, from_jur="US", to_jur="UK", k=5)` fills the review queue (`index.queue`) and
+`match(store, searcher, from_jur="US", to_jur="UK", k=5)` fills the review queue (`crosswalk.index.queue`) and
 `counterparts(store, searcher, provision_id, to_jur, k)` answers for one provision (`crosswalk search --like`).
 Any two jurisdictions of the store work (US, UK, EU, INTL). For each candidate pair they give:
 
 - **score**: the cosine similarity of the two provisions' embeddings, as the dense index holds them. A long
-  provision is embedded as several passages (`index.passages`); a pair's score is its best passage pair.
+  provision is embedded as several passages (`crosswalk.index.passages`); a pair's score is its best passage pair.
 - **rank**: 1 for the focal provision's best candidate. Equal scores are ranked by provision id, so every run
   over the same store and index gives the same answer.
 - **mutual**: the focal provision is also among the candidate's own top-k in the focal jurisdiction.
@@ -56,15 +56,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Protocol, Sequence
 
 from crosswalk.errors import ConfigError, IndexStateError, NotFoundError
-from index.queue import DEFAULT_WIDTH, QueueItem, QueueWrite, priority, write_queue
-from ingest.models import Jurisdiction, Provision
+from crosswalk.index.queue import DEFAULT_WIDTH, QueueItem, QueueWrite, priority, write_queue
+from crosswalk.ingest.models import Jurisdiction, Provision
 
 if TYPE_CHECKING:
     import numpy as np
 
-    from index.filters import Filters
-    from index.results import Results
-    from ingest.store import Store
+    from crosswalk.index.filters import Filters
+    from crosswalk.index.results import Results
+    from crosswalk.ingest.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -244,7 +244,7 @@ def split_sentences(text: str, *, min_words: int = 4, max_words: int = 60) -> li
 
 
 class Encoder(Protocol):
-    """Anything that embeds texts as L2-normalised rows: `index.embedder.Embedder` is one."""
+    """Anything that embeds texts as L2-normalised rows: `crosswalk.index.embedder.Embedder` is one."""
 
     def encode(self, texts: Sequence[str]) -> "np.ndarray": ...
 
@@ -372,7 +372,7 @@ def best_sentence_pair(left_text: str, right_text: str, sentences: SentenceEmbed
 
 
 class Searcher(Protocol):
-    """What matching needs from a searcher (`index.build.load_searcher` gives one).
+    """What matching needs from a searcher (`crosswalk.index.build.load_searcher` gives one).
 
     Required: `search(query, k, filters) -> Results`. Optional, used when present: the dense vectors
     (`vector_table()` -> (provision id per row, unit vectors), or a `dense` retriever wrapping a `DenseIndex`
@@ -465,7 +465,7 @@ def _encoder_of(searcher, encoder: Encoder | None) -> Encoder:
         found = getattr(dense, "embedder", None)
     if found is not None and callable(getattr(found, "encode", None)):
         return found
-    from index.embedder import get_embedder
+    from crosswalk.index.embedder import get_embedder
 
     return get_embedder()
 
@@ -612,7 +612,7 @@ def _searcher_topk(
     """For each of `left_ids`, the `k` best eligible provisions of `jurisdictions` as `rank(pid, depth, filters)`
     orders them (a `like` or a `search` of the searcher); more are asked for than `k`, as headings and
     fragments that matching leaves out are dropped from the answer."""
-    from index.filters import Filters
+    from crosswalk.index.filters import Filters
 
     out: dict[str, list[str]] = {}
     filters = Filters(jurisdiction=tuple(jurisdictions))
@@ -632,7 +632,7 @@ def _searcher_topk(
 
 def _embedding_texts(store: "Store", provisions: Sequence[Provision]) -> dict[str, str]:
     """Each provision's embedding text with its context, as the index embeds it (whole documents at a time)."""
-    from index.passages import provision_texts
+    from crosswalk.index.passages import provision_texts
 
     wanted = {p.id for p in provisions}
     docs = sorted({p.doc_id for p in provisions})
@@ -840,7 +840,7 @@ def match(
     `method`: `vectors`, `like` (the searcher's `like`, ranked by `retriever`: hybrid, bm25 or dense) or
     `search`; `auto` takes the first the searcher supports.
     `boundary`: the score a pair is as likely a counterpart as not, for the queue's priorities
-    (`index.queue.priority`); default: the median of the focal provisions' best scores in this run.
+    (`crosswalk.index.queue.priority`); default: the median of the focal provisions' best scores in this run.
     `explain=False` skips the sentence alignment (faster); `sentence_cache` is a folder that keeps sentence
     embeddings between runs (`SentenceEmbeddings`). `write=False` leaves the queue untouched.
     `progress(stage, done, total)` is called as work advances.
@@ -981,7 +981,7 @@ def _get_or_hint(store: "Store", provision_id: str) -> Provision:
         return store.get(provision_id)
     except NotFoundError:
         pass
-    from index.citations import lookup
+    from crosswalk.index.citations import lookup
 
     near = lookup(store, provision_id)
     hint = f"; did you mean {near[0]!r}?" if near else (

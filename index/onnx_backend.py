@@ -4,7 +4,7 @@ Nothing is downloaded. On first use the model's transformer (`AutoModel` from th
 folder) is exported with `torch.onnx.export` (TorchScript exporter, opset 17, dynamic batch and sequence
 axes); for `onnx-int8` its weights are then quantised with `onnxruntime.quantization.quantize_dynamic` (int8,
 one scale per output channel, which keeps far more of the fp32 geometry than one scale per matrix: cosine
-0.991 against 0.962 to the torch vectors on 500 corpus passages, `python -m bench.onnx_backend`).
+0.991 against 0.962 to the torch vectors on 500 corpus passages, `python -m crosswalk.bench.onnx_backend`).
 
 The result is a derived file, cached per model and backend in `<workspace>/cache/models/<slug>/`:
 
@@ -48,7 +48,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from crosswalk.errors import ConfigError
-from index.embedder import BaseEmbedder, ModelSpec, _threads
+from crosswalk.index.embedder import BaseEmbedder, ModelSpec, _threads
 
 log = logging.getLogger(__name__)
 
@@ -305,10 +305,10 @@ class _Loaded:
 
 
 class OnnxEmbedder(BaseEmbedder):
-    """The `onnx` / `onnx-int8` backends: same interface as `index.embedder.Embedder` (`encode`, `encode_query`,
+    """The `onnx` / `onnx-int8` backends: same interface as `crosswalk.index.embedder.Embedder` (`encode`, `encode_query`,
     `dim`, `max_seq_length`); the export is built into `cache_dir/<slug>/` on first use, then reused.
 
-    Use `index.embedder.get_embedder(backend=...)` to share one per process. `batch_size` is 1 (see the module
+    Use `crosswalk.index.embedder.get_embedder(backend=...)` to share one per process. `batch_size` is 1 (see the module
     docstring): larger batches are somewhat faster but make int8 vectors depend on the batch.
     """
 

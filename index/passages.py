@@ -23,7 +23,7 @@ The context goes through `Provision.embedding_text(context=...)`, so the record 
 per-provision text, unwindowed and without rule 2's lead-in, is its BM25 document (`lexical_texts`).
 
 Example:
-    >>> from ingest.models import Provision
+    >>> from crosswalk.ingest.models import Provision
     >>> lead = Provision("d:s.1", "d", "US", "s.1", "The following persons must register with the agency:")
     >>> item = Provision("d:s.1(a)", "d", "US", "s.1(a)", "(a) the issuer;", parent_id="d:s.1")
     >>> texts = provision_texts([lead, item])
@@ -38,7 +38,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, replace
 from typing import Sequence
 
-from ingest.models import Provision, content_hash
+from crosswalk.ingest.models import Provision, content_hash
 
 
 @dataclass(frozen=True)
@@ -116,13 +116,13 @@ def provision_texts(provisions: Sequence[Provision], params: PassageParams | Non
 
 def lexical_texts(provisions: Sequence[Provision], params: PassageParams | None = None) -> list[str]:
     """Each provision's BM25 text: its embedding text with folded tiny children (rule 3) but without the
-    parent's lead-in (rule 2). The index adds the citation's tokens (`index.lexical.citation_tokens`).
+    parent's lead-in (rule 2). The index adds the citation's tokens (`crosswalk.index.lexical.citation_tokens`).
 
     The lead-in is left out because BM25 favours short documents: a list item carrying its parent's lead-in
     would outrank the parent itself on the lead-in's words.
 
     Example:
-        >>> from ingest.models import Provision
+        >>> from crosswalk.ingest.models import Provision
         >>> lead = Provision("d:s.1", "d", "US", "s.1", "The following persons must register:")
         >>> item = Provision("d:s.1(a)", "d", "US", "s.1(a)", "(a) the issuer;", parent_id="d:s.1")
         >>> lexical_texts([lead, item])
@@ -160,7 +160,7 @@ def make_passages(provisions: Sequence[Provision], params: PassageParams | None 
     """The passages of `provisions`, in order; provisions with nothing to embed have none.
 
     Example:
-        >>> from ingest.models import Provision
+        >>> from crosswalk.ingest.models import Provision
         >>> long = Provision("d:s.2", "d", "UK", "s.2", " ".join(["word"] * 400), heading_path=("Part 1",))
         >>> [(p.part, len(p.text.split())) for p in make_passages([long])]
         [(0, 160), (1, 160), (2, 160), (3, 160)]

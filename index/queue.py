@@ -1,4 +1,4 @@
-"""The review queue: candidate pairs from `index.match`, most promising and most uncertain first.
+"""The review queue: candidate pairs from `crosswalk.index.match`, most promising and most uncertain first.
 
 One table, `review_queue`, in the workspace database (SQLite or PostgreSQL; created by `crosswalk.schema`). A row is a candidate
 pair (left = the focal provision, right = a candidate in the other jurisdiction) with what the matcher knew:
@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Iterator, Sequence
 from crosswalk.errors import ConfigError, StoreError
 
 if TYPE_CHECKING:
-    from ingest.store import Store
+    from crosswalk.ingest.store import Store
 
 # Priority tiers: a mutual best match sits above every other pair.
 CONFIDENT_TIER = 2.0
@@ -43,7 +43,7 @@ def priority(score: float, rank: int, mutual: bool, boundary: float, width: floa
        1 for a score on the decision boundary, falling to 0 at `width` (0.25) or more away from it. A
        reviewer's answer on these teaches the most (uncertainty sampling, Lewis & Gale, SIGIR 1994).
 
-    `boundary` is the score at which a pair is as likely a counterpart as not; `index.match` sets it to the
+    `boundary` is the score at which a pair is as likely a counterpart as not; `crosswalk.index.match` sets it to the
     median best-candidate score of the run unless given one. The result is rounded to 6 places so equal
     inputs give equal priorities; the queue breaks ties by left id, then right id.
 

@@ -7,10 +7,10 @@ Every retriever has the same two calls and answers with `Results` (provision ids
 
 `search` takes text; `like` takes a stored provision and finds the ones most like it (itself left out) —
 the building block for cross-jurisdiction matching: `searcher.like(pid, filters=Filters(jurisdiction="UK"))`.
-Filters are applied inside retrieval (see `index.filters`). `k` larger than what matches returns what
+Filters are applied inside retrieval (see `crosswalk.index.filters`). `k` larger than what matches returns what
 matches; BM25 returns only provisions sharing a term with the query.
 
-Get a `Searcher` from `index.build.load_searcher(store, index_dir)`; it loads the index files once per
+Get a `Searcher` from `crosswalk.index.build.load_searcher(store, index_dir)`; it loads the index files once per
 process and the embedding model only when a dense or hybrid search first needs it.
 
 Example:
@@ -26,16 +26,16 @@ from typing import TYPE_CHECKING, Mapping, Protocol, Sequence
 import numpy as np
 
 from crosswalk.errors import QueryError
-from index.expansion import expand, expansions
-from index.filters import FilterResolver, Filters
-from index.fusion import FUSIONS, RRF_K
-from index.lexical import LexicalIndex, tokenize
-from index.results import Results
+from crosswalk.index.expansion import expand, expansions
+from crosswalk.index.filters import FilterResolver, Filters
+from crosswalk.index.fusion import FUSIONS, RRF_K
+from crosswalk.index.lexical import LexicalIndex, tokenize
+from crosswalk.index.results import Results
 
 if TYPE_CHECKING:  # pragma: no cover
-    from index.dense import DenseIndex
-    from index.embedder import Embedder
-    from ingest.store import Store
+    from crosswalk.index.dense import DenseIndex
+    from crosswalk.index.embedder import Embedder
+    from crosswalk.ingest.store import Store
 
 RETRIEVERS = ("bm25", "dense", "hybrid")
 MAX_QUERY_CHARS = 10_000
@@ -61,7 +61,7 @@ def _jurisdictions(filters: Filters | None) -> tuple[str, ...]:
 
 
 def expansion_tokens(query: str, tokens: Sequence[str], filters: Filters | None = None) -> list[str]:
-    """The BM25 tokens `index.expansion` adds to `query` (whose tokens are `tokens`) for the jurisdictions of
+    """The BM25 tokens `crosswalk.index.expansion` adds to `query` (whose tokens are `tokens`) for the jurisdictions of
     `filters`: each once, none the query already has. Only a search filtered to a jurisdiction is expanded:
     expansion translates into that jurisdiction's words, and with no target every group would add every
     jurisdiction's words (on the dev gold that cost more than it gained).
@@ -150,10 +150,10 @@ class _IndexRetriever:
 
 
 class BM25Retriever(_IndexRetriever):
-    """Lexical retrieval with BM25 over each provision's text (see `index.lexical`).
+    """Lexical retrieval with BM25 over each provision's text (see `crosswalk.index.lexical`).
 
     With `expand` (the default), a search filtered to a jurisdiction also searches for that jurisdiction's
-    words for its terms (`index.expansion`: "payment stablecoin" adds "qualifying stablecoin" under a UK
+    words for its terms (`crosswalk.index.expansion`: "payment stablecoin" adds "qualifying stablecoin" under a UK
     filter; see `expansion_tokens`), their BM25 score counting `expansion_weight` times. Query time only: the
     index is the same either way, and nothing of it goes into params.json. `like` adds the translations of its key
     terms at `LIKE_EXPANSION_WEIGHT` of that weight.
@@ -182,7 +182,7 @@ class BM25Retriever(_IndexRetriever):
         self, tokens: Sequence[str], k: int = 10, filters: Filters | None = None, query: str = "",
         extra_tokens: Sequence[str] = (),
     ) -> Results:
-        """BM25 for already tokenized text (tokens from `index.lexical.tokenize`); `extra_tokens` count
+        """BM25 for already tokenized text (tokens from `crosswalk.index.lexical.tokenize`); `extra_tokens` count
         `expansion_weight` times."""
         pairs = self.lexical.search(tokens, check_k(k), self.resolver.mask(filters), extra_tokens=extra_tokens,
                                     extra_weight=self.expansion_weight)
@@ -191,7 +191,7 @@ class BM25Retriever(_IndexRetriever):
     def like(self, provision_id: str, k: int = 10, filters: Filters | None = None) -> Results:
         """Provisions that share the key terms (`LexicalIndex.key_terms`) of `provision_id` and its
         descendants: a lead-in such as "(A) maintain identifiable reserves … comprising—" is about the list
-        under it. Under a jurisdiction filter, the translations (`index.expansion`) of the vocabulary terms in
+        under it. Under a jurisdiction filter, the translations (`crosswalk.index.expansion`) of the vocabulary terms in
         the first `LIKE_EXPANSION_WORDS` words of that text are added, at `LIKE_EXPANSION_WEIGHT` times
         `expansion_weight`."""
         k = check_k(k)
@@ -208,10 +208,10 @@ class BM25Retriever(_IndexRetriever):
 
 
 class DenseRetriever(_IndexRetriever):
-    """Semantic retrieval: the query's embedding against passage embeddings (see `index.dense`).
+    """Semantic retrieval: the query's embedding against passage embeddings (see `crosswalk.index.dense`).
 
     With `expand` (the default), a search filtered to a jurisdiction embeds the query with that jurisdiction's
-    words for its terms appended (`index.expansion.expand`; see `expansion_tokens` for why unfiltered searches
+    words for its terms appended (`crosswalk.index.expansion.expand`; see `expansion_tokens` for why unfiltered searches
     are not expanded). `like` is never expanded: it uses the stored vectors.
     """
 
@@ -264,7 +264,7 @@ class DenseRetriever(_IndexRetriever):
 
 
 class HybridRetriever:
-    """Fusion of several retrievers' rankings (reciprocal rank fusion by default; see `index.fusion`).
+    """Fusion of several retrievers' rankings (reciprocal rank fusion by default; see `crosswalk.index.fusion`).
 
     Each retriever is asked for `max(k, depth)` hits under the same filters, then the lists are fused.
     `weights` (`HYBRID_WEIGHTS` by default; `{}` for equal weights) and `rrf_k` (`HYBRID_RRF_K`) tune the fusion.
@@ -307,7 +307,7 @@ class HybridRetriever:
 
 
 class Searcher:
-    """The three retrievers over one loaded index and its store. Build it with `index.build.load_searcher`.
+    """The three retrievers over one loaded index and its store. Build it with `crosswalk.index.build.load_searcher`.
 
     - `search(query, k=10, filters=None, retriever="hybrid") -> Results`
     - `like(provision_id, k=10, filters=None, retriever="hybrid") -> Results`

@@ -14,11 +14,11 @@ import re
 from typing import TYPE_CHECKING
 
 from crosswalk.errors import IndexStateError
-from index.lexical import TOKEN_RE, tokenize
-from index.results import Results
+from crosswalk.index.lexical import TOKEN_RE, tokenize
+from crosswalk.index.results import Results
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ingest.store import Store
+    from crosswalk.ingest.store import Store
 
 _WORD = re.compile(r"\S+")
 

@@ -55,9 +55,9 @@ from pathlib import Path, PurePosixPath
 
 from crosswalk import __version__
 from crosswalk.errors import ConfigError, SourceError
-from ingest.models import Source
-from ingest.readers import MAX_BYTES, sniff
-from ingest.sources import ID_PATTERN, format_of
+from crosswalk.ingest.models import Source
+from crosswalk.ingest.readers import MAX_BYTES, sniff
+from crosswalk.ingest.sources import ID_PATTERN, format_of
 
 USER_AGENT = f"Crosswalk/{__version__} (regulatory text fetcher; Python urllib)"
 META_NAME = "meta.json"

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from crosswalk.errors import ConfigError, CrosswalkError, DocumentError
-from ingest.models import Extracted, Jurisdiction, Provision, RawUnit, Source, SplitResult, make_id
+from crosswalk.ingest.models import Extracted, Jurisdiction, Provision, RawUnit, Source, SplitResult, make_id
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ def discover(folder: Path, jurisdiction: str | None = None) -> list[tuple[Source
         raise ConfigError(f"{folder}: not a folder; pass the folder that holds the documents")
     manifest = folder / "manifest.csv"
     if manifest.exists():
-        from ingest.sources import load_manifest
+        from crosswalk.ingest.sources import load_manifest
 
         out = []
         for src in load_manifest(folder):
@@ -164,7 +164,7 @@ class DocResult:
 
 def process_document(source: Source, path: Path, tag: bool = True, max_bytes: int | None = None) -> DocResult:
     """Read, split and tag one document. Every failure comes back as a `failed` result naming the problem."""
-    from ingest import readers, splitters
+    from crosswalk.ingest import readers, splitters
 
     t0 = time.perf_counter()
     try:
@@ -177,7 +177,7 @@ def process_document(source: Source, path: Path, tag: bool = True, max_bytes: in
         if not provisions:
             raise DocumentError(path, "no provisions found: the text has no structure or body this reader knows")
         if tag:
-            from ingest.tagging import Tagger, harvest_defined_terms
+            from crosswalk.ingest.tagging import Tagger, harvest_defined_terms
 
             provisions = Tagger().tag(provisions, harvest_defined_terms(provisions))
         pages = len(extracted.page_starts) or None

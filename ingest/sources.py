@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 
 from crosswalk.errors import ConfigError
-from ingest.models import DocType, Jurisdiction, Source
+from crosswalk.ingest.models import DocType, Jurisdiction, Source
 
 SOURCES_CSV = Path(__file__).resolve().parents[1] / "corpus" / "sources.csv"
 MANIFEST_NAME = "manifest.csv"

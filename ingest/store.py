@@ -18,7 +18,7 @@ from typing import Iterable, Iterator, Sequence
 from crosswalk.db import Connection, connect_sqlite, is_url, open_database
 from crosswalk.errors import NotFoundError
 from crosswalk.schema import SCHEMA_VERSION, ensure_current
-from ingest.models import Entity, Provision, Source, split_id
+from crosswalk.ingest.models import Entity, Provision, Source, split_id
 
 __all__ = ["Store", "connect", "SCHEMA_VERSION", "PROVISION_COLUMNS"]
 

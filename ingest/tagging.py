@@ -2,7 +2,7 @@
 crypto assets, and who must do what.
 
 `Tagger.tag` returns each provision with `entities` (offsets into `Provision.text`) and `topics`
-(`ingest.taxonomy.classify_topics`). Entities come in three layers; spans never overlap within a layer,
+(`crosswalk.ingest.taxonomy.classify_topics`). Entities come in three layers; spans never overlap within a layer,
 and a defined term or an obligation may sit on top of a name:
 
 1. Names. spaCy's statistical NER (ORG, LAW, DATE, MONEY, GPE, PERSON, …; CARDINAL and ORDINAL are
@@ -45,8 +45,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from crosswalk.errors import ConfigError
-from ingest.models import Entity, Provision
-from ingest.taxonomy import classify_topics
+from crosswalk.ingest.models import Entity, Provision
+from crosswalk.ingest.taxonomy import classify_topics
 
 if TYPE_CHECKING:  # spaCy is imported lazily: importing this module stays cheap
     from spacy.language import Language

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Sequence
 
 from crosswalk.errors import ConfigError
-from review.decisions import Decision, Relationship
+from crosswalk.review.decisions import Decision, Relationship
 
 COLUMNS = (
     "focal_element",

@@ -183,7 +183,7 @@ def find_sentence(text: str, sentence: str) -> Span | None:
 
 
 def entity_spans(text: str, entities: Sequence, labels: Iterable[str] | None = None) -> list[Span]:
-    """Spans for tagged entities (`ingest.models.Entity`), optionally only some labels; titled with the label.
+    """Spans for tagged entities (`crosswalk.ingest.models.Entity`), optionally only some labels; titled with the label.
 
     Offsets that no longer fit the text (a stale tag) are dropped rather than marking the wrong words.
     """

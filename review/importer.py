@@ -47,11 +47,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 
 from crosswalk.errors import ConfigError, CrosswalkError, NotFoundError
-from evaluation.gold_io import read_text
-from review.decisions import Decision, DecisionStore, NewDecision, Rationale, Relationship
+from crosswalk.evaluation.gold_io import read_text
+from crosswalk.review.decisions import Decision, DecisionStore, NewDecision, Rationale, Relationship
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ingest.store import Store
+    from crosswalk.ingest.store import Store
 
 BATCH = 500
 HEADER_SEARCH = 20  # rows looked through for the header

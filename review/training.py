@@ -5,7 +5,7 @@
 with a sequence number above the metadata's `decisions_max_seq` when it has one, else those made after its
 `trained_at`. `unsure` decisions are not training data and are not counted.
 
-`retrain(workspace)` runs `index.rerank.learn` on a store connection of its own, one training at a time per
+`retrain(workspace)` runs `crosswalk.index.rerank.learn` on a store connection of its own, one training at a time per
 process (a second click while one runs is told so, not queued), and returns the dev figures of the first stage,
 of the previous model and of the new one. Decisions are only read: a decision saved while training runs is
 committed as usual and counted as new for the next training.
@@ -28,7 +28,7 @@ from crosswalk.errors import ConfigError
 from crosswalk.workspace import Workspace
 
 if TYPE_CHECKING:  # pragma: no cover
-    from review.decisions import DecisionStore
+    from crosswalk.review.decisions import DecisionStore
 
 _TRAINING = threading.Lock()
 
@@ -62,7 +62,7 @@ class TrainingState:
 
 
 def _meta(workspace: Workspace) -> tuple[dict | None, str]:
-    from index.rerank.model import model_paths
+    from crosswalk.index.rerank.model import model_paths
 
     model_path, meta_path = model_paths(workspace)
     if not model_path.exists():
@@ -127,10 +127,10 @@ def figure_rows(dev_before: dict, dev_after: dict, previous: dict | None = None)
 
 def retrain(workspace: Workspace, *, seed: int = 0,
             progress: Callable[[str, int, int], None] | None = None) -> RetrainResult:
-    """Train the ranker again from the gold dev half and every current decision (`index.rerank.learn`), one
+    """Train the ranker again from the gold dev half and every current decision (`crosswalk.index.rerank.learn`), one
     training at a time; a ConfigError when one is already running."""
-    from index.rerank import learn
-    from ingest.store import Store
+    from crosswalk.index.rerank import learn
+    from crosswalk.ingest.store import Store
 
     if not _TRAINING.acquire(blocking=False):
         raise ConfigError("a training is already running in this app; wait for it to finish, then reload")

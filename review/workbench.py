@@ -3,7 +3,7 @@
 One `Workbench` per workspace, opened once per server process (`st.cache_resource` in the app). It holds a
 read-only `Store`, a `DecisionStore` (the only writer: reviewers' decisions), and the saved search index,
 loaded on first use and never rebuilt here (no embedding at start-up). Methods return plain records (views)
-whose `*_html` fields are already safe: document text goes through `review.highlight`, which escapes it
+whose `*_html` fields are already safe: document text goes through `crosswalk.review.highlight`, which escapes it
 before adding our own `<mark>`/`<span>` tags.
 
 - Search: `facets()`, `search(query, filters)` → `SearchHit`s with a highlighted snippet and a publisher link.
@@ -37,19 +37,19 @@ from urllib.parse import urlparse
 
 from crosswalk.errors import ConfigError, CrosswalkError, IndexStateError, NotFoundError, StoreError
 from crosswalk.workspace import Workspace
-from evaluation import history as eval_history
-from evaluation.metrics import JUDGED_DEPTH
-from ingest.models import Provision
-from review import highlight as hl
-from review.accounts import SignInError
-from review.decisions import Decision, DecisionStore, Rationale, Relationship
+from crosswalk.evaluation import history as eval_history
+from crosswalk.evaluation.metrics import JUDGED_DEPTH
+from crosswalk.ingest.models import Provision
+from crosswalk.review import highlight as hl
+from crosswalk.review.accounts import SignInError
+from crosswalk.review.decisions import Decision, DecisionStore, Rationale, Relationship
 
 if TYPE_CHECKING:  # pragma: no cover
-    from index.match import Candidate
-    from index.retrievers import Searcher
-    from ingest.store import Store
-    from review.accounts import Account, Accounts
-    from review.training import RetrainResult, TrainingState
+    from crosswalk.index.match import Candidate
+    from crosswalk.index.retrievers import Searcher
+    from crosswalk.ingest.store import Store
+    from crosswalk.review.accounts import Account, Accounts
+    from crosswalk.app_pages.training import RetrainResult, TrainingState
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +85,7 @@ class SearchFilters:
     topic: tuple[str, ...] = ()
 
     def to_filters(self):
-        from index.filters import Filters
+        from crosswalk.index.filters import Filters
 
         return Filters(jurisdiction=self.jurisdiction, issuer=self.issuer, doc_type=self.doc_type, topic=self.topic)
 
@@ -212,14 +212,14 @@ class EvalView:
 
     `rows`: one dict per system (`retriever` plus one number per metric); systems scored on the pair gold are
     named `pairs:…`. `ci`: `{(system, metric): (low, high)}` 95% intervals when the file has them. The rest
-    comes from `evaluation.report.write_report` when it wrote the file: when and at which commit, the gold
+    comes from `crosswalk.evaluation.report.write_report` when it wrote the file: when and at which commit, the gold
     problems it found, reviewer agreement, and the report and chart beside it. `judged`: `{system: share}`, the
     share of each system's top 10 that the gold judges (`evaluated.judged@10`), for the systems that have it.
     `pooled`: `((file, judgements added), …)` when the run added judged pool files to the gold (`--judged`).
     `settings`: what the run scored (split, k, citation lookup, queries and pair queries), so a partial or
     unusual run is recognisable. `since`: each system's change since its previous comparable run
     (`evaluation.history.Change.to_dict()`). `history`: the saved runs comparable with this one, one row per
-    run and system, oldest first (`evaluation.history.comparable_rows`); `runs`: how many runs the history
+    run and system, oldest first (`crosswalk.evaluation.history.comparable_rows`); `runs`: how many runs the history
     holds in all; `problems`: its unreadable lines.
     """
 
@@ -346,7 +346,7 @@ class Workbench:
     """
 
     def __init__(self, workspace: Workspace):
-        from ingest.store import Store
+        from crosswalk.ingest.store import Store
 
         self.workspace = workspace
         if not workspace.has_store():
@@ -387,8 +387,8 @@ class Workbench:
         """The saved index, loaded on first use (never rebuilt here); IndexStateError says how to build it."""
         with self._load_lock:
             if self._searcher is None:
-                from index.build import load_searcher
-                from index.rerank.searcher import RerankingSearcher
+                from crosswalk.index.build import load_searcher
+                from crosswalk.index.rerank.searcher import RerankingSearcher
 
                 # hybrid search and counterparts go through the trained ranker when the workspace has one
                 self._searcher = RerankingSearcher(load_searcher(self.store, self.workspace.index_dir),
@@ -482,7 +482,7 @@ class Workbench:
 
         NotFoundError names what was tried and how ids look.
         """
-        from index.citations import lookup
+        from crosswalk.index.citations import lookup
 
         text = (text or "").strip()
         if not text:
@@ -500,7 +500,7 @@ class Workbench:
 
     def _view(self, p: Provision, terms: Sequence[str] = (), sentence: str = "",
               child_terms: Sequence[str] | None = None) -> ProvisionView:
-        from index.citations import display_citation
+        from crosswalk.index.citations import display_citation
 
         doc = self._documents().get(p.doc_id, {})
         spans = hl.find_terms(p.text, terms, kind="shared", title="shared term")
@@ -560,10 +560,10 @@ class Workbench:
 
         While the embedding model is still loading (the first seconds after start), a hybrid search answers
         with BM25 alone and says so in `notice`, unless `wait_for_model`; a dense search waits."""
-        from index.citations import lookup
-        from index.filters import allowed_provision_ids
-        from index.results import Results
-        from index.retrievers import check_query
+        from crosswalk.index.citations import lookup
+        from crosswalk.index.filters import allowed_provision_ids
+        from crosswalk.index.results import Results
+        from crosswalk.index.retrievers import check_query
 
         query = check_query(query)
         f = (filters or SearchFilters()).to_filters()
@@ -593,8 +593,8 @@ class Workbench:
         return SearchAnswer(query, tuple(hits), min(len(cited), k), note, retriever, notice)
 
     def _hits(self, results, query: str, n_cited: int) -> list[SearchHit]:
-        from index.citations import display_citation
-        from index.snippets import term_spans
+        from crosswalk.index.citations import display_citation
+        from crosswalk.index.snippets import term_spans
 
         found = {p.id: p for p in self.store.get_many(results.ids(), with_entities=True)}
         out = []
@@ -635,7 +635,7 @@ class Workbench:
     @_locked
     def queue_directions(self) -> list[tuple[str, str]]:
         """The directions the queue holds, most rows first: `[("US", "UK"), ("UK", "US")]`."""
-        from index.queue import queue_counts
+        from crosswalk.index.queue import queue_counts
 
         counts = queue_counts(self.store)
         return sorted(counts, key=lambda d: (-counts[d], d))
@@ -699,7 +699,7 @@ class Workbench:
         return {r[0]: r[1] for r in rows}
 
     def _citations(self, ids: Sequence[str]) -> dict[str, tuple[str, str]]:
-        from index.citations import display_citation
+        from crosswalk.index.citations import display_citation
 
         return {p.id: (display_citation(p), self._documents().get(p.doc_id, {}).get("title") or p.doc_id)
                 for p in self.store.get_many(list(ids))}
@@ -741,7 +741,7 @@ class Workbench:
                  json.loads(r["explanation"]), True) for r in rows]
 
     def _counterparts(self, left_id: str, to_jur: str, k: int) -> list["Candidate"]:
-        from index.match import counterparts
+        from crosswalk.index.match import counterparts
 
         key = (left_id, to_jur, k)
         with self._lock:
@@ -763,7 +763,7 @@ class Workbench:
     def pair(self, left_id: str, right_id: str, candidate: CandidateView | None = None) -> PairView:
         """The two provisions side by side: shared terms marked in both, the best-aligned sentences marked,
         and the pair's decision history (oldest first) with the latest flagged stale if a text changed."""
-        from index.match import best_sentence_pair, shared_terms
+        from crosswalk.index.match import best_sentence_pair, shared_terms
 
         left_id, right_id = self.resolve(left_id), self.resolve(right_id)
         with self._lock:
@@ -773,7 +773,7 @@ class Workbench:
             t.to_dict() for t in shared_terms(left, right))
         explanation = dict(candidate.explanation) if candidate and candidate.explanation else {}
         if not explanation and self._searcher is not None:
-            from index.match import SentenceEmbeddings
+            from crosswalk.index.match import SentenceEmbeddings
 
             found = best_sentence_pair(left.text, right.text, SentenceEmbeddings(self._searcher.dense.embedder))
             explanation = found.to_dict() if found else {}
@@ -823,7 +823,7 @@ class Workbench:
     @property
     def accounts(self) -> "Accounts":
         if self._accounts is None:
-            from review.accounts import Accounts
+            from crosswalk.review.accounts import Accounts
 
             self._accounts = Accounts(self.workspace.database)
         return self._accounts
@@ -860,7 +860,7 @@ class Workbench:
     def decision_rows(self, relationships: Sequence[str] = (), reviewers: Sequence[str] = (),
                       jurisdictions: Sequence[str] = (), stale_only: bool = False, text: str = "") -> list[dict]:
         """The current decisions (latest per pair and reviewer), newest first, filtered; one dict per row."""
-        from index.citations import display_citation
+        from crosswalk.index.citations import display_citation
 
         current = self.decisions.current()
         ids = sorted({d.left_id for d in current} | {d.right_id for d in current})
@@ -929,10 +929,10 @@ class Workbench:
     @_locked
     def gaps(self, jurisdiction: str, topic: str | None = None, limit: int = 500) -> tuple[int, list[dict]]:
         """(how many, first `limit`): provisions of `jurisdiction` that a reviewer could map (no headings or
-        fragments, see `index.match.skip_reason`) and that no current decision marks as having a counterpart.
+        fragments, see `crosswalk.index.match.skip_reason`) and that no current decision marks as having a counterpart.
         `status` says how far each got: `no candidates`, `not reviewed`, `reviewed: no counterpart`."""
-        from index.citations import display_citation
-        from index.match import skip_reason
+        from crosswalk.index.citations import display_citation
+        from crosswalk.index.match import skip_reason
 
         # the same answer until a decision is recorded or the queue changes (it reads every provision)
         queued = self.store.conn.execute("SELECT COUNT(*) FROM review_queue").fetchone()[0] if self._has_queue() else 0
@@ -945,7 +945,7 @@ class Workbench:
             args.append(topic)
         elif topic == NO_TOPIC:
             where.append("p.topics = '[]'")
-        from ingest.store import PROVISION_COLUMNS
+        from crosswalk.ingest.store import PROVISION_COLUMNS
 
         cols = ", ".join(f"p.{c.strip()}" for c in PROVISION_COLUMNS.split(","))
         sql = self._current_cte() + (
@@ -975,8 +975,8 @@ class Workbench:
 
     @_locked
     def export(self, fmt: str) -> bytes:
-        """The crosswalk (current decisions, OLIR columns) as CSV, XLSX or JSON bytes (`review.export`)."""
-        from review.export import export
+        """The crosswalk (current decisions, OLIR columns) as CSV, XLSX or JSON bytes (`crosswalk.review.export`)."""
+        from crosswalk.review.export import export
 
         return export(self.store, self.decisions.current(), fmt)
 
@@ -984,15 +984,15 @@ class Workbench:
 
     @_locked
     def training_state(self) -> "TrainingState":
-        """The saved ranker and how many decisions arrived since it was trained (`review.training`)."""
-        from review.training import training_state
+        """The saved ranker and how many decisions arrived since it was trained (`crosswalk.app_pages.training`)."""
+        from crosswalk.app_pages.training import training_state
 
         return training_state(self.workspace, self.decisions)
 
     def retrain(self, progress=None) -> "RetrainResult":
         """Train the ranker again from the gold dev half and every current decision; candidates matched live
-        are forgotten so the next ones come from the new model (`review.training.retrain`)."""
-        from review.training import retrain
+        are forgotten so the next ones come from the new model (`crosswalk.app_pages.training.retrain`)."""
+        from crosswalk.app_pages.training import retrain
 
         result = retrain(self.workspace, progress=progress)
         with self._lock:
@@ -1001,16 +1001,16 @@ class Workbench:
 
     @_locked
     def queue_reason(self, left_id: str, right_id: str) -> dict | None:
-        """Why a queued pair is where it is, when `crosswalk match` ordered the queue to teach (`index.active`)."""
-        from index.active import order_reason
+        """Why a queued pair is where it is, when `crosswalk match` ordered the queue to teach (`crosswalk.index.active`)."""
+        from crosswalk.index.active import order_reason
 
         return order_reason(self.store, left_id, right_id)
 
     # --- evaluation -----------------------------------------------------------------------------------------
 
     def learning_curve(self) -> dict | None:
-        """The curve `crosswalk bench learning-curve` saved (`evaluation.curve`), or None when there is none."""
-        from evaluation.curve import load_curve
+        """The curve `crosswalk bench learning-curve` saved (`crosswalk.evaluation.curve`), or None when there is none."""
+        from crosswalk.evaluation.curve import load_curve
 
         return load_curve(self.workspace)
 
@@ -1060,7 +1060,7 @@ class Workbench:
                        for j in ((gold or {}).get("judged") or ()) if isinstance(j, dict))
         settings = {k: run_meta[k] for k in ("split", "k", "citation_lookup", "queries", "pair_queries")
                     if k in run_meta}
-        from evaluation.history_db import DatabaseHistory
+        from crosswalk.evaluation.history_db import DatabaseHistory
 
         entries, problems = eval_history.load(DatabaseHistory(self.workspace.database_url)
                                               if self.workspace.database_url else folder / eval_history.HISTORY)

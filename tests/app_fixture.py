@@ -13,8 +13,8 @@ import os
 from pathlib import Path
 
 from crosswalk.workspace import Workspace
-from ingest.models import Entity, Provision, Source, make_id
-from ingest.store import Store
+from crosswalk.ingest.models import Entity, Provision, Source, make_id
+from crosswalk.ingest.store import Store
 
 XSS_TEXT = (
     "A firm must not display <script>alert(1)</script> or <b>bold</b> markup to clients when it describes the "
@@ -202,12 +202,12 @@ def build_workspace(root: Path, *, index: bool = True, queue: bool = True, datab
     ws = Workspace(Path(root), database_url).ensure()
     build_store(ws)
     if index:
-        from index.build import build_index, load_searcher
+        from crosswalk.index.build import build_index, load_searcher
 
         with Store(ws.database) as store:
             build_index(store, ws.index_dir, progress=False)
             if queue:
-                from index.match import match
+                from crosswalk.index.match import match
 
                 match(store, load_searcher(store, ws.index_dir), "US", "UK", k=3)
     return ws

@@ -32,8 +32,8 @@ def corpus_dir() -> Path:
 def corpus_ingest(tmp_path_factory, corpus_dir):
     """(workspace, report): the whole corpus ingested (tags included), built once per session."""
     from crosswalk.workspace import Workspace
-    from ingest.pipeline import discover, ingest
-    from ingest.store import Store
+    from crosswalk.ingest.pipeline import discover, ingest
+    from crosswalk.ingest.store import Store
 
     ws = Workspace(tmp_path_factory.mktemp("corpus-ws")).ensure()
     with Store(ws.db_path) as store:
@@ -50,7 +50,7 @@ def corpus_workspace(corpus_ingest):
 
 @pytest.fixture(scope="session")
 def corpus_store(corpus_workspace):
-    from ingest.store import Store
+    from crosswalk.ingest.store import Store
 
     store = Store(corpus_workspace.db_path, readonly=True)
     yield store
@@ -60,8 +60,8 @@ def corpus_store(corpus_workspace):
 @pytest.fixture(scope="session")
 def corpus_index(corpus_workspace):
     """The corpus workspace with its dense + BM25 index built (real model, real FAISS), once per session."""
-    from index.build import build_index
-    from ingest.store import Store
+    from crosswalk.index.build import build_index
+    from crosswalk.ingest.store import Store
 
     with Store(corpus_workspace.db_path) as store:
         report = build_index(store, corpus_workspace.index_dir, progress=False)
@@ -70,7 +70,7 @@ def corpus_index(corpus_workspace):
 
 @pytest.fixture(scope="session")
 def corpus_searcher(corpus_index, corpus_store):
-    from index.build import load_searcher
+    from crosswalk.index.build import load_searcher
 
     ws, _ = corpus_index
     return load_searcher(corpus_store, ws.index_dir)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ingest.models import Entity, Provision, Source, make_id
-from ingest.store import Store
+from crosswalk.ingest.models import Entity, Provision, Source, make_id
+from crosswalk.ingest.store import Store
 
 CUSTODY = "custody & safeguarding of client assets"
 AML = "AML/CFT & sanctions"
@@ -195,7 +195,7 @@ _BUILT: dict[str, Path] = {}
 
 def built_workspace(tmp_path_factory) -> Path:
     """A workspace (store and index, real model) built once per test session; copy it before changing it."""
-    from index.build import build_index
+    from crosswalk.index.build import build_index
 
     if "ws" not in _BUILT:
         ws = tmp_path_factory.mktemp("index-ws")

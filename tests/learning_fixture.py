@@ -17,8 +17,8 @@ import os
 from pathlib import Path
 
 from crosswalk.workspace import Workspace
-from ingest.models import Provision, Source, make_id
-from ingest.store import Store
+from crosswalk.ingest.models import Provision, Source, make_id
+from crosswalk.ingest.store import Store
 
 # (what the US section requires, the same duty in the UK rulebook's words)
 TOPICS = (
@@ -125,7 +125,7 @@ def build_learning_workspace(root: Path) -> Workspace:
     """Store and index (built with the real code) under `root`."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    from index.build import build_index
+    from crosswalk.index.build import build_index
 
     ws = Workspace(Path(root)).ensure()
     with Store(ws.database) as store:

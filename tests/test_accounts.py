@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from crosswalk.cli import main
 from crosswalk.errors import ConfigError, NotFoundError
 from index_corpus import make_store
-from review.accounts import FREE_ATTEMPTS, Accounts, Role, SignInError
+from crosswalk.review.accounts import FREE_ATTEMPTS, Accounts, Role, SignInError
 
 PASSWORD = "correct horse battery"
 
@@ -137,7 +137,7 @@ def test_app_on_a_network_address_needs_an_account(db, tmp_path, monkeypatch):
 
 def test_workbench_records_the_signed_in_account_and_refuses_viewers(db, tmp_path):
     from crosswalk.workspace import Workspace
-    from review.workbench import Workbench
+    from crosswalk.app_pages.workbench import Workbench
 
     ws = Workspace(tmp_path / "ws", db) if isinstance(db, str) else Workspace(db.parent)
     left, right = "US-T-ACT:sec.8", "UK-T-CASS:CASS_16.2.13R"

@@ -19,7 +19,7 @@ import pytest
 
 from app_fixture import PAIR, XSS_ID, XSS_TEXT, build_workspace
 from crosswalk.errors import ConfigError, NotFoundError
-from review import highlight as hl
+from crosswalk.review import highlight as hl
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 TIMEOUT = 120  # the first search loads the embedding model
@@ -29,7 +29,7 @@ TIMEOUT = 120  # the first search loads the embedding model
 def built(tmp_path_factory):
     """The synthetic workspace, built once for this module (store, index, US→UK queue), with the embedding
     model in memory (as it is a few seconds after the app starts), so searches are hybrid."""
-    from index.embedder import get_embedder
+    from crosswalk.index.embedder import get_embedder
 
     ws = build_workspace(tmp_path_factory.mktemp("app-ws"))
     get_embedder().encode_query("warm")
@@ -49,7 +49,7 @@ def ws(built, tmp_path, monkeypatch):
 
 @pytest.fixture()
 def wb(ws):
-    from review.workbench import Workbench
+    from crosswalk.app_pages.workbench import Workbench
 
     bench = Workbench.open(ws.root)
     yield bench
@@ -113,7 +113,7 @@ def test_overlapping_spans_nest_and_snippet_centres_on_the_marks():
 
 
 def test_entity_spans_skip_offsets_that_no_longer_fit():
-    from ingest.models import Entity
+    from crosswalk.ingest.models import Entity
 
     text = "The FCA must approve it."
     good, stale = Entity(4, 7, "REGULATOR", "FCA"), Entity(4, 7, "REGULATOR", "PRA")
@@ -124,7 +124,7 @@ def test_entity_spans_skip_offsets_that_no_longer_fit():
 
 
 def test_workbench_search_filters_and_citation_lookup(wb):
-    from review.workbench import SearchFilters
+    from crosswalk.app_pages.workbench import SearchFilters
 
     answer = wb.search("custody of client cryptoassets")
     assert answer.hits and answer.hits[0].provision_id.startswith("UK-TEST-CRYPTO:CASS_17")
@@ -219,7 +219,7 @@ def test_evaluation_results_are_read_and_checked(wb, ws):
 
 
 def test_safe_links_only():
-    from review.workbench import source_link
+    from crosswalk.app_pages.workbench import source_link
 
     assert source_link("javascript:alert(1)", "x.pdf", 3) == ""
     assert source_link("https://x.gov/a.pdf#page=2", "a.pdf", 3) == "https://x.gov/a.pdf#page=2"
@@ -264,9 +264,9 @@ def test_find_counterparts_opens_the_review_page(ws):
 
 
 def test_decision_saved_on_review_page_appears_on_crosswalk_page_and_in_export(ws):
-    from ingest.store import Store
-    from review.decisions import DecisionStore
-    from review.export import export
+    from crosswalk.ingest.store import Store
+    from crosswalk.review.decisions import DecisionStore
+    from crosswalk.review.export import export
 
     at = app()
     at.session_state["reviewer"] = "Ana Reviewer"
@@ -286,7 +286,7 @@ def test_decision_saved_on_review_page_appears_on_crosswalk_page_and_in_export(w
     history = at.table[0].value
     assert list(history["relationship"]) == ["equal"] and list(history["note"]) == ["Both ban paying yield to holders"]
 
-    at.switch_page("app_pages/crosswalk.py").run()
+    at.switch_page("app_pages/crosswalk_table.py").run()
     no_errors(at)
     table = at.dataframe[0].value
     row = table[table["note"] == "Both ban paying yield to holders"]
@@ -299,7 +299,7 @@ def test_decision_saved_on_review_page_appears_on_crosswalk_page_and_in_export(w
 
 
 def test_saving_without_a_reviewer_name_is_refused(ws):
-    from review.decisions import DecisionStore
+    from crosswalk.review.decisions import DecisionStore
 
     at = review(app(), left=PAIR[0], right=PAIR[1])
     at.radio(key=f"decide-{PAIR[0]}-{PAIR[1]}-rel").set_value("equal")
@@ -332,8 +332,8 @@ def test_stale_decision_is_flagged(ws):
     from dataclasses import replace
 
     from app_fixture import UK_BOOK, UK_BOOK_UNITS, provisions_of
-    from ingest.store import Store
-    from review.decisions import DecisionStore
+    from crosswalk.ingest.store import Store
+    from crosswalk.review.decisions import DecisionStore
 
     with DecisionStore(ws.db_path) as ds:
         ds.record(*PAIR, "equal", "ana")
@@ -395,7 +395,7 @@ def test_evaluation_page_without_and_with_results(ws):
 
 
 def test_evaluation_page_shows_what_the_run_scored_and_quality_over_time(ws):
-    from evaluation import history
+    from crosswalk.evaluation import history
 
     folder = ws.root / "eval"
     folder.mkdir()
@@ -437,8 +437,8 @@ def test_app_command_binds_to_loopback_and_export_command_writes_the_file(ws, tm
     from click.testing import CliRunner
 
     from crosswalk.cli import main
-    from review.decisions import DecisionStore
-    from review.workbench import app_command
+    from crosswalk.review.decisions import DecisionStore
+    from crosswalk.app_pages.workbench import app_command
 
     argv, env = app_command(ws)
     assert argv[argv.index("--server.address") + 1] == "127.0.0.1" and env["CROSSWALK_WORKSPACE"] == str(ws.root)

@@ -39,8 +39,8 @@ def server(tmp_path_factory):
     """`streamlit run app.py` on 127.0.0.1 and a free port, on the synthetic workspace; stopped afterwards."""
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
-    from bench.app_startup import free_port, wait_healthy
-    from review.workbench import app_command
+    from crosswalk.bench.app_startup import free_port, wait_healthy
+    from crosswalk.app_pages.workbench import app_command
 
     ws = build_workspace(tmp_path_factory.mktemp("browser-ws"))
     port = free_port()

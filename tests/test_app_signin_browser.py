@@ -32,9 +32,9 @@ def team(tmp_path_factory, postgres):
     """(base URL, database URL): the app on 127.0.0.1 over a PostgreSQL store with a reviewer and a viewer."""
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
-    from bench.app_startup import free_port, wait_healthy
-    from review.accounts import Accounts
-    from review.workbench import app_command
+    from crosswalk.bench.app_startup import free_port, wait_healthy
+    from crosswalk.review.accounts import Accounts
+    from crosswalk.app_pages.workbench import app_command
 
     url = postgres.new_database("app")
     ws = build_workspace(tmp_path_factory.mktemp("team-ws"), database_url=url)
@@ -83,7 +83,7 @@ def sign_in(page, name: str, password: str) -> None:
 
 
 def decisions(url: str) -> list[tuple]:
-    from review.decisions import DecisionStore
+    from crosswalk.review.decisions import DecisionStore
 
     with DecisionStore(url) as ds:
         return [(d.left_id, d.right_id, d.relationship, d.reviewer) for d in ds.all()]

@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crosswalk.errors import ConfigError, QueryError
-from index import citations
-from index.citations import (
+from crosswalk.index import citations
+from crosswalk.index.citations import (
     CitationQuery,
     citation_ancestors,
     display_citation,
@@ -22,8 +22,8 @@ from index.citations import (
     normalise_citation,
     parse_citation,
 )
-from ingest.models import Provision, Source, make_id
-from ingest.store import Store
+from crosswalk.ingest.models import Provision, Source, make_id
+from crosswalk.ingest.store import Store
 
 GENIUS = "US-PL119-27-GENIUS"
 MICA = "EU-MICA-2023-1114"

@@ -16,7 +16,7 @@ import pytest
 
 from crosswalk.errors import ConfigError, NotFoundError
 from index_corpus import make_store
-from review.decisions import DecisionStore
+from crosswalk.review.decisions import DecisionStore
 
 LEFT = ["US-T-ACT:sec.3", "US-T-ACT:sec.4", "US-T-ACT:sec.5", "US-T-ACT:sec.6"]
 RIGHT = ["UK-T-CASS:CASS_16.2.13R", "UK-T-CASS:CASS_17.3.5G", "UK-T-CASS:CASS_17.4.1R"]

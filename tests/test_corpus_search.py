@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from crosswalk.cli import main
-from index.filters import Filters
+from crosswalk.index.filters import Filters
 
 
 def like(ws, provision_id, jur, k=5):
@@ -81,7 +81,7 @@ def test_search_json_shape_and_filters_do_not_leak(ws, corpus_searcher):
     ],
 )
 def test_citation_queries_resolve_first(corpus_store, query, expected):
-    from index.citations import lookup
+    from crosswalk.index.citations import lookup
 
     ids = lookup(corpus_store, query)
     assert ids and ids[0] == expected
@@ -90,8 +90,8 @@ def test_citation_queries_resolve_first(corpus_store, query, expected):
 
 
 def test_reindexing_an_unchanged_store_embeds_nothing(corpus_index):
-    from index.build import build_index
-    from ingest.store import Store
+    from crosswalk.index.build import build_index
+    from crosswalk.ingest.store import Store
 
     ws, first = corpus_index
     assert first.embedded > 0

@@ -8,7 +8,7 @@ import sqlite3
 import pytest
 
 from crosswalk.errors import ConfigError
-from evaluation.agreement import (
+from crosswalk.evaluation.agreement import (
     agreement,
     cohen_kappa,
     current_decisions,
@@ -17,9 +17,9 @@ from evaluation.agreement import (
     label_of,
     workspace_agreement,
 )
-from ingest.models import Provision, Source, make_id
-from ingest.store import Store
-from review.decisions import DecisionStore
+from crosswalk.ingest.models import Provision, Source, make_id
+from crosswalk.ingest.store import Store
+from crosswalk.review.decisions import DecisionStore
 
 
 def test_cohen_kappa_wikipedia_example():

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pytest
 
 from crosswalk.errors import ConfigError
-from evaluation.gold_io import (
+from crosswalk.evaluation.gold_io import (
     Pair,
     Query,
     format_qrels,

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from evaluation.history import (
+from crosswalk.evaluation.history import (
     HISTORY,
     append,
     comparable_key,
@@ -20,9 +20,9 @@ from evaluation.history import (
     markdown_since,
     since_previous,
 )
-from evaluation.metrics import METRICS
-from evaluation.rollup import Hierarchy
-from evaluation.run import EvalResult, score_run
+from crosswalk.evaluation.metrics import METRICS
+from crosswalk.evaluation.rollup import Hierarchy
+from crosswalk.evaluation.run import EvalResult, score_run
 
 
 def run(at, per_query, *, fp="gold-a", k=100, citations=True, system="hybrid", commit="c0ffee"):

@@ -7,8 +7,8 @@ import math
 import pytest
 
 from crosswalk.errors import ConfigError
-from evaluation.metrics import METRICS, as_scores, judged_share, mean, per_query
-from evaluation.rollup import rollup_run
+from crosswalk.evaluation.metrics import METRICS, as_scores, judged_share, mean, per_query
+from crosswalk.evaluation.rollup import rollup_run
 
 QRELS = {
     "q1": {"a": 2, "b": 1, "c": 0},

@@ -9,11 +9,11 @@ import csv
 import pytest
 
 from crosswalk.errors import ConfigError
-from evaluation.gold_io import Query
-from evaluation.pool import (COLUMNS, check_pool_target, judging_pool, load_judged, merge_judgements, one_line,
+from crosswalk.evaluation.gold_io import Query
+from crosswalk.evaluation.pool import (COLUMNS, check_pool_target, judging_pool, load_judged, merge_judgements, one_line,
                              write_pool)
-from evaluation.rollup import Hierarchy, ancestors_from_id
-from evaluation.run import EvalResult, score_run
+from crosswalk.evaluation.rollup import Hierarchy, ancestors_from_id
+from crosswalk.evaluation.run import EvalResult, score_run
 
 from index_corpus import make_store
 

@@ -7,11 +7,11 @@ import math
 
 import pytest
 
-from evaluation.agreement import Agreement, PairKappa
-from evaluation.metrics import METRICS
-from evaluation.report import format_text, latest_json, render_markdown, save_run, summary, to_json, write_report
-from evaluation.run import EvalResult, compare_systems, score_run
-from evaluation.rollup import Hierarchy
+from crosswalk.evaluation.agreement import Agreement, PairKappa
+from crosswalk.evaluation.metrics import METRICS
+from crosswalk.evaluation.report import format_text, latest_json, render_markdown, save_run, summary, to_json, write_report
+from crosswalk.evaluation.run import EvalResult, compare_systems, score_run
+from crosswalk.evaluation.rollup import Hierarchy
 
 QRELS = {"cite-1": {"d:s.1": 2}, "q-1": {"d:s.2": 1, "d:s.3": 2}, "xvocab-1": {"d:s.4": 1}}
 RUNS = {

@@ -6,8 +6,8 @@ import doctest
 
 import pytest
 
-import evaluation.rollup as rollup_module
-from evaluation.rollup import (
+import crosswalk.evaluation.rollup as rollup_module
+from crosswalk.evaluation.rollup import (
     Hierarchy,
     ancestors_from_id,
     nested_gold,
@@ -16,8 +16,8 @@ from evaluation.rollup import (
     rollup_run,
     unit_of,
 )
-from ingest.models import Provision, Source, make_id
-from ingest.store import Store
+from crosswalk.ingest.models import Provision, Source, make_id
+from crosswalk.ingest.store import Store
 
 G = "US-PL119-27-GENIUS"
 

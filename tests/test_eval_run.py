@@ -13,11 +13,11 @@ from click.testing import CliRunner
 from crosswalk.cli import main
 from crosswalk.errors import ConfigError
 from crosswalk.workspace import Workspace
-from evaluation.gold_io import Pair, Query
-from evaluation.metrics import METRICS
-from evaluation.run import evaluate, pair_queries
-from index.results import Results
-from review.decisions import DecisionStore
+from crosswalk.evaluation.gold_io import Pair, Query
+from crosswalk.evaluation.metrics import METRICS
+from crosswalk.evaluation.run import evaluate, pair_queries
+from crosswalk.index.results import Results
+from crosswalk.review.decisions import DecisionStore
 
 from index_corpus import make_store
 
@@ -216,7 +216,7 @@ def cli_ws(tmp_path, monkeypatch):
                                     encoding="utf-8")
     (gold / "pairs.csv").write_text("left_id,right_id,relationship,note\n" + "".join(
         f"{p.left_id},{p.right_id},{p.relationship},\n" for p in PAIRS), encoding="utf-8")
-    monkeypatch.setattr("index.build.load_searcher", lambda store, index_dir, **kw: FakeSearcher(engines()))
+    monkeypatch.setattr("crosswalk.index.build.load_searcher", lambda store, index_dir, **kw: FakeSearcher(engines()))
     return ws, gold
 
 
@@ -239,7 +239,7 @@ def test_cli_eval_json_saves_latest_for_the_app(cli_ws, tmp_path):
     assert saved["retrievers"] == json.loads(json.dumps(data))
     assert saved["meta"]["index"]["model"] == "fake-model"
 
-    from review.workbench import Workbench
+    from crosswalk.app_pages.workbench import Workbench
 
     wb = Workbench(Workspace(ws))
     try:

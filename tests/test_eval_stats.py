@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from crosswalk.errors import ConfigError
-from evaluation.stats import EXACT_MAX, bootstrap_ci, compare, holm, randomisation_test, wins_losses_ties
+from crosswalk.evaluation.stats import EXACT_MAX, bootstrap_ci, compare, holm, randomisation_test, wins_losses_ties
 
 SCORES = [0.0, 0.2, 0.35, 0.4, 0.5, 0.55, 0.6, 0.8, 0.9, 1.0, 0.1, 0.7, 0.3, 0.65, 0.45]
 
@@ -109,9 +109,9 @@ def test_wins_losses_ties_need_paired_scores():
         wins_losses_ties([0.1, 0.2], [0.1])
 
 
-@pytest.mark.parametrize("module", ["evaluation.gold_io", "evaluation.metrics", "evaluation.stats",
-                                    "evaluation.agreement", "evaluation.run", "evaluation.pool",
-                                    "evaluation.history", "evaluation.report"])
+@pytest.mark.parametrize("module", ["crosswalk.evaluation.gold_io", "crosswalk.evaluation.metrics", "crosswalk.evaluation.stats",
+                                    "crosswalk.evaluation.agreement", "crosswalk.evaluation.run", "crosswalk.evaluation.pool",
+                                    "crosswalk.evaluation.history", "crosswalk.evaluation.report"])
 def test_docstring_examples(module):
     failures, tried = doctest.testmod(importlib.import_module(module))
     assert tried > 0 and failures == 0

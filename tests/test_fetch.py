@@ -1,4 +1,4 @@
-"""`ingest.fetch` against a local HTTP server on 127.0.0.1 (never the internet), plus the real mirror folder."""
+"""`crosswalk.ingest.fetch` against a local HTTP server on 127.0.0.1 (never the internet), plus the real mirror folder."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from crosswalk.errors import ConfigError, SourceError
-from ingest import fetch as fetch_module
-from ingest.fetch import FetchStatus, cache_manifest, current_path, detect_format, fetch_sources
-from ingest.models import Source
+from crosswalk.ingest import fetch as fetch_module
+from crosswalk.ingest.fetch import FetchStatus, cache_manifest, current_path, detect_format, fetch_sources
+from crosswalk.ingest.models import Source
 
 CORPUS = Path(__file__).resolve().parents[1] / ".." / "shared" / "corpus"
 
@@ -399,7 +399,7 @@ def test_mirror_file_with_wrong_checksum_fails(tmp_path):
 
 @pytest.mark.skipif(not (CORPUS / "manifest.csv").is_file(), reason="needs ../shared/corpus")
 def test_real_mirror_copies_every_manifest_document_with_its_checksum(tmp_path):
-    from ingest.sources import load_manifest
+    from crosswalk.ingest.sources import load_manifest
 
     sources = load_manifest(CORPUS)
     report = fetch_sources(sources, tmp_path, mirror=CORPUS, **FAST)

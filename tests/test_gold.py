@@ -12,8 +12,8 @@ from collections import Counter, defaultdict
 
 import pytest
 
-from evaluation.gold_io import load_pairs, load_qrels, load_queries, load_split, pair_key
-from review.decisions import Relationship
+from crosswalk.evaluation.gold_io import load_pairs, load_qrels, load_queries, load_split, pair_key
+from crosswalk.vocab import Relationship
 
 KINDS = ("cite", "q", "xvocab")
 COPY_LIMIT = 8  # a query may not repeat this many consecutive words of a text it is judged against

@@ -15,13 +15,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from crosswalk.errors import ConfigError, IndexStateError, QueryError
-from index import build as build_mod
-from index.build import build_index, load_searcher, read_params
-from index.dense import DenseIndex
-from index.filters import Filters
-from index.lexical import tokenize
-from ingest.models import make_id
-from ingest.store import Store
+from crosswalk.index import build as build_mod
+from crosswalk.index.build import build_index, load_searcher, read_params
+from crosswalk.index.dense import DenseIndex
+from crosswalk.index.filters import Filters
+from crosswalk.index.lexical import tokenize
+from crosswalk.ingest.models import make_id
+from crosswalk.ingest.store import Store
 
 from index_corpus import AML, CUSTODY, ROWS, SOURCES, built_workspace, copy_workspace, put_document
 
@@ -144,7 +144,7 @@ def test_interrupted_embedding_resumes_from_checkpoints(copy, monkeypatch):
     with Store(copy / "crosswalk.db") as store:
         put_document(store, "UK-T-MLR", overrides={"reg.18": "A relevant person must assess its exposure to "
                                                              "sanctions evasion and proliferation financing."})
-        from index import embedder as emb
+        from crosswalk.index import embedder as emb
 
         real = emb.Embedder.encode
 

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from crosswalk.cli import main
-from index import build as build_mod
+from crosswalk.index import build as build_mod
 
 from index_corpus import built_workspace, copy_workspace
 

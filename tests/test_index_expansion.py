@@ -7,10 +7,10 @@ import json
 import pytest
 
 from crosswalk.errors import ConfigError
-from index.expansion import Group, expand, expansions, load_vocabulary, words
-from index.filters import Filters
-from index.lexical import LexicalIndex, tokenize
-from index.retrievers import expansion_tokens
+from crosswalk.index.expansion import Group, expand, expansions, load_vocabulary, words
+from crosswalk.index.filters import Filters
+from crosswalk.index.lexical import LexicalIndex, tokenize
+from crosswalk.index.retrievers import expansion_tokens
 
 
 def test_words_fold_case_plurals_and_keep_hyphenated_words():
@@ -123,7 +123,7 @@ def test_bm25_with_expansion_tokens_finds_the_other_jurisdictions_wording():
 
 
 def test_the_vocabulary_file_is_valid_json_with_notes():
-    from index.expansion import VOCABULARY_PATH
+    from crosswalk.index.expansion import VOCABULARY_PATH
 
     data = json.loads(VOCABULARY_PATH.read_text())
     assert data["_about"] and data["groups"]

@@ -7,8 +7,8 @@ import doctest
 import pytest
 
 from crosswalk.errors import QueryError
-from index.fusion import rrf, weighted
-from index.results import Hit, Results
+from crosswalk.index.fusion import rrf, weighted
+from crosswalk.index.results import Hit, Results
 
 BM25 = Results.ranked("q", "bm25", [("a", 12.0), ("b", 7.0), ("c", 3.0)])
 DENSE = Results.ranked("q", "dense", [("c", 0.9), ("a", 0.8), ("d", 0.5)])
@@ -90,15 +90,14 @@ def test_results_helpers():
 
 
 def test_docstring_examples_of_index_modules():
-    import index.dense
-    import index.filters
-    import index.fusion
-    import index.lexical
-    import index.passages
-    import index.results
-    import index.retrievers
-    import index.snippets
-
+    import crosswalk.index.dense
+    import crosswalk.index.filters
+    import crosswalk.index.fusion
+    import crosswalk.index.lexical
+    import crosswalk.index.passages
+    import crosswalk.index.results
+    import crosswalk.index.retrievers
+    import crosswalk.index.snippets
     for mod in (index.fusion, index.results, index.filters, index.lexical, index.passages, index.snippets,
                 index.dense, index.retrievers):
         failed, _ = doctest.testmod(mod, optionflags=doctest.ELLIPSIS)

@@ -10,7 +10,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from crosswalk.errors import IndexStateError
-from index.lexical import STOPWORDS, LexicalIndex, s_stem, tokenize, tokenizer_version
+from crosswalk.index.lexical import STOPWORDS, LexicalIndex, s_stem, tokenize, tokenizer_version
 
 
 @pytest.mark.parametrize(

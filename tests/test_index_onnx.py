@@ -17,12 +17,12 @@ from click.testing import CliRunner
 
 from crosswalk.cli import main
 from crosswalk.errors import ConfigError, IndexStateError
-from index import build as build_mod
-from index import onnx_backend
-from index.build import build_index, load_searcher, read_params
-from index.embedder import get_embedder, resolve_backend, resolve_model
-from index.onnx_backend import MANIFEST, MODEL_FILE, OnnxEmbedder, cache_slug
-from ingest.store import Store
+from crosswalk.index import build as build_mod
+from crosswalk.index import onnx_backend
+from crosswalk.index.build import build_index, load_searcher, read_params
+from crosswalk.index.embedder import get_embedder, resolve_backend, resolve_model
+from crosswalk.index.onnx_backend import MANIFEST, MODEL_FILE, OnnxEmbedder, cache_slug
+from crosswalk.ingest.store import Store
 
 from index_corpus import built_workspace, copy_workspace
 
@@ -229,7 +229,7 @@ def test_a_corrupt_cached_model_is_rebuilt(int8, model_cache, tmp_path, vectors,
     else:
         (folder / MANIFEST).unlink()
     assert onnx_backend.cached_problem(int8.spec, folder) is not None
-    with caplog.at_level(logging.INFO, logger="index.onnx_backend"):
+    with caplog.at_level(logging.INFO, logger="crosswalk.index.onnx_backend"):
         rebuilt = OnnxEmbedder(int8.spec, cache)
         got = rebuilt.encode(SENTENCES[:3])
     assert onnx_backend.cached_problem(int8.spec, folder) is None

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from crosswalk.errors import ConfigError
-from index.passages import PassageParams, make_passages, provision_texts, windows
-from index.snippets import snippet, term_spans
-from ingest.models import Provision, make_id
+from crosswalk.index.passages import PassageParams, make_passages, provision_texts, windows
+from crosswalk.index.snippets import snippet, term_spans
+from crosswalk.ingest.models import Provision, make_id
 
 from index_corpus import LONG_TEXT, provisions_for
 

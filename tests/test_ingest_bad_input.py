@@ -10,8 +10,8 @@ from click.testing import CliRunner
 from pdfgen import write_pdf
 
 from crosswalk.cli import main
-from ingest.pipeline import discover, ingest
-from ingest.store import Store
+from crosswalk.ingest.pipeline import discover, ingest
+from crosswalk.ingest.store import Store
 
 GOOD_LINES = [
     "1.1 The regulator sets out its proposed rules for widget custody in this paper.",

@@ -8,8 +8,8 @@ import re
 from click.testing import CliRunner
 
 from crosswalk.cli import main
-from ingest.pipeline import discover, ingest
-from ingest.store import Store
+from crosswalk.ingest.pipeline import discover, ingest
+from crosswalk.ingest.store import Store
 
 
 def test_all_fifteen_documents_ingest_with_counts(corpus_ingest):

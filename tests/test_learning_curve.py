@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from app_fixture import build_workspace
-from bench.learning_curve import batch_sizes, plot_curve
+from crosswalk.bench.learning_curve import batch_sizes, plot_curve
 from crosswalk.errors import ConfigError
-from evaluation.curve import CURVE_FILE, format_curve, load_curve
+from crosswalk.evaluation.curve import CURVE_FILE, format_curve, load_curve
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 

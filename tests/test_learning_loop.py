@@ -31,10 +31,10 @@ def built(tmp_path_factory):
 
 def recall_at_10(ws, pairs, reranked: bool) -> float:
     """Share of `pairs` whose right provision is in the left one's top ten UK candidates."""
-    from index.build import load_searcher
-    from index.filters import Filters
-    from index.rerank import load_ranker
-    from ingest.store import Store
+    from crosswalk.index.build import load_searcher
+    from crosswalk.index.filters import Filters
+    from crosswalk.index.rerank import load_ranker
+    from crosswalk.ingest.store import Store
 
     with Store(ws.db_path, readonly=True) as store:
         searcher = load_searcher(store, ws.index_dir)
@@ -59,7 +59,7 @@ def decisions_csv(path: Path) -> Path:
 
 
 def test_decisions_imported_and_learned_raise_recall_on_held_out_pairs(built, tmp_path):
-    from index.rerank import load_ranker
+    from crosswalk.index.rerank import load_ranker
 
     pairs = counterparts()
     held_out = [pairs[i] for i in HELD_OUT]
@@ -86,8 +86,8 @@ def test_review_page_counts_new_decisions_and_retrains(built, tmp_path, monkeypa
     from streamlit.testing.v1 import AppTest
 
     from crosswalk.workspace import Workspace
-    from review.decisions import DecisionStore
-    from review.training import training_state
+    from crosswalk.review.decisions import DecisionStore
+    from crosswalk.app_pages.training import training_state
 
     root = tmp_path / "ws"
     shutil.copytree(built.root, root)
@@ -128,11 +128,11 @@ def test_review_page_counts_new_decisions_and_retrains(built, tmp_path, monkeypa
 
 
 def test_learning_curve_bench_replays_dev_pairs_and_scores_test_pairs(built):
-    from bench.learning_curve import learning_curve
+    from crosswalk.bench.learning_curve import learning_curve
     from crosswalk.workspace import Workspace
-    from evaluation.curve import CURVE_FILE
-    from evaluation.gold_io import Pair
-    from review.decisions import DecisionStore
+    from crosswalk.evaluation.curve import CURVE_FILE
+    from crosswalk.evaluation.gold_io import Pair
+    from crosswalk.review.decisions import DecisionStore
 
     pairs = [Pair(left, right, "equal") for left, right in counterparts()]
     splits = {p.key: ("dev" if i in TRAIN else "test") for i, p in enumerate(pairs)}

@@ -1,7 +1,7 @@
 """Cross-jurisdiction matching and the review queue, on a small hand-written store in three jurisdictions.
 
 Most tests use a bag-of-words encoder (deterministic, instant) behind a searcher that exposes its vectors the
-way `index.retrievers.Searcher` does; one module fixture builds a real index with the real model to check the
+way `crosswalk.index.retrievers.Searcher` does; one module fixture builds a real index with the real model to check the
 whole path (`build_index` → `load_searcher` → `match`).
 """
 
@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 
 from crosswalk.errors import ConfigError, NotFoundError, StoreError
-from index import match as match_mod
-from index.match import (
+from crosswalk.index import match as match_mod
+from crosswalk.index.match import (
     SentenceEmbeddings,
     VectorTable,
     best_sentence_pair,
@@ -27,11 +27,11 @@ from index.match import (
     skip_reason,
     split_sentences,
 )
-from index.passages import make_passages
-from index.queue import priority, read_queue, write_queue
-from index.results import Results
-from ingest.models import Entity, Provision, Source, make_id
-from ingest.store import Store
+from crosswalk.index.passages import make_passages
+from crosswalk.index.queue import priority, read_queue, write_queue
+from crosswalk.index.results import Results
+from crosswalk.ingest.models import Entity, Provision, Source, make_id
+from crosswalk.ingest.store import Store
 
 US, UK, EU = "US-TEST-ACT", "UK-TEST-RULES", "EU-TEST-REG"
 
@@ -489,7 +489,7 @@ def test_counterparts_unknown_id_suggests_the_nearest(store, searcher):
 
 @pytest.fixture(scope="module")
 def real_index(tmp_path_factory):
-    from index.build import build_index, load_searcher
+    from crosswalk.index.build import build_index, load_searcher
 
     root = tmp_path_factory.mktemp("real")
     s = Store(root / "crosswalk.db")
@@ -537,7 +537,7 @@ def test_like_method_ranks_with_the_searcher_and_scores_with_vectors(real_index)
 
 
 def _uk():
-    from index.filters import Filters
+    from crosswalk.index.filters import Filters
 
     return Filters(jurisdiction="UK")
 
@@ -551,7 +551,7 @@ def test_read_queue_before_any_match(tmp_path):
 
 
 def test_queue_rejects_a_mislabelled_item(store):
-    from index.queue import QueueItem
+    from crosswalk.index.queue import QueueItem
 
     item = QueueItem("a", "b", "UK", "US", 0.5, 1, True, 2.5)
     with pytest.raises(ConfigError, match="write each direction separately"):

@@ -7,7 +7,7 @@ import pytest
 
 from app_fixture import build_workspace
 from crosswalk.errors import ConfigError
-from index.active import (PairSignals, clear_order, disagreement, learning_order, margin_uncertainty,
+from crosswalk.index.active import (PairSignals, clear_order, disagreement, learning_order, margin_uncertainty,
                           order_reason, reorder_queue)
 
 
@@ -92,10 +92,10 @@ def built(tmp_path_factory):
 
 
 def test_reorder_writes_the_order_the_queue_and_the_review_page_read(built):
-    from index.build import load_searcher
-    from index.queue import read_queue
-    from ingest.store import Store
-    from review.workbench import Workbench
+    from crosswalk.index.build import load_searcher
+    from crosswalk.index.queue import read_queue
+    from crosswalk.ingest.store import Store
+    from crosswalk.app_pages.workbench import Workbench
 
     with Store(built.db_path) as store:
         searcher = load_searcher(store, built.index_dir)
@@ -128,8 +128,8 @@ def test_review_page_says_why_a_queued_pair_is_there(built, tmp_path, monkeypatc
 
     from streamlit.testing.v1 import AppTest
 
-    from index.build import load_searcher
-    from ingest.store import Store
+    from crosswalk.index.build import load_searcher
+    from crosswalk.ingest.store import Store
 
     root = tmp_path / "ws"
     shutil.copytree(built.root, root)

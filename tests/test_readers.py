@@ -8,8 +8,8 @@ import pytest
 from pdfgen import write_pdf
 
 from crosswalk.errors import DocumentError
-from ingest.readers import read, sniff
-from ingest.readers.text import parse_front_matter
+from crosswalk.ingest.readers import read, sniff
+from crosswalk.ingest.readers.text import parse_front_matter
 
 HEADER = "Interim Report on Widget Custody and Safeguarding"
 BODY = [

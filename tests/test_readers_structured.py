@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from crosswalk.errors import DocumentError
-from ingest.readers import read
-from ingest.readers.html import read_html
-from ingest.readers.xml import clean_num, cfr_level, heading_entry, read_xml, roman_value
+from crosswalk.ingest.readers import read
+from crosswalk.ingest.readers.html import read_html
+from crosswalk.ingest.readers.xml import clean_num, cfr_level, heading_entry, read_xml, roman_value
 
 # ---------------------------------------------------------------- fixtures
 

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from crosswalk.errors import ConfigError
-from evaluation.gold_io import Pair, Query
-from index.rerank.features import FEATURES, coverage, jaccard, maxsim, reciprocal_rank, structure
+from crosswalk.evaluation.gold_io import Pair, Query
+from crosswalk.index.rerank.features import FEATURES, coverage, jaccard, maxsim, reciprocal_rank, structure
 from index_corpus import built_workspace, copy_workspace
 
 # --- feature functions -----------------------------------------------------------------------------------------
@@ -80,7 +80,7 @@ def _synthetic(seed=0, groups=40, size=30):
 
 
 def test_ranker_orders_a_tiny_synthetic_set():
-    from index.rerank.train import fit
+    from crosswalk.evaluation.learn import fit
 
     booster = fit(_synthetic(), ["cosine", "kind_rule", "bm25_rel"], rounds=60, seed=0,
                   params={"min_data_in_leaf": 5})
@@ -94,7 +94,7 @@ def test_ranker_orders_a_tiny_synthetic_set():
 
 
 def test_training_is_deterministic_for_a_seed():
-    from index.rerank.train import cross_validate, fit
+    from crosswalk.evaluation.learn import cross_validate, fit
 
     data = _synthetic(seed=1)
     feats = ["cosine", "kind_rule", "bm25_rel", "dense_rrank"]
@@ -134,10 +134,10 @@ def small_ws(tmp_path_factory, tmp_path):
 
 
 def test_learn_saves_a_model_that_loads_with_its_metadata(small_ws):
-    from index.build import load_searcher
-    from index.filters import Filters
-    from index.rerank import learn, load_ranker, model_paths
-    from ingest.store import Store
+    from crosswalk.index.build import load_searcher
+    from crosswalk.index.filters import Filters
+    from crosswalk.index.rerank import learn, load_ranker, model_paths
+    from crosswalk.ingest.store import Store
 
     with Store(small_ws.db_path, readonly=True) as store:
         report = learn(store, small_ws, gold=_gold(), use_decisions=False)
@@ -154,7 +154,7 @@ def test_learn_saves_a_model_that_loads_with_its_metadata(small_ws):
         assert got.retriever == "hybrid+rerank" and len(got) == 5
         assert all(pid.startswith("UK-") for pid in got.ids())
         # the loaded booster scores exactly as the saved one: same features, same model text
-        from index.rerank.pool import search_pool
+        from crosswalk.index.rerank.pool import search_pool
 
         pool = search_pool(searcher, "custody of client cryptoassets", Filters(jurisdiction="UK"))
         s = ranker.scores(searcher, pool)
@@ -167,10 +167,10 @@ def test_learn_saves_a_model_that_loads_with_its_metadata(small_ws):
 
 
 def test_test_half_pairs_are_never_trained_on(small_ws):
-    from index.build import load_searcher
-    from index.rerank.features import Corpus
-    from index.rerank.train import gather
-    from ingest.store import Store
+    from crosswalk.index.build import load_searcher
+    from crosswalk.index.rerank.features import Corpus
+    from crosswalk.evaluation.learn import gather
+    from crosswalk.ingest.store import Store
 
     held = Pair("US-T-CFR:1022.210", "UK-T-MLR:reg.21", "intersects-with")
     with Store(small_ws.db_path, readonly=True) as store:
@@ -186,10 +186,10 @@ def test_test_half_pairs_are_never_trained_on(small_ws):
 
 
 def test_no_model_falls_back_and_says_so_once(small_ws):
-    from index.build import load_searcher
-    from index.rerank import load_ranker
-    from index.rerank.searcher import RerankingSearcher
-    from ingest.store import Store
+    from crosswalk.index.build import load_searcher
+    from crosswalk.index.rerank import load_ranker
+    from crosswalk.index.rerank.searcher import RerankingSearcher
+    from crosswalk.ingest.store import Store
 
     assert load_ranker(small_ws) is None
     with Store(small_ws.db_path, readonly=True) as store:
@@ -214,7 +214,7 @@ def test_cli_search_notes_the_missing_model_once(small_ws):
 
 
 def test_a_model_without_metadata_is_an_error(small_ws):
-    from index.rerank import load_ranker, model_paths
+    from crosswalk.index.rerank import load_ranker, model_paths
 
     model_path, _ = model_paths(small_ws)
     model_path.parent.mkdir(parents=True)
@@ -224,7 +224,7 @@ def test_a_model_without_metadata_is_an_error(small_ws):
 
 
 def test_eval_needs_a_model_for_hybrid_rerank(small_ws):
-    from evaluation.run import evaluate_workspace
+    from crosswalk.evaluation.run import evaluate_workspace
 
     with pytest.raises(ConfigError, match="crosswalk learn"):
         evaluate_workspace(small_ws, retrievers=["hybrid", "hybrid+rerank"])

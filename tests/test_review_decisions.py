@@ -11,10 +11,10 @@ import pytest
 
 from crosswalk.db import integrity_errors
 from crosswalk.errors import ConfigError, NotFoundError
-from ingest.models import Provision, Source, make_id
-from ingest.store import Store
-from review.decisions import DecisionStore, Relationship
-from review.export import COLUMNS, export, to_qrels
+from crosswalk.ingest.models import Provision, Source, make_id
+from crosswalk.ingest.store import Store
+from crosswalk.review.decisions import DecisionStore, Relationship
+from crosswalk.review.export import COLUMNS, export, to_qrels
 
 US = Source(id="US-TEST", jurisdiction="US", title="Test Act", issuer="Congress", doc_type="statute")
 UK = Source(id="UK-TEST", jurisdiction="UK", title="Test Rules", issuer="FCA", doc_type="rulebook")

@@ -11,10 +11,10 @@ from app_fixture import build_store
 from crosswalk.cli import main
 from crosswalk.errors import ConfigError, NotFoundError
 from crosswalk.workspace import Workspace
-from ingest.store import Store
-from review.decisions import DecisionStore, NewDecision
-from review.export import export
-from review.importer import import_decisions, parse_relationship, read_table
+from crosswalk.ingest.store import Store
+from crosswalk.review.decisions import DecisionStore, NewDecision
+from crosswalk.review.export import export
+from crosswalk.review.importer import import_decisions, parse_relationship, read_table
 
 SEC4C = "US-TEST-STABLE:sec.4(c)"
 SEC7 = "US-TEST-STABLE:sec.7"

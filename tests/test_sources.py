@@ -1,4 +1,4 @@
-"""corpus/sources.csv against the mirror's manifest, and `ingest.sources`' checks of bad catalogues."""
+"""corpus/sources.csv against the mirror's manifest, and `crosswalk.ingest.sources`' checks of bad catalogues."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from crosswalk.errors import ConfigError
-from ingest.models import DocType, Jurisdiction, Source
-from ingest.sources import (
+from crosswalk.ingest.models import DocType, Jurisdiction, Source
+from crosswalk.ingest.sources import (
     SOURCE_COLUMNS,
     SOURCES_CSV,
     format_of,

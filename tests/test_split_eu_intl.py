@@ -7,11 +7,11 @@ from __future__ import annotations
 import re
 import pytest
 
-from ingest.models import Extracted, Source
-from ingest.readers import read
-from ingest.splitters import choose, eu, fsb
-from ingest.splitters import split as split_document
-from ingest.splitters.base import uncovered
+from crosswalk.ingest.models import Extracted, Source
+from crosswalk.ingest.readers import read
+from crosswalk.ingest.splitters import choose, eu, fsb
+from crosswalk.ingest.splitters import split as split_document
+from crosswalk.ingest.splitters.base import uncovered
 
 MICA = "intl/CELEX_32023R1114_EN_TXT.pdf"
 FSB = "intl/FSB_P170723-3.pdf"
@@ -516,7 +516,7 @@ def test_synthetic_edge_cases():
 
 
 def test_two_standalone_articles_suffice_only_for_an_eu_source():
-    from ingest.models import Jurisdiction
+    from crosswalk.ingest.models import Jurisdiction
 
     doc = Extracted(text="Article 1\nScope\nThis applies.\nArticle 2\nDefinitions\nWords mean things.\n")
     assert eu.detect(Source(id="t", jurisdiction=Jurisdiction.EU), doc)

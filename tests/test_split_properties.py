@@ -10,15 +10,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ingest import readers, splitters
-from ingest.models import Extracted, Source, make_id, split_id
-from ingest.pipeline import to_provisions
-from ingest.splitters.base import Mark, build, uncovered
+from crosswalk.ingest import readers, splitters
+from crosswalk.ingest.models import Extracted, Source, make_id, split_id
+from crosswalk.ingest.pipeline import to_provisions
+from crosswalk.ingest.splitters.base import Mark, build, uncovered
 
 
 @pytest.fixture(scope="module")
 def corpus_docs(corpus_dir):
-    from ingest.sources import load_manifest
+    from crosswalk.ingest.sources import load_manifest
 
     out = []
     for src in load_manifest(corpus_dir):

@@ -12,10 +12,10 @@ from collections import Counter
 
 import pytest
 
-from ingest import readers, splitters
-from ingest.models import Extracted, Source
-from ingest.splitters import fca
-from ingest.splitters.base import uncovered
+from crosswalk.ingest import readers, splitters
+from crosswalk.ingest.models import Extracted, Source
+from crosswalk.ingest.splitters import fca
+from crosswalk.ingest.splitters.base import uncovered
 
 CP_ID = "UK-FCA-CP25-14"
 DP_ID = "UK-FCA-DP23-4"
@@ -23,7 +23,7 @@ DP_ID = "UK-FCA-DP23-4"
 
 @pytest.fixture(scope="module")
 def sources(corpus_dir):
-    from ingest.sources import load_manifest
+    from crosswalk.ingest.sources import load_manifest
 
     return {s.id: s for s in load_manifest(corpus_dir)}
 

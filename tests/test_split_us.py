@@ -11,11 +11,11 @@ import csv
 
 import pytest
 
-from ingest import readers, splitters
-from ingest.models import Extracted, Source
-from ingest.splitters import us_act, uscode
-from ingest.splitters.base import uncovered
-from ingest.splitters.us_act import (
+from crosswalk.ingest import readers, splitters
+from crosswalk.ingest.models import Extracted, Source
+from crosswalk.ingest.splitters import us_act, uscode
+from crosswalk.ingest.splitters.base import uncovered
+from crosswalk.ingest.splitters.us_act import (
     ACT_ORDER,
     Candidate,
     is_next,
@@ -26,7 +26,7 @@ from ingest.splitters.us_act import (
     roman_value,
     title_case,
 )
-from ingest.splitters.uscode import label_title
+from crosswalk.ingest.splitters.uscode import label_title
 
 US_DOCS = {
     "US-PL119-27-GENIUS": "us_act",

@@ -13,9 +13,9 @@ from crosswalk.cli import main
 from crosswalk.db import open_database
 from crosswalk.errors import ConfigError, NotFoundError, StoreError
 from crosswalk.schema import SCHEMA_VERSION, schema_version
-from index.queue import QueueItem, queue_counts, read_queue, write_queue
+from crosswalk.index.queue import QueueItem, queue_counts, read_queue, write_queue
 from index_corpus import make_store
-from ingest.store import Store
+from crosswalk.ingest.store import Store
 
 
 def item(left: str, right: str, score: float, rank: int = 1, mutual: bool = False) -> QueueItem:
@@ -44,8 +44,8 @@ def test_store_reads_back_what_it_wrote(database):
 
 def test_both_backends_give_identical_answers(tmp_path, postgres):
     """Hashes, orderings, filters (topic, entity, inside SQL) and citation lookup: SQLite and PostgreSQL agree."""
-    from index.citations import lookup
-    from index.filters import Filters, allowed_provision_ids
+    from crosswalk.index.citations import lookup
+    from crosswalk.index.filters import Filters, allowed_provision_ids
 
     answers = []
     for target in (tmp_path / "crosswalk.db", postgres.new_database()):
@@ -163,8 +163,8 @@ def test_a_wrong_url_is_one_line(postgres):
 
 
 def test_evaluation_history_lives_in_the_database(postgres):
-    from evaluation import history
-    from evaluation.history_db import DatabaseHistory
+    from crosswalk.evaluation import history
+    from crosswalk.evaluation.history_db import DatabaseHistory
 
     url = postgres.new_database()
     make_store(url).close()

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from crosswalk.errors import ConfigError
-from ingest.models import Provision
-from ingest.tagging import (
+from crosswalk.ingest.models import Provision
+from crosswalk.ingest.tagging import (
     CHUNK_CHARS,
     PATTERNS_DIR,
     Tagger,
@@ -27,7 +27,7 @@ from ingest.tagging import (
     render_citation,
     split_chunks,
 )
-from ingest.taxonomy import Topic, classify_topics, load_lexicon, topic_scores
+from crosswalk.ingest.taxonomy import Topic, classify_topics, load_lexicon, topic_scores
 
 CORPUS = Path(__file__).parents[1] / ".." / "shared" / "corpus"
 
@@ -463,9 +463,8 @@ def test_real_suspicious_activity_section_is_aml(corpus, tagger):
 def test_docstring_examples_hold():
     import doctest
 
-    import ingest.tagging
-    import ingest.taxonomy
-
+    import crosswalk.ingest.tagging
+    import crosswalk.ingest.taxonomy
     for module in (ingest.tagging, ingest.taxonomy):
         result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
         assert result.attempted > 0 and result.failed == 0, module.__name__

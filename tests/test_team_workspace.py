@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from crosswalk.cli import main
-from index import build as build_mod
+from crosswalk.index import build as build_mod
 
 US_DOCS = ("US-EO14178", "US-EO14233")
 UK_TEXT = """Test rules on cryptoasset custody
@@ -55,7 +55,7 @@ def run(*args: str):
 @pytest.mark.slow
 def test_a_whole_run_on_postgresql_writes_nothing_to_sqlite(postgres, folders, tmp_path, monkeypatch):
     from crosswalk.workspace import Workspace
-    from review.workbench import Workbench
+    from crosswalk.app_pages.workbench import Workbench
 
     url = postgres.new_database("team")
     monkeypatch.setenv("CROSSWALK_DATABASE_URL", url)

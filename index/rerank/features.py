@@ -10,7 +10,7 @@ text query. `FEATURES` lists them in the order of the matrix `pool_features` ret
 - `maxsim`: late interaction over the embedding model's static word-piece vectors (`maxsim`; query pieces
   against candidate pieces);
 - `term_coverage`: share of the query's distinct BM25 terms (a provision's key terms for `like`) the candidate
-  holds; `vocab_coverage`: the same for the vocabulary map's translations (`index.expansion`), NaN when none;
+  holds; `vocab_coverage`: the same for the vocabulary map's translations (`crosswalk.index.expansion`), NaN when none;
 - hierarchy: `parent_cosine` and `grandparent_cosine`: the query (or, for `like`, the query provision's own
   parent) against the candidate's enclosing units, so matching is section to section as well as unit to unit;
 - structure of the candidate (`structure`): operative rule, guidance, evidential provision, definition, recital,
@@ -19,7 +19,7 @@ text query. `FEATURES` lists them in the order of the matrix `pool_features` ret
 - voice: `modal` (the text imposes something: must, shall, may not, is required to) and `first_person` (the
   regulator speaking — we, our — as discussion and consultation paragraphs do);
 - `like` only: `mutual_rrank` (1/rank of the query provision among its jurisdiction's provisions by centroid
-  cosine to the candidate), `shared_terms` (defined terms and entities in common, `index.match.shared_terms`),
+  cosine to the candidate), `shared_terms` (defined terms and entities in common, `crosswalk.index.match.shared_terms`),
   `topic_jaccard`, `left_rule`, `left_binding`; and `is_like`.
 """
 
@@ -32,11 +32,11 @@ from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
-from index.lexical import tokenize
+from crosswalk.index.lexical import tokenize
 
 if TYPE_CHECKING:  # pragma: no cover
-    from index.rerank.pool import Pool
-    from index.retrievers import Searcher
+    from crosswalk.index.rerank.pool import Pool
+    from crosswalk.index.retrievers import Searcher
 
 NAN = float("nan")
 LIKE_TERMS = 30  # key terms of a provision, as BM25's `like` queries with
@@ -281,7 +281,7 @@ def _stop_ids(tok) -> frozenset[int]:
 
 def pool_features(corpus: Corpus, pool: "Pool") -> np.ndarray:
     """The `(candidates, len(FEATURES))` matrix for a pool, rows in the pool's order."""
-    from index.retrievers import expansion_tokens
+    from crosswalk.index.retrievers import expansion_tokens
 
     ids = pool.ids()
     n = len(ids)
@@ -340,14 +340,14 @@ def pool_features(corpus: Corpus, pool: "Pool") -> np.ndarray:
 
 
 def _filters(jurisdictions: Sequence[str]):
-    from index.filters import Filters
+    from crosswalk.index.filters import Filters
 
     return Filters(jurisdiction=tuple(jurisdictions)) if jurisdictions else None
 
 
 def _like_features(corpus: Corpus, pool: "Pool", ids, infos, left, left_info, out, col) -> None:
     """Pair-only features: mutual rank, shared terms, topic overlap, and the query provision's own structure."""
-    from index.match import shared_terms
+    from crosswalk.index.match import shared_terms
 
     rows = corpus.jurisdiction_rows(left_info.jurisdiction)
     lpos = corpus.positions.get(left.id)

@@ -13,13 +13,13 @@ from typing import TYPE_CHECKING, Sequence
 import numpy as np
 
 from crosswalk.errors import ConfigError
-from index.results import Hit, Results
-from index.rerank.features import FEATURES, Corpus, pool_features
-from index.rerank.pool import POOL_DEPTH, Pool, like_pool, search_pool
+from crosswalk.index.results import Hit, Results
+from crosswalk.index.rerank.features import FEATURES, Corpus, pool_features
+from crosswalk.index.rerank.pool import POOL_DEPTH, Pool, like_pool, search_pool
 
 if TYPE_CHECKING:  # pragma: no cover
-    from index.filters import Filters
-    from index.retrievers import Searcher
+    from crosswalk.index.filters import Filters
+    from crosswalk.index.retrievers import Searcher
 
 MODEL_DIR = "models"
 MODEL_NAME = "ranker"
@@ -42,10 +42,10 @@ def _lightgbm():
 
 
 class Ranker:
-    """A loaded ranker: a LightGBM booster over `features` (a subset of `index.rerank.features.FEATURES`).
+    """A loaded ranker: a LightGBM booster over `features` (a subset of `crosswalk.index.rerank.features.FEATURES`).
 
     `rerank` orders first-stage candidates for a text query or a provision (`like`); `search` and `like` build
-    the first-stage pool (`index.rerank.pool`) and rerank it. Feature state that is costly to build (centroids,
+    the first-stage pool (`crosswalk.index.rerank.pool`) and rerank it. Feature state that is costly to build (centroids,
     structure of each provision) is cached per searcher.
     """
 

@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from index.expansion import expand
-from index.results import Results
-from index.retrievers import _jurisdictions, check_query
+from crosswalk.index.expansion import expand
+from crosswalk.index.results import Results
+from crosswalk.index.retrievers import _jurisdictions, check_query
 
 if TYPE_CHECKING:  # pragma: no cover
-    from index.filters import Filters
-    from index.retrievers import Searcher
+    from crosswalk.index.filters import Filters
+    from crosswalk.index.retrievers import Searcher
 
 POOL_DEPTH = 100  # candidates each first-stage retriever contributes (the union is 100 to 200 deep)
 

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from index.rerank.model import Ranker, load_ranker, model_paths, no_model_note
+from crosswalk.index.rerank.model import Ranker, load_ranker, model_paths, no_model_note
 
 if TYPE_CHECKING:  # pragma: no cover
-    from index.filters import Filters
-    from index.results import Results
-    from index.retrievers import Searcher
+    from crosswalk.index.filters import Filters
+    from crosswalk.index.results import Results
+    from crosswalk.index.retrievers import Searcher
 
 RERANKED_RETRIEVER = "hybrid"  # the retriever name the ranker takes over
 

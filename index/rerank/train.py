@@ -1,6 +1,6 @@
 """Training the ranker: gold dev half + reviewers' decisions -> LightGBM lambdarank model in the workspace.
 
-Each training group is one query's first-stage pool (`index.rerank.pool`): a gold dev query (searched under its
+Each training group is one query's first-stage pool (`crosswalk.index.rerank.pool`): a gold dev query (searched under its
 jurisdiction filter), or a provision asked for its counterparts in one jurisdiction (a gold dev pair's left
 provision, or a reviewer decision's). A candidate's label is the grade of the judged unit it rolls up to
 (itself or its nearest judged ancestor, as evaluation counts it): query qrels keep their grades; pairs and
@@ -28,12 +28,12 @@ from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 import numpy as np
 
 from crosswalk.errors import ConfigError
-from index.rerank.features import FEATURES, Corpus, pool_features
-from index.rerank.model import Ranker, _lightgbm, model_paths
-from index.rerank.pool import POOL_DEPTH, Pool, like_pool, search_pool
+from crosswalk.index.rerank.features import FEATURES, Corpus, pool_features
+from crosswalk.index.rerank.model import Ranker, _lightgbm, model_paths
+from crosswalk.index.rerank.pool import POOL_DEPTH, Pool, like_pool, search_pool
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ingest.store import Store
+    from crosswalk.ingest.store import Store
 
 Progress = Callable[[str, int, int], None]
 LABELS = {"equal": 3, "subset-of": 2, "superset-of": 2, "intersects-with": 1, "not-related": 0}
@@ -154,10 +154,10 @@ def gather(store: "Store", searcher, corpus: Corpus, *, decisions: Sequence = ()
     """The training groups: the gold's `split` queries and pair queries, plus `decisions` (gold_io `Pair`s) as
     pair queries; with `reverse`, each pair is also asked from its right provision's side. `gold` is
     `(queries, qrels, pairs, splits)` (default: the files in `evaluation/gold/`)."""
-    from evaluation import gold_io
-    from evaluation.rollup import Hierarchy
-    from evaluation.run import cited_ids
-    from index.filters import Filters
+    from crosswalk.evaluation import gold_io
+    from crosswalk.evaluation.rollup import Hierarchy
+    from crosswalk.evaluation.run import cited_ids
+    from crosswalk.index.filters import Filters
 
     if gold is None:
         gold = (gold_io.load_queries(), gold_io.load_qrels(), gold_io.load_pairs(), gold_io.load_split())
@@ -235,9 +235,9 @@ def fingerprint(groups: Sequence[Group]) -> str:
 def dev_figures(groups: Sequence[Group], orders: Mapping[str, Sequence[str]], ancestors) -> dict:
     """nDCG@10 and Recall@10 (rolled up as `crosswalk eval` does; cited provisions first for citation queries)
     of `orders` (`{qid: ranked ids}`), per gold: `{"queries": {...}, "pairs": {...}}`."""
-    from evaluation.metrics import mean, per_query
-    from evaluation.rollup import rollup_run
-    from index.results import Results
+    from crosswalk.evaluation.metrics import mean, per_query
+    from crosswalk.evaluation.rollup import rollup_run
+    from crosswalk.index.results import Results
 
     out = {}
     for gold, kinds in (("queries", ("query",)), ("pairs", ("pair",))):
@@ -339,10 +339,10 @@ def learn(store, workspace, *, seed: int = 0, use_decisions: bool = True, progre
     pairs and gold test-half pairs left out), save it in `workspace/models/`, and report what it trained on and
     the dev figures before (hybrid) and after (reranked, out of fold). `progress(stage, done, total)` is called
     as work advances. `features` (default `DEFAULT_FEATURES`) and `gold` (see `gather`) are for experiments."""
-    from evaluation import gold_io
-    from evaluation.rollup import Hierarchy
-    from index.build import load_searcher
-    from index.rerank.features import DEFAULT_FEATURES
+    from crosswalk.evaluation import gold_io
+    from crosswalk.evaluation.rollup import Hierarchy
+    from crosswalk.index.build import load_searcher
+    from crosswalk.index.rerank.features import DEFAULT_FEATURES
 
     started = time.perf_counter()
     features = list(features or DEFAULT_FEATURES)
@@ -350,7 +350,7 @@ def learn(store, workspace, *, seed: int = 0, use_decisions: bool = True, progre
     corpus = Corpus(searcher)
     decisions = []
     if use_decisions and workspace.has_store():
-        from review.decisions import DecisionStore
+        from crosswalk.review.decisions import DecisionStore
 
         with DecisionStore(workspace.database) as ds:
             current = ds.current()

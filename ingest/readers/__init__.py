@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from crosswalk.errors import DocumentError
-from ingest.models import Extracted
+from crosswalk.ingest.models import Extracted
 
 MAX_BYTES = 100 * 1024 * 1024  # 100 MiB: larger files are refused, not truncated
 
@@ -53,17 +53,17 @@ def read(path: str | Path, max_bytes: int = MAX_BYTES) -> Extracted:
         head = fh.read(4096)
     fmt = sniff(path, head)
     if fmt == "pdf":
-        from ingest.readers.pdf import read_pdf
+        from crosswalk.ingest.readers.pdf import read_pdf
 
         return read_pdf(path)
     if fmt == "html":
-        from ingest.readers.html import read_html
+        from crosswalk.ingest.readers.html import read_html
 
         return read_html(path)
     if fmt == "xml":
-        from ingest.readers.xml import read_xml
+        from crosswalk.ingest.readers.xml import read_xml
 
         return read_xml(path)
-    from ingest.readers.text import read_text
+    from crosswalk.ingest.readers.text import read_text
 
     return read_text(path, markdown=(fmt == "md"))

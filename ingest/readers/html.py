@@ -23,7 +23,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from crosswalk.errors import DocumentError
-from ingest.models import Extracted
+from crosswalk.ingest.models import Extracted
 
 PARAGRAPH_BLOCKS = frozenset(
     "address article blockquote body caption center details dialog dir div dl fieldset figcaption figure footer "

@@ -17,7 +17,7 @@ from collections import Counter
 from pathlib import Path
 
 from crosswalk.errors import DocumentError
-from ingest.models import Extracted
+from crosswalk.ingest.models import Extracted
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from crosswalk.errors import DocumentError
-from ingest.models import Extracted
+from crosswalk.ingest.models import Extracted
 
 FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n", re.S)
 # A formatting tag, its attributes possibly wrapped over lines (`<a\nhref="…"\nid="…">`), never across another tag.

@@ -40,7 +40,7 @@ from pathlib import Path
 from xml.etree.ElementTree import Element, ParseError, TreeBuilder
 
 from crosswalk.errors import DocumentError
-from ingest.models import Extracted, RawUnit
+from crosswalk.ingest.models import Extracted, RawUnit
 
 try:
     from defusedxml import DefusedXmlException, DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
@@ -837,7 +837,7 @@ def read_xml(path: Path) -> Extracted:
     path = Path(path)
     root = parse_xml(path, path.read_bytes())
     if local(root.tag) == "html":  # XHTML: the HTML reader knows which parts of a page are not body text
-        from ingest.readers.html import read_html
+        from crosswalk.ingest.readers.html import read_html
 
         return read_html(path)
     reader = family_of(root)(root)

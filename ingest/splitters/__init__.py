@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 
-from ingest.models import Extracted, Source, SplitResult
+from crosswalk.ingest.models import Extracted, Source, SplitResult
 
 # Most specific first. Each name is a module of this package.
 SPLITTERS = ("structured", "us_act", "uscode", "eu", "fca", "fsb", "generic")
@@ -18,7 +18,7 @@ SPLITTERS = ("structured", "us_act", "uscode", "eu", "fca", "fsb", "generic")
 def choose(source: Source, extracted: Extracted) -> str:
     """The name of the splitter that recognises this document."""
     for name in SPLITTERS:
-        module = importlib.import_module(f"ingest.splitters.{name}")
+        module = importlib.import_module(f"crosswalk.ingest.splitters.{name}")
         if module.detect(source, extracted):
             return name
     return "generic"
@@ -26,5 +26,5 @@ def choose(source: Source, extracted: Extracted) -> str:
 
 def split(source: Source, extracted: Extracted) -> SplitResult:
     name = choose(source, extracted)
-    module = importlib.import_module(f"ingest.splitters.{name}")
+    module = importlib.import_module(f"crosswalk.ingest.splitters.{name}")
     return module.split(extracted)

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Iterator, Sequence
 
-from ingest.models import RawUnit, SplitResult
+from crosswalk.ingest.models import RawUnit, SplitResult
 
 
 @dataclass(frozen=True)

@@ -48,8 +48,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ingest.models import Extracted, Jurisdiction, Source, SplitResult
-from ingest.splitters.base import Cut, Line, Mark, build, lines
+from crosswalk.ingest.models import Extracted, Jurisdiction, Source, SplitResult
+from crosswalk.ingest.splitters.base import Cut, Line, Mark, build, lines
 
 ENACTING = re.compile(r"^HA(?:VE|S) ADOPTED TH(?:IS|E PRESENT) (?:REGULATION|DIRECTIVE|DECISION)\b")
 CLOSING = re.compile(r"^This (?:Regulation|Directive|Decision) shall be binding in its entirety")
@@ -625,7 +625,7 @@ def split(extracted: Extracted) -> SplitResult:
     walker = _Walker(extracted)
     walker.run()
     if not walker.marks:
-        from ingest.splitters import generic
+        from crosswalk.ingest.splitters import generic
 
         return generic.split(extracted)
     return build(extracted.text, walker.marks, walker.cuts)

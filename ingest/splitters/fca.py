@@ -42,8 +42,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ingest.models import Extracted, Source, SplitResult
-from ingest.splitters.base import Cut, Line, Mark, build, lines
+from crosswalk.ingest.models import Extracted, Source, SplitResult
+from crosswalk.ingest.splitters.base import Cut, Line, Mark, build, lines
 
 # --- the paper ---------------------------------------------------------------------------------------
 CONTENTS = re.compile(r"^\s*Contents\s*$")

@@ -31,8 +31,8 @@ from __future__ import annotations
 
 import re
 
-from ingest.models import Extracted, Source, SplitResult
-from ingest.splitters.base import Cut, Line, Mark, build, lines
+from crosswalk.ingest.models import Extracted, Source, SplitResult
+from crosswalk.ingest.splitters.base import Cut, Line, Mark, build, lines
 
 RECOMMENDATION = re.compile(r"^Recommendation\s+(\d{1,2})\s*:\s*(.*)$")
 CHAPTER = re.compile(r"^(\d{1,2})\.\s+([A-Z][^.;:,]{1,80})$")
@@ -282,7 +282,7 @@ def split(extracted: Extracted) -> SplitResult:
     report = _Report(extracted)
     report.run()
     if not report.marks:
-        from ingest.splitters import generic
+        from crosswalk.ingest.splitters import generic
 
         return generic.split(extracted)
     return build(extracted.text, report.marks, report.cuts)

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import re
 
-from ingest.models import Extracted, Source, SplitResult
-from ingest.splitters.base import Mark, build, lines
+from crosswalk.ingest.models import Extracted, Source, SplitResult
+from crosswalk.ingest.splitters.base import Mark, build, lines
 
 PARA = re.compile(r"^\s*(\d{1,2}\.\d{1,3})\s+(?=[A-Z‘'\"(•])")
 MD_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")

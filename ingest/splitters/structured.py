@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ingest.models import Extracted, Source, SplitResult
+from crosswalk.ingest.models import Extracted, Source, SplitResult
 
 
 def detect(source: Source, extracted: Extracted) -> bool:

@@ -40,8 +40,8 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Sequence
 
-from ingest.models import Extracted, Source, SplitResult
-from ingest.splitters.base import Cut, Mark, build, lines
+from crosswalk.ingest.models import Extracted, Source, SplitResult
+from crosswalk.ingest.splitters.base import Cut, Mark, build, lines
 
 # ---------------------------------------------------------------------------------------------------------
 # Labels
@@ -451,7 +451,7 @@ def detect(source: Source, extracted: Extracted) -> bool:
     if extracted.units is not None:
         return False
     text, _ = plain(extracted.text) if extracted.format in ("md", "html") else (extracted.text, [])
-    from ingest.splitters.uscode import section_headings
+    from crosswalk.ingest.splitters.uscode import section_headings
 
     if section_headings(text):
         return False  # the US Code: its own splitter

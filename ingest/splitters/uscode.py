@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import re
 
-from ingest.models import Extracted, Source, SplitResult
-from ingest.splitters.base import Cut, Mark, build, lines
-from ingest.splitters.us_act import ACT_KINDS, ACT_ORDER, LOWER, Candidate, outline_marks, resolve, title_case
+from crosswalk.ingest.models import Extracted, Source, SplitResult
+from crosswalk.ingest.splitters.base import Cut, Mark, build, lines
+from crosswalk.ingest.splitters.us_act import ACT_KINDS, ACT_ORDER, LOWER, Candidate, outline_marks, resolve, title_case
 
 SECTION_NUMBER = r"\d+[A-Za-z]*(?:[.\-–]\d+[A-Za-z]*)*"
 #: `§ 5318. Compliance…`, `#### § 77b. Definitions…`, `§§ 5327, 5328. Repealed.`, `§ 1022.210 Definitions.`
