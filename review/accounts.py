@@ -12,7 +12,8 @@ Failed sign-ins are counted per account and per client address in `signin_failur
 restart or a second app process does not reset them). From the `FREE_ATTEMPTS`-th failure in a row on, that
 key is locked for `LOCK_SECONDS` × 2^(failures − FREE_ATTEMPTS) seconds (30 s, 60 s, … up to 15 min): every
 attempt during the lock is refused unchecked, even with the right password, and says how long to wait. A
-successful sign-in clears the account's count.
+successful sign-in clears the counts of its account and address; a failure an hour or more after the previous
+one starts a new count.
 
 Example: token = Accounts(ws.database).sign_in("ana", password, client="10.0.0.7"); Accounts(...).session(token)
 """
@@ -35,6 +36,7 @@ from crosswalk.errors import ConfigError, CrosswalkError, NotFoundError
 FREE_ATTEMPTS = 5
 LOCK_SECONDS = 30
 MAX_LOCK_SECONDS = 15 * 60
+FORGET_SECONDS = 60 * 60  # failures further apart than this do not count as "in a row"
 SESSION_HOURS = 8.0
 MIN_PASSWORD = 10
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
@@ -189,8 +191,9 @@ class Accounts:
         longest = 0
         with self.conn.transaction() as c:
             for key in keys:
-                row = c.execute("SELECT failures FROM signin_failures WHERE key=?", (key,)).fetchone()
-                failures = (int(row[0]) if row else 0) + 1
+                row = c.execute("SELECT failures, last_at FROM signin_failures WHERE key=?", (key,)).fetchone()
+                recent = row is not None and now - float(row[1]) < FORGET_SECONDS
+                failures = (int(row[0]) if recent else 0) + 1
                 lock = 0
                 if failures >= FREE_ATTEMPTS:
                     lock = min(MAX_LOCK_SECONDS, LOCK_SECONDS * 2 ** (failures - FREE_ATTEMPTS))
@@ -218,7 +221,7 @@ class Accounts:
             raise SignInError("wrong name or password (or the account is disabled)")
         token = secrets.token_urlsafe(32)
         with self.conn.transaction() as c:
-            c.execute("DELETE FROM signin_failures WHERE key=?", (keys[0],))
+            c.executemany("DELETE FROM signin_failures WHERE key=?", [(k,) for k in keys])
             c.execute("DELETE FROM sessions WHERE expires_at < ?", (now,))
             c.execute("INSERT INTO sessions(token_hash, account, created_at, expires_at) VALUES (?,?,?,?)",
                       (_token_hash(token), name, now, now + session_hours() * 3600))

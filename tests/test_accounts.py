@@ -161,3 +161,16 @@ def test_workbench_records_the_signed_in_account_and_refuses_viewers(db, tmp_pat
         assert b"rita" in wb.export("csv")
     finally:
         wb.close()
+
+
+def test_failures_an_hour_apart_are_not_in_a_row(db):
+    clock = Clock()
+    with Accounts(db, clock=clock) as acc:
+        acc.add("ana", PASSWORD)
+        for i in range(FREE_ATTEMPTS - 1):
+            with pytest.raises(SignInError):
+                acc.sign_in("ana", f"typo {i}", client="10.0.0.1")
+        clock.t += 3601
+        with pytest.raises(SignInError) as e:  # a new count: not the fifth in a row
+            acc.sign_in("ana", "another typo", client="10.0.0.1")
+        assert e.value.wait == 0
