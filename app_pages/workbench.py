@@ -922,7 +922,8 @@ class Workbench:
     @_locked
     def gaps(self, jurisdiction: str, topic: str | None = None, limit: int = 500) -> tuple[int, list[dict]]:
         """(how many, first `limit`): provisions of `jurisdiction` that a reviewer could map (no headings or
-        fragments, see `crosswalk.index.match_terms.skip_reason`) and that no current decision marks as having a counterpart.
+        fragments, see `crosswalk.index.match_terms.skip_reason`) and that no current decision marks as having a
+        counterpart.
         `status` says how far each got: `no candidates`, `not reviewed`, `reviewed: no counterpart`."""
         from crosswalk.index.citations import display_citation
         from crosswalk.index.match_terms import skip_reason

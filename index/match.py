@@ -99,7 +99,6 @@ def _encoder_of(searcher, encoder: Encoder | None) -> Encoder:
     return get_embedder()
 
 
-
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 

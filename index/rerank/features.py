@@ -19,8 +19,8 @@ text query. `FEATURES` lists them in the order of the matrix `pool_features` ret
 - voice: `modal` (the text imposes something: must, shall, may not, is required to) and `first_person` (the
   regulator speaking — we, our — as discussion and consultation paragraphs do);
 - `like` only: `mutual_rrank` (1/rank of the query provision among its jurisdiction's provisions by centroid
-  cosine to the candidate), `shared_terms` (defined terms and entities in common, `crosswalk.index.match_terms.shared_terms`),
-  `topic_jaccard`, `left_rule`, `left_binding`; and `is_like`.
+  cosine to the candidate), `shared_terms` (defined terms and entities in common,
+  `crosswalk.index.match_terms.shared_terms`), `topic_jaccard`, `left_rule`, `left_binding`; and `is_like`.
 """
 
 from __future__ import annotations
