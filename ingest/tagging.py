@@ -33,7 +33,7 @@ piece is tagged, its offsets shifted back. Nothing is truncated, and citations a
 expressions over the whole folded text, so no rule-based tag is lost; only a statistical entity or a
 parse that would cross a cut can differ.
 
-Where the parts live: the citation engine in `crosswalk.ingest.citations`, pattern loading in
+Where the parts live: the citation engine in `crosswalk.ingest.citation_regex`, pattern loading in
 `crosswalk.ingest.pattern_files`, defined terms in `crosswalk.ingest.defined_terms`, obligation parsing in
 `crosswalk.ingest.obligations`; this module folds and chunks the texts, loads the pipeline and tags.
 """
@@ -47,7 +47,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from crosswalk.errors import ConfigError
-from crosswalk.ingest.citations import citation_spans, is_own_label, resolve_spans
+from crosswalk.ingest.citation_regex import citation_spans, is_own_label, resolve_spans
 from crosswalk.ingest.defined_terms import defined_term_matchers
 from crosswalk.ingest.models import Entity, Provision
 from crosswalk.ingest.obligations import ObligationRules, load_obligations, obligation_detail

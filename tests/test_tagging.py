@@ -14,7 +14,7 @@ import pytest
 
 from crosswalk.errors import ConfigError
 from crosswalk.ingest.models import Provision
-from crosswalk.ingest.citations import find_citations, load_citation_patterns, render_citation
+from crosswalk.ingest.citation_regex import find_citations, load_citation_patterns, render_citation
 from crosswalk.ingest.defined_terms import harvest_defined_terms
 from crosswalk.ingest.pattern_files import PATTERNS_DIR, read_pattern_lines
 from crosswalk.ingest.tagging import CHUNK_CHARS, Tagger, fold, load_resources, split_chunks
