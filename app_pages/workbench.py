@@ -45,7 +45,7 @@ from crosswalk.review.accounts import SignInError
 from crosswalk.review.decisions import Decision, DecisionStore, Rationale, Relationship
 
 if TYPE_CHECKING:  # pragma: no cover
-    from crosswalk.index.match import Candidate
+    from crosswalk.index.match_results import Candidate
     from crosswalk.index.retrievers import Searcher
     from crosswalk.ingest.store import Store
     from crosswalk.review.accounts import Account, Accounts
@@ -755,7 +755,8 @@ class Workbench:
     def pair(self, left_id: str, right_id: str, candidate: CandidateView | None = None) -> PairView:
         """The two provisions side by side: shared terms marked in both, the best-aligned sentences marked,
         and the pair's decision history (oldest first) with the latest flagged stale if a text changed."""
-        from crosswalk.index.match import best_sentence_pair, shared_terms
+        from crosswalk.index.match_terms import shared_terms
+        from crosswalk.index.sentences import best_sentence_pair
 
         left_id, right_id = self.resolve(left_id), self.resolve(right_id)
         with self._lock:
@@ -765,7 +766,7 @@ class Workbench:
             t.to_dict() for t in shared_terms(left, right))
         explanation = dict(candidate.explanation) if candidate and candidate.explanation else {}
         if not explanation and self._searcher is not None:
-            from crosswalk.index.match import SentenceEmbeddings
+            from crosswalk.index.sentences import SentenceEmbeddings
 
             found = best_sentence_pair(left.text, right.text, SentenceEmbeddings(self._searcher.dense.embedder))
             explanation = found.to_dict() if found else {}
@@ -921,10 +922,11 @@ class Workbench:
     @_locked
     def gaps(self, jurisdiction: str, topic: str | None = None, limit: int = 500) -> tuple[int, list[dict]]:
         """(how many, first `limit`): provisions of `jurisdiction` that a reviewer could map (no headings or
-        fragments, see `crosswalk.index.match.skip_reason`) and that no current decision marks as having a counterpart.
+        fragments, see `crosswalk.index.match_terms.skip_reason`) and that no current decision marks as having a
+        counterpart.
         `status` says how far each got: `no candidates`, `not reviewed`, `reviewed: no counterpart`."""
         from crosswalk.index.citations import display_citation
-        from crosswalk.index.match import skip_reason
+        from crosswalk.index.match_terms import skip_reason
 
         # the same answer until a decision is recorded or the queue changes (it reads every provision)
         queued = self.store.conn.execute("SELECT COUNT(*) FROM review_queue").fetchone()[0] if self._has_queue() else 0

@@ -323,7 +323,8 @@ def bench_backends(store, ws, model_cache: Path, generated: list[tuple[str, str]
     with it) or one built under a temporary folder (timed). Only the gold of `split` (all, dev or test) is scored."""
     from crosswalk.evaluation import gold_io, stats
     from crosswalk.evaluation.metrics import column
-    from crosswalk.evaluation.run import evaluate, search_run
+    from crosswalk.evaluation.run import evaluate
+    from crosswalk.evaluation.runs import search_run
     from crosswalk.index.build import build_index, load_searcher, read_params
 
     built_with = read_params(ws.index_dir)["model"].get("backend", "torch")

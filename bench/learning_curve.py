@@ -6,7 +6,8 @@ ranker (`crosswalk.index.rerank.learn`, with the gold dev queries and the decisi
 as training data, so the pairs enter only as decisions) and scores matching on the gold TEST-half pairs:
 Recall@10 and nDCG@10 of `hybrid+rerank` with 95% bootstrap intervals over the pair queries, and the paired
 randomisation test against today's `hybrid` on the same queries. Scoring is `crosswalk eval --pairs --split
-test`'s own (`crosswalk.evaluation.run.pair_queries`, `like_run`, `score_run`), so the figures are comparable with it.
+test`'s own (`crosswalk.evaluation.runs.pair_queries`, `like_run`, `crosswalk.evaluation.scores.score_run`), so
+the figures are comparable with it.
 
 Nothing is written to the workspace's own store or models: the decisions and models live in a scratch copy of the
 workspace (the database copied with SQLite's backup API, the index copied), deleted at the end. The curve is
@@ -121,7 +122,9 @@ def learning_curve(
     the pool) scores the first stage: its point says `"model": false`."""
     from crosswalk.evaluation import gold_io
     from crosswalk.evaluation.rollup import Hierarchy
-    from crosswalk.evaluation.run import RERANKED, _jurisdiction_of, like_run, pair_queries, score_run
+    from crosswalk.evaluation.run import _jurisdiction_of
+    from crosswalk.evaluation.runs import RERANKED, like_run, pair_queries
+    from crosswalk.evaluation.scores import score_run
     from crosswalk.index.build import load_searcher
     from crosswalk.evaluation.learn import learn
     from crosswalk.index.rerank import load_ranker

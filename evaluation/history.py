@@ -45,7 +45,7 @@ from crosswalk.evaluation.metrics import JUDGED_DEPTH, METRICS, PRIMARY
 from crosswalk.evaluation.report import _columns, _num, _p  # the report's number and table formats
 
 if TYPE_CHECKING:  # pragma: no cover
-    from crosswalk.evaluation.run import EvalResult
+    from crosswalk.evaluation.scores import EvalResult
 
 HISTORY = "history.jsonl"
 PER_QUERY = (PRIMARY, "Recall@10")  # the per-query values kept, for paired comparisons and regressions

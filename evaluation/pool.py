@@ -51,7 +51,7 @@ from crosswalk.errors import ConfigError
 from crosswalk.evaluation.gold_io import Qrels, Query, add_judgement, check_id, query_kind, read_lines
 
 if TYPE_CHECKING:  # pragma: no cover
-    from crosswalk.evaluation.run import EvalResult
+    from crosswalk.evaluation.scores import EvalResult
     from crosswalk.ingest.store import Store
 
 COLUMNS = ("qid", "provision_id", "relevance", "jurisdiction", "query", "citation", "headings", "text", "context")

@@ -33,7 +33,7 @@ from crosswalk.evaluation.metrics import JUDGED_DEPTH, METRICS, PRIMARY
 if TYPE_CHECKING:  # pragma: no cover
     from crosswalk.evaluation.agreement import Agreement
     from crosswalk.evaluation.history import Change
-    from crosswalk.evaluation.run import EvalResult, Scores
+    from crosswalk.evaluation.scores import EvalResult, Scores
     from crosswalk.evaluation.stats import Comparison
 
 REPORT = "report.md"

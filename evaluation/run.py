@@ -17,349 +17,43 @@ Every system gets its means, a bootstrap confidence interval per metric (same se
 resampled query sets are the same), a breakdown per query kind (`cite`, `q`, `xvocab`, `pair`), and paired
 randomisation tests on nDCG@10 between systems (`crosswalk.evaluation.stats`).
 
+The runs (each system's rankings) are built in `crosswalk.evaluation.runs`; the `Scores` of a run, the
+`EvalResult` and the paired comparisons are in `crosswalk.evaluation.scores`.
+
 Example:
     result = evaluate(store, load_searcher(store, ws.index_dir), load_queries(), load_qrels(), pairs=load_pairs())
     result.to_json()["hybrid"]["nDCG@10"]
 """
 
+
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 
 from crosswalk.errors import ConfigError
 from crosswalk.evaluation import stats
-from crosswalk.evaluation.gold_io import Pair, Qrels, Query, check_split, in_split, query_kind, relevant_queries
-from crosswalk.evaluation.metrics import JUDGED_DEPTH, METRICS, PRIMARY, column, judged_share, mean, per_query
-from crosswalk.evaluation.rollup import Hierarchy, nested_gold, rollup_run
+from crosswalk.evaluation.gold_io import Pair, Qrels, Query, check_split, in_split, relevant_queries
+from crosswalk.evaluation.metrics import PRIMARY
+from crosswalk.evaluation.rollup import Hierarchy, nested_gold
+from crosswalk.evaluation.runs import (
+    MATCH_MAX_K,
+    MATCHER,
+    RERANKED,
+    RETRIEVERS,
+    Progress,
+    check_depth,
+    check_retrievers,
+    engine_of,
+    like_run,
+    match_run,
+    pair_queries,
+    search_run,
+)
+from crosswalk.evaluation.scores import EvalResult, compare_systems, score_run
 
 if TYPE_CHECKING:  # pragma: no cover
     from crosswalk.ingest.store import Store
-
-RETRIEVERS = ("bm25", "dense", "hybrid")
-RERANKED = "hybrid+rerank"  # the hybrid pool reordered by the trained ranker (`crosswalk.index.rerank`); named, never default
-MATCHER = "match"  # the matching path, for pairs only
-MATCH_MAX_K = 100  # `counterparts` returns at most 100 candidates
-PREFERENCE = (RERANKED, "hybrid", "match", "dense", "bm25")  # comparison order: the first named is `a` in a − b
-Progress = Callable[[str, int, int], None]  # (stage, done, total)
-Run = dict[str, list[str]]
-
-
-def check_retrievers(names: Sequence[str]) -> tuple[str, ...]:
-    """The retrievers named (each once, in `RETRIEVERS` order, then `hybrid+rerank`; the three first-stage ones
-    when none is); unknown names are an error.
-
-    >>> check_retrievers(["hybrid", "bm25", "bm25"]), check_retrievers([])
-    (('bm25', 'hybrid'), ('bm25', 'dense', 'hybrid'))
-    >>> check_retrievers(["hybrid+rerank", "hybrid"])
-    ('hybrid', 'hybrid+rerank')
-    """
-    known = RETRIEVERS + (RERANKED,)
-    unknown = [n for n in names if n not in known]
-    if unknown:
-        raise ConfigError(f"unknown retriever(s) {', '.join(unknown)}: use {', '.join(known)}")
-    return tuple(r for r in known if r in names) if names else RETRIEVERS
-
-
-class _Reranked:
-    """`hybrid+rerank` as a retriever: the first-stage pool reordered by a trained `crosswalk.index.rerank.Ranker`."""
-
-    name = RERANKED
-
-    def __init__(self, searcher, ranker):
-        self.searcher, self.ranker = searcher, ranker
-
-    def search(self, query, k=10, filters=None):
-        return self.ranker.search(self.searcher, query, k, filters)
-
-    def like(self, provision_id, k=10, filters=None):
-        return self.ranker.like(self.searcher, provision_id, k, filters)
-
-
-def engine_of(searcher, name: str, ranker=None):
-    """The retriever `name` of `searcher`; `hybrid+rerank` needs `ranker` (a ConfigError without one)."""
-    if name == RERANKED:
-        if ranker is None:
-            raise ConfigError(f"{RERANKED} needs a trained ranker: run `crosswalk learn` first")
-        return _Reranked(searcher, ranker)
-    return searcher.retriever(name)
-
-
-def check_depth(k: int) -> int:
-    """The ranking depth `k`: a whole number from 10 (the @10 metrics need 10 hits) to 1,000."""
-    if isinstance(k, bool) or not isinstance(k, int) or not 10 <= k <= 1000:
-        raise ConfigError(f"k must be a whole number from 10 to 1,000 (100 for Recall@100), got {k!r}")
-    return k
-
-
-# --- running the queries ---------------------------------------------------------------------------------------
-
-
-def _filters(jurisdiction: str):
-    from crosswalk.index.filters import Filters
-
-    return Filters(jurisdiction=jurisdiction) if jurisdiction else None
-
-
-def _tick(progress: Progress | None, stage: str, done: int, total: int) -> None:
-    if progress is not None:
-        progress(stage, done, total)
-
-
-def search_run(
-    searcher,
-    queries: Sequence[Query],
-    retriever: str,
-    k: int,
-    *,
-    store: "Store | None" = None,
-    citations: bool = True,
-    progress: Progress | None = None,
-    ranker=None,
-) -> Run:
-    """`{qid: [provision id, …]}`: each query searched with `retriever` for `k` hits under its jurisdiction.
-
-    `searcher` is an `crosswalk.index.retrievers.Searcher` (anything with `retriever(name).search(query, k, filters)`).
-    With `citations` (and a `store`), a query that is a citation puts the cited provisions first, as the
-    app's search does. `ranker` serves `hybrid+rerank`.
-    """
-    from crosswalk.index.cited_search import cited_search
-
-    engine = engine_of(searcher, retriever, ranker)
-    out: Run = {}
-    for i, q in enumerate(queries):
-        f = _filters(q.jurisdiction)
-        if citations and store is not None:
-            results = cited_search(store, engine, q.text, k, f)
-        else:
-            results = engine.search(q.text, k, f)
-        out[q.qid] = results.ids()
-        _tick(progress, retriever, i + 1, len(queries))
-    return out
-
-
-@dataclass(frozen=True)
-class PairQuery:
-    """A left provision asked for its counterparts in one jurisdiction (`qid` = `pair:{left_id}@{jurisdiction}`)."""
-
-    qid: str
-    left_id: str
-    jurisdiction: str
-
-
-def pair_queries(pairs: Sequence[Pair], jurisdiction_of: Callable[[str], str]) -> tuple[list[PairQuery], Qrels]:
-    """The pair queries and their qrels: one query per left provision and jurisdiction of its right ones.
-
-    >>> ps = [Pair("US-A:s.1", "UK-B:r.1", "equal"), Pair("US-A:s.1", "UK-B:r.2", "intersects-with"),
-    ...       Pair("US-A:s.2", "EU-C:a.1", "not-related"), Pair("US-A:s.3", "UK-B:r.3", "unsure")]
-    >>> qs, qrels = pair_queries(ps, lambda pid: pid[:2])
-    >>> [q.qid for q in qs]
-    ['pair:US-A:s.1@UK', 'pair:US-A:s.2@EU']
-    >>> qrels["pair:US-A:s.1@UK"]
-    {'UK-B:r.1': 2, 'UK-B:r.2': 1}
-    """
-    queries: dict[str, PairQuery] = {}
-    qrels: Qrels = {}
-    for p in pairs:
-        if p.relevance is None:
-            continue
-        jur = jurisdiction_of(p.right_id)
-        qid = f"pair:{p.left_id}@{jur}"
-        queries.setdefault(qid, PairQuery(qid, p.left_id, jur))
-        qrels.setdefault(qid, {})[p.right_id] = p.relevance
-    return list(queries.values()), qrels
-
-
-def like_run(searcher, queries: Sequence[PairQuery], retriever: str, k: int,
-             progress: Progress | None = None, ranker=None) -> Run:
-    """`{qid: [provision id, …]}`: each left provision's `k` nearest provisions of the other jurisdiction."""
-    engine = engine_of(searcher, retriever, ranker)
-    out: Run = {}
-    for i, q in enumerate(queries):
-        out[q.qid] = engine.like(q.left_id, k, _filters(q.jurisdiction)).ids()
-        _tick(progress, f"pairs {retriever}", i + 1, len(queries))
-    return out
-
-
-def match_run(store: "Store", searcher, queries: Sequence[PairQuery], k: int,
-              progress: Progress | None = None) -> Run:
-    """`{qid: [provision id, …]}` from the matching path (`crosswalk.index.match.counterparts`, up to 100 candidates)."""
-    from crosswalk.index.match import counterparts
-
-    out: Run = {}
-    for i, q in enumerate(queries):
-        found = counterparts(store, searcher, q.left_id, q.jurisdiction, k=min(k, MATCH_MAX_K), explain=False)
-        out[q.qid] = [c.right_id for c in found]
-        _tick(progress, f"pairs {MATCHER}", i + 1, len(queries))
-    return out
-
-
-# --- scoring ----------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Scores:
-    """One system scored on one set of gold (`queries` or `pairs`).
-
-    - `per_query`: `{qid: {metric: value}}` for the queries scored (those with a relevant judgement).
-    - `means`, `ci`: each metric's mean and bootstrap confidence interval `(low, high)`.
-    - `by_kind`: `{kind: {metric: mean, …, "{metric}_ci": (low, high), …, "queries": n}}` (kinds from the query
-      ids: cite, q, xvocab, pair).
-    - `first_relevant`: `{qid: rank}` of the first relevant unit after roll-up (None if none was retrieved).
-    - `seconds`: time spent retrieving (the model's first load included).
-    - `judged`: the mean share of each ranking's first 10 units that the gold judges (`metrics.judged_share`);
-      NaN when no query was retrieved for.
-    - `unjudged`: `{qid: units}`, the units among each ranking's first 10 that the gold does not judge (what
-      `crosswalk.evaluation.pool` asks a judge about).
-    - `rolled`: `{qid: units}`, each scored query's ranking after roll-up: exactly what the metrics saw
-      (`crosswalk.evaluation.report.write_runs` saves them as TREC run files).
-    """
-
-    name: str
-    gold: str
-    per_query: dict[str, dict[str, float]]
-    means: dict[str, float]
-    ci: dict[str, tuple[float, float]]
-    by_kind: dict[str, dict]
-    first_relevant: dict[str, int | None] = field(default_factory=dict)
-    seconds: float = 0.0
-    judged: float = float("nan")
-    unjudged: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    rolled: dict[str, tuple[str, ...]] = field(default_factory=dict)
-
-    @property
-    def qids(self) -> list[str]:
-        return sorted(self.per_query)
-
-    def row(self, per_query: bool = False) -> dict:
-        """The system's JSON row: metrics as numbers, everything else in lists or dicts (see `EvalResult`)."""
-        out: dict = {m: self.means[m] for m in METRICS}
-        for m in METRICS:
-            out[f"{m}_ci"] = list(self.ci[m])
-        out["by_kind"] = self.by_kind
-        out["evaluated"] = {"gold": self.gold, "queries": len(self.per_query), "seconds": round(self.seconds, 2),
-                            f"judged@{JUDGED_DEPTH}": round(self.judged, 4)}  # NaN → null in to_json
-        if per_query:
-            out["per_query"] = {q: {**self.per_query[q], "first_relevant": self.first_relevant.get(q)}
-                                for q in self.qids}
-        return out
-
-
-def score_run(
-    name: str,
-    gold: str,
-    run: Mapping[str, Sequence[str]],
-    qrels: Qrels,
-    ancestors: Callable[[str], Sequence[str]],
-    *,
-    resamples: int = stats.RESAMPLES,
-    seed: int = stats.SEED,
-    confidence: float = stats.CONFIDENCE,
-    seconds: float = 0.0,
-) -> Scores:
-    """Roll `run` up to the judged units, score it with ir-measures, and add intervals and the per-kind means.
-
-    Example: score_run("bm25", "queries", {"q-1": ["US-X:sec.4(a)"]}, {"q-1": {"US-X:sec.4": 2}}, Hierarchy())
-    """
-    rolled = rollup_run(run, qrels, ancestors)
-    values = per_query(qrels, rolled)
-    qids = sorted(values)
-    means = mean(values)
-    ci = {m: stats.bootstrap_ci(column(values, m, qids), resamples, confidence, seed) for m in METRICS}
-    kinds: dict[str, list[str]] = {}
-    for q in qids:
-        kinds.setdefault(query_kind(q), []).append(q)
-    by_kind = {}
-    for kind, qs in sorted(kinds.items()):
-        by_kind[kind] = {**mean({q: values[q] for q in qs}), "queries": len(qs)}
-        for m in METRICS:
-            by_kind[kind][f"{m}_ci"] = stats.bootstrap_ci(column(values, m, qs), resamples, confidence, seed)
-    first = {}
-    for q in qids:
-        relevant = {pid for pid, rel in qrels[q].items() if rel > 0}
-        first[q] = next((r for r, unit in enumerate(rolled.get(q, []), start=1) if unit in relevant), None)
-    shares = judged_share(qrels, rolled)
-    judged = sum(shares.values()) / len(shares) if shares else float("nan")
-    unjudged = {q: tuple(u for u in rolled.get(q, [])[:JUDGED_DEPTH] if u not in qrels[q]) for q in qids}
-    return Scores(name, gold, values, means, ci, by_kind, first, seconds, judged, unjudged,
-                  {q: tuple(rolled.get(q, ())) for q in qids})
-
-
-# --- the whole evaluation ---------------------------------------------------------------------------------------
-
-
-@dataclass
-class EvalResult:
-    """What `evaluate` found.
-
-    - `queries` / `pairs`: `{system: Scores}` for the query gold and the pair gold (empty when not run).
-    - `comparisons` / `pair_comparisons`: paired randomisation tests on nDCG@10 between systems.
-    - `meta`: the settings and gold sizes (k, split, citation lookup, bootstrap and test settings, index), and
-      `fingerprint`: `{"queries": hash, "pairs": hash}` of exactly what each gold scored (`fingerprint`).
-    - `warnings`: gold problems found on the way (ids the store lacks, queries without judgements, …).
-    - `qrels` / `pair_qrels`: the judgements scored, for the queries (pooled ones included) and the pairs.
-
-    `to_json()` is what `crosswalk eval --json` prints: one object `{system: {metric: value, …}}`, with the
-    pair gold's systems as `pairs:{system}`. Within a system's object, the five metrics are numbers and every
-    other entry is a list or an object, so a reader that keeps the numbers gets exactly the metric table:
-
-        {"hybrid": {"nDCG@10": 0.71, "Recall@10": 0.8, "Recall@100": 0.95, "MRR@10": 0.66, "MAP": 0.6,
-                    "nDCG@10_ci": [0.62, 0.79], …, "by_kind": {"cite": {"nDCG@10": …, "queries": 12}, …},
-                    "significance": {"bm25": {"metric": "nDCG@10", "diff": 0.08, "diff_ci": [0.02, 0.14],
-                                              "p": 0.004, "p_holm": 0.008, "n": 40, "wins": 14, "losses": 5,
-                                              "ties": 21, "test": "paired randomisation (…)"}, …},
-                    "evaluated": {"gold": "queries", "queries": 40, "seconds": 3.1, "judged@10": 0.31}},
-         "bm25": {…}, "dense": {…}, "pairs:hybrid": {…}, "pairs:match": {…}}
-
-    `significance` sits under the first system of each comparison (in the order hybrid, match, dense, bm25):
-    `hybrid` holds its tests against `dense` and `bm25`, `dense` its test against `bm25`.
-    """
-
-    queries: dict[str, Scores] = field(default_factory=dict)
-    pairs: dict[str, Scores] = field(default_factory=dict)
-    comparisons: list[stats.Comparison] = field(default_factory=list)
-    pair_comparisons: list[stats.Comparison] = field(default_factory=list)
-    meta: dict = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
-    qrels: Qrels = field(default_factory=dict)
-    pair_qrels: Qrels = field(default_factory=dict)
-
-    def systems(self) -> dict[str, Scores]:
-        """Every scored system under its JSON name (`bm25`, …, `pairs:bm25`, …)."""
-        return {**self.queries, **{f"pairs:{n}": s for n, s in self.pairs.items()}}
-
-    def to_json(self, per_query: bool = False) -> dict:
-        out: dict[str, dict] = {}
-        for prefix, scores, comparisons in (("", self.queries, self.comparisons),
-                                            ("pairs:", self.pairs, self.pair_comparisons)):
-            for name, s in scores.items():
-                row = s.row(per_query)
-                row["significance"] = {
-                    c.b: {"metric": c.metric, "diff": c.diff, "diff_ci": list(c.diff_ci), "p": c.p,
-                          "p_holm": c.p_holm, "n": c.n, "wins": c.wins, "losses": c.losses, "ties": c.ties,
-                          "test": c.test}
-                    for c in comparisons if c.a == name
-                }
-                out[prefix + name] = row
-        return out
-
-
-def _ordered_pairs(names: Sequence[str]) -> list[tuple[str, str]]:
-    order = sorted(names, key=lambda n: PREFERENCE.index(n) if n in PREFERENCE else len(PREFERENCE))
-    return [(order[i], order[j]) for i in range(len(order)) for j in range(i + 1, len(order))]
-
-
-def compare_systems(scores: Mapping[str, Scores], metric: str = PRIMARY, permutations: int = stats.PERMUTATIONS,
-                    seed: int = stats.SEED, resamples: int = stats.RESAMPLES,
-                    confidence: float = stats.CONFIDENCE) -> list[stats.Comparison]:
-    """Paired tests between every two systems on the queries all of them scored (hybrid first, bm25 last),
-    with the bootstrap interval of each difference and its wins, losses and ties."""
-    if len(scores) < 2:
-        return []
-    common = sorted(set.intersection(*(set(s.per_query) for s in scores.values())))
-    systems = {n: column(s.per_query, metric, common) for n, s in scores.items()}
-    return stats.compare(systems, metric, _ordered_pairs(list(scores)), permutations, seed, resamples, confidence)
 
 
 def _jurisdiction_of(store: "Store") -> Callable[[str], str]:

@@ -10,7 +10,7 @@ Any two jurisdictions of the store work (US, UK, EU, INTL). For each candidate p
   over the same store and index gives the same answer.
 - **mutual**: the focal provision is also among the candidate's own top-k in the focal jurisdiction.
   Mutual nearest neighbours are far likelier to be real counterparts than one-way ones.
-- **shared terms**: defined terms and entities both provisions carry (`TERM_LABELS`), compared on a
+- **shared terms**: defined terms and entities both provisions carry (`match_terms.TERM_LABELS`), compared on a
   normalised form (`normalise_term`: case, punctuation, spacing and plural folded, so UK "cryptoassets" meets
   EU "crypto-asset").
 - **explanation**: the best-aligned sentence pair — both texts cut into sentences (`split_sentences`), each
@@ -28,344 +28,46 @@ How candidates are found (`method`):
 - `search`: one search per provision with its embedding text as the query, for searchers without either.
 
 With `like` and `search` the ranks are the searcher's, and scores are still the pair's cosine, so the queue's
-priorities mean the same thing whichever method filled it. On the dev half of the gold pairs
-(`evaluation/gold/pairs.csv`, `crosswalk eval --pairs --split dev`), Recall@10 was 0.382 for `vectors` and
-0.632 for `like` with `hybrid` (0.574 with `bm25`, 0.397 with `dense`); nDCG@10 0.246 and 0.443. Measure
-again with your corpus before changing the default.
+priorities mean the same thing whichever method filled it. How the methods compare on the gold pairs is recorded in
+docs/experiments.md (the matching method comparison); measure again with your corpus before changing the default.
 
-Which provisions take part (`skip_reason`): units a reviewer cannot map are left out, on both sides —
-headings (kinds such as chapter, part, title, annex, preamble, and any unit with no text of its own beyond its
-label and title), fragments under `MIN_WORDS` (8) words of own text (a lone "(a) the issuer;": its parent
-carries it, since tiny children are folded into the parent's embedding), and front matter (a table of contents,
-a cover page). A focal provision given explicitly to `counterparts` is always matched.
+Which provisions take part (`skip_reason`) and how terms are compared (`normalise_term`, `shared_terms`) are
+in `crosswalk.index.match_terms`; the sentence splitter, its embedding cache and the best-aligned sentence pair
+are in `crosswalk.index.sentences`. A focal provision given explicitly to `counterparts` is always matched.
 """
 
 from __future__ import annotations
 
 import hashlib
-import inspect
 import json
-import logging
-import os
-import re
 import statistics
 import time
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Protocol, Sequence
 
 from crosswalk.errors import ConfigError, IndexStateError, NotFoundError
-from crosswalk.index.queue import DEFAULT_WIDTH, QueueItem, QueueWrite, priority, write_queue
+from crosswalk.index.match_results import Candidate, MatchReport
+from crosswalk.index.match_terms import shared_terms, skip_reason
+from crosswalk.index.match_vectors import VectorTable, vector_table
+from crosswalk.index.queue import DEFAULT_WIDTH, QueueItem, priority, write_queue
+from crosswalk.index.sentences import (
+    MAX_SENTENCES,
+    Encoder,
+    SentenceEmbeddings,
+    best_sentence_pair,
+    split_sentences,
+)
 from crosswalk.ingest.models import Jurisdiction, Provision
 
 if TYPE_CHECKING:
-    import numpy as np
-
     from crosswalk.index.filters import Filters
     from crosswalk.index.results import Results
     from crosswalk.ingest.store import Store
 
-log = logging.getLogger(__name__)
-
-MIN_WORDS = 8
-HEADING_KINDS = frozenset(
-    {"chapter", "part", "title", "subtitle", "division", "subdivision", "subchapter", "subpart", "heading",
-     "annex", "appendix", "schedule", "preamble"}
-)
-FRONT_KINDS = frozenset({"front", "front_matter", "cover", "toc", "contents"})
-FRONT_TITLES = frozenset({"contents", "table of contents", "content"})
-TERM_LABELS = ("DEFINED_TERM", "CRYPTO_ASSET", "LEGISLATION", "REGULATOR", "CITATION")
-MAX_SENTENCES = 60  # per provision, for the explanation; the first ones (a long provision's lead-in and rules)
 BLOCK_BYTES = 64 * 1024 * 1024  # size of one block of the similarity matrix
 QUERY_CHARS = 2_000  # the `search` method's queries: a provision's embedding text, cut to this length
-
-
-# --- which provisions take part -------------------------------------------------------------------------------
-
-_LABEL_PREFIX = re.compile(
-    r"^\s*(?:§+\s*|SEC(?:TION)?\.?\s*|Article\s+|Art\.\s*|Recommendation\s+|Regulation\s+|reg\.\s*)?"
-    r"(?:[0-9]+[0-9A-Za-z.\-]*[A-Z]?\.?|\([0-9A-Za-z]{1,6}\))(?:\s*\([0-9A-Za-z]{1,6}\))*\s*[.:—–-]?\s*",
-    re.IGNORECASE,
-)
-
-
-def own_words(p: Provision) -> int:
-    """Words of a provision's own text, its printed label and its title left out.
-
-    >>> own_words(Provision("d:sec.4", "d", "US", "sec.4", "SEC. 4. ISSUERS.", title="ISSUERS."))
-    0
-    >>> own_words(Provision("d:sec.4(a)", "d", "US", "sec.4(a)", "(a) An issuer shall maintain reserves."))
-    5
-    """
-    text = _LABEL_PREFIX.sub("", p.text, count=1)
-    title = p.title.strip()
-    if title and text.lower().startswith(title.lower()):
-        text = text[len(title):]
-    return len(text.split())
-
-
-def skip_reason(p: Provision) -> str | None:
-    """Why a provision is left out of matching, or None if it takes part (see the module docstring).
-
-    Reasons: `heading` (a structural unit, or nothing of its own beyond label and title), `short` (under
-    `MIN_WORDS` words of own text), `front matter`.
-
-    >>> skip_reason(Provision("d:ch.3", "d", "UK", "ch.3", "3 Our proposals", kind="chapter"))
-    'heading'
-    >>> skip_reason(Provision("d:s.1(a)", "d", "US", "s.1(a)", "(a) the issuer;"))
-    'short'
-    >>> skip_reason(Provision("d:s.1", "d", "US", "s.1", "An issuer shall not pay interest or yield to any holder."))
-    """
-    if p.kind in FRONT_KINDS or p.title.strip().lower() in FRONT_TITLES:
-        return "front matter"
-    if p.heading_path and p.heading_path[-1].strip().lower() in FRONT_TITLES:
-        return "front matter"
-    if p.kind in HEADING_KINDS:
-        return "heading"
-    words = own_words(p)
-    if words == 0:
-        return "heading"
-    if words < MIN_WORDS:
-        return "short"
-    return None
-
-
-# --- shared terms ---------------------------------------------------------------------------------------------
-
-
-def normalise_term(text: str) -> str:
-    """The form two entity texts are compared on: case, quotes, punctuation, spacing and plurals folded.
-
-    >>> normalise_term("Crypto-assets")
-    'cryptoasset'
-    >>> normalise_term("“payment stablecoins”")
-    'paymentstablecoin'
-    >>> normalise_term("the FCA")
-    'fca'
-    >>> normalise_term("31 U.S.C. 5318(h)")
-    '31usc5318h'
-    """
-    t = text.casefold().strip()
-    t = re.sub(r"^(?:the|a|an)\s+", "", t)
-    words = [w for w in re.split(r"[^0-9a-z]+", t) if w]
-    if words and words[-1].isalpha() and len(words[-1]) > 3:
-        last = words[-1]
-        if last.endswith("ies"):
-            last = last[:-3] + "y"
-        elif last.endswith("s") and not last.endswith(("ss", "us", "is")):
-            last = last[:-1]
-        words[-1] = last
-    return "".join(words)
-
-
-@dataclass(frozen=True)
-class SharedTerm:
-    """A term both provisions use: its label (the left provision's), normal form, and each side's text."""
-
-    label: str
-    term: str
-    left: str
-    right: str
-
-    def to_dict(self) -> dict:
-        return {"label": self.label, "term": self.term, "left": self.left, "right": self.right}
-
-
-def _terms(p: Provision) -> dict[str, tuple[str, str]]:
-    out: dict[str, tuple[str, str]] = {}
-    for e in sorted(p.entities, key=lambda e: (e.start, e.end, e.label)):
-        if e.label not in TERM_LABELS:
-            continue
-        raw = e.detail if e.label == "DEFINED_TERM" and e.detail else e.text
-        key = normalise_term(raw)
-        if len(key) >= 2 and key not in out:
-            out[key] = (e.label, e.text.strip())
-    return out
-
-
-def shared_terms(left: Provision, right: Provision) -> tuple[SharedTerm, ...]:
-    """Defined terms and entities (labels `TERM_LABELS`) found in both provisions, sorted by label then term."""
-    a, b = _terms(left), _terms(right)
-    shared = [SharedTerm(a[k][0], k, a[k][1], b[k][1]) for k in a.keys() & b.keys()]
-    return tuple(sorted(shared, key=lambda t: (t.label, t.term)))
-
-
-# --- the explanation: best-aligned sentences ------------------------------------------------------------------
-
-_ABBREVIATIONS = frozenset(
-    "u.s u.s.c c.f.r sec secs art arts no nos para paras reg regs e.g i.e etc cf s ss ch pp p inc ltd co corp "
-    "v vs st mr ms dr jan feb mar apr jun jul aug sep sept oct nov dec fed stat pub l sch ibid al".split()
-)
-_BOUNDARY = re.compile(r"(?<=[.;:!?])\s+(?=[\"“‘'(]?[A-Z0-9(])|\s+(?=[•▪●◦] )")
-
-
-def split_sentences(text: str, *, min_words: int = 4, max_words: int = 60) -> list[str]:
-    """Sentences of a legal text: cut after `.`, `;`, `:` before a capital, digit or `(`, and before a bullet
-    (`•`); abbreviations (`U.S.C.`, `sec.`, `e.g.`) are not ends. Fragments under `min_words` join their
-    neighbour, and sentences over `max_words` are cut into pieces of at most that many words.
-
-    >>> split_sentences("An issuer shall hold reserves. The reserves must be held at a bank under 31 U.S.C. 5318.")
-    ['An issuer shall hold reserves.', 'The reserves must be held at a bank under 31 U.S.C. 5318.']
-    >>> split_sentences("(a) A permitted issuer shall: (1) hold reserves backing them; (2) publish them monthly.")
-    ['(a) A permitted issuer shall:', '(1) hold reserves backing them;', '(2) publish them monthly.']
-    >>> split_sentences("It may be liable for: • negligence of its own staff • fraud by a third party")
-    ['It may be liable for:', '• negligence of its own staff', '• fraud by a third party']
-    >>> split_sentences("")
-    []
-    """
-    flat = " ".join(text.split())
-    if not flat:
-        return []
-    pieces: list[str] = []
-    start = 0
-    for m in _BOUNDARY.finditer(flat):
-        before = flat[start : m.start()]
-        last = before.rsplit(" ", 1)[-1].rstrip(".").lower()
-        if before.endswith(".") and (last in _ABBREVIATIONS or re.fullmatch(r"[a-z]", last)):
-            continue
-        pieces.append(before)
-        start = m.end()
-    pieces.append(flat[start:])
-    merged: list[str] = []
-    for piece in pieces:
-        if merged and len(piece.split()) < min_words:
-            merged[-1] = f"{merged[-1]} {piece}"
-        elif merged and len(merged[-1].split()) < min_words:
-            merged[-1] = f"{merged[-1]} {piece}"
-        else:
-            merged.append(piece)
-    out: list[str] = []
-    for s in merged:
-        words = s.split()
-        for i in range(0, len(words), max_words):
-            out.append(" ".join(words[i : i + max_words]))
-    return out
-
-
-class Encoder(Protocol):
-    """Anything that embeds texts as L2-normalised rows: `crosswalk.index.embedder.Embedder` is one."""
-
-    def encode(self, texts: Sequence[str]) -> "np.ndarray": ...
-
-
-class SentenceEmbeddings:
-    """Sentence embeddings, computed once per sentence: kept for the run, and on disk when given a folder.
-
-    `prefetch` embeds many sentences in one batched call (what `match` does before explaining every pair);
-    `of` returns the rows for some sentences, embedding only those not seen yet. With `cache_dir` (the CLI uses
-    `workspace/index/sentences/`) the vectors are also kept in `sentences.npy` with `sentences.json` (the
-    model's fingerprint and each row's text hash), so a second run embeds only new sentences. A cache made
-    with another model, or unreadable, is set aside and rebuilt; it is never the only copy of anything.
-    """
-
-    NPY, META = "sentences.npy", "sentences.json"
-
-    def __init__(self, encoder: Encoder, *, progress: bool = False, cache_dir: Path | str | None = None):
-        self.encoder = encoder
-        self.progress = progress
-        self._cache: dict[str, "np.ndarray"] = {}
-        self._stored: dict[str, "np.ndarray"] = {}  # by text hash, from disk
-        spec = getattr(encoder, "spec", None)
-        self._model = getattr(spec, "fingerprint", None)
-        self.cache_dir = Path(cache_dir) if cache_dir is not None and self._model else None
-        if self.cache_dir is not None:
-            self._load()
-
-    def __len__(self) -> int:
-        return len(self._cache)
-
-    @staticmethod
-    def _key(sentence: str) -> str:
-        return hashlib.sha256(sentence.encode("utf-8")).hexdigest()[:20]
-
-    def _load(self) -> None:
-        import numpy as np
-
-        meta_path, npy_path = self.cache_dir / self.META, self.cache_dir / self.NPY
-        if not meta_path.exists():
-            return
-        try:
-            meta = json.loads(meta_path.read_text(encoding="utf-8"))
-            matrix = np.load(npy_path, allow_pickle=False)
-        except (OSError, ValueError) as e:
-            log.warning("sentence cache %s unreadable (%s); it will be rebuilt", self.cache_dir, e)
-            return
-        hashes = meta.get("hashes", []) if isinstance(meta, dict) else []
-        if meta.get("model") != self._model or matrix.ndim != 2 or len(hashes) != len(matrix):
-            log.warning("sentence cache %s is for another model or incomplete; it will be rebuilt", self.cache_dir)
-            return
-        self._stored = dict(zip(hashes, np.asarray(matrix, dtype=np.float32)))
-
-    def _save(self) -> None:
-        import numpy as np
-
-        self.cache_dir.mkdir(parents=True, exist_ok=True)
-        hashes = sorted(self._stored)
-        tmp = self.cache_dir / (self.NPY + ".tmp.npy")
-        np.save(tmp, np.stack([self._stored[h] for h in hashes]), allow_pickle=False)
-        os.replace(tmp, self.cache_dir / self.NPY)
-        meta = {"model": self._model, "rows": len(hashes), "hashes": hashes}
-        tmp_meta = self.cache_dir / (self.META + ".tmp")
-        tmp_meta.write_text(json.dumps(meta), encoding="utf-8")
-        os.replace(tmp_meta, self.cache_dir / self.META)
-
-    def prefetch(self, sentences: Iterable[str]) -> None:
-        import numpy as np
-
-        todo = []
-        for sentence in sorted({s for s in sentences if s not in self._cache}):
-            stored = self._stored.get(self._key(sentence))
-            if stored is not None:
-                self._cache[sentence] = stored
-            else:
-                todo.append(sentence)
-        if not todo:
-            return
-        if self.progress and "progress" in inspect.signature(self.encoder.encode).parameters:
-            vecs = self.encoder.encode(todo, progress=True, desc="sentences")  # type: ignore[call-arg]
-        else:
-            vecs = self.encoder.encode(todo)
-        vecs = np.asarray(vecs, dtype=np.float32)
-        if vecs.shape[0] != len(todo):
-            raise ConfigError(f"the encoder returned {vecs.shape[0]} embeddings for {len(todo)} sentences")
-        for sentence, v in zip(todo, vecs):
-            self._cache[sentence] = v
-            self._stored[self._key(sentence)] = v
-        if self.cache_dir is not None:
-            self._save()
-
-    def of(self, sentences: Sequence[str]) -> "np.ndarray":
-        import numpy as np
-
-        self.prefetch(sentences)
-        return np.stack([self._cache[s] for s in sentences]) if sentences else np.zeros((0, 0), np.float32)
-
-
-@dataclass(frozen=True)
-class Explanation:
-    """The best-aligned sentence pair of two provisions and its cosine."""
-
-    left: str
-    right: str
-    cosine: float
-
-    def to_dict(self) -> dict:
-        return {"left": self.left, "right": self.right, "cosine": self.cosine}
-
-
-def best_sentence_pair(left_text: str, right_text: str, sentences: SentenceEmbeddings) -> Explanation | None:
-    """The sentence of `left_text` and the sentence of `right_text` with the highest cosine; None if either
-    has no sentence. Ties go to the earliest sentences."""
-    import numpy as np
-
-    a = split_sentences(left_text)[:MAX_SENTENCES]
-    b = split_sentences(right_text)[:MAX_SENTENCES]
-    if not a or not b:
-        return None
-    sims = sentences.of(a) @ sentences.of(b).T
-    i, j = np.unravel_index(int(np.argmax(sims)), sims.shape)  # argmax: the first maximum, row-major
-    return Explanation(a[i], b[j], round(float(sims[i, j]), 6))
 
 
 # --- the searcher, as matching needs it -----------------------------------------------------------------------
@@ -383,79 +85,6 @@ class Searcher(Protocol):
     def search(self, query: str, k: int = 10, filters: "Filters | None" = None) -> "Results": ...
 
 
-@dataclass(frozen=True)
-class VectorTable:
-    """Dense vectors by provision: row `i` of `matrix` (unit length) is a passage of provision `row_ids[i]`."""
-
-    row_ids: tuple[str, ...]
-    matrix: "np.ndarray"
-
-    def groups(self, provision_ids: Sequence[str]) -> tuple["np.ndarray", "np.ndarray", list[str]]:
-        """(rows, group starts, ids kept): the passage rows of `provision_ids`, grouped by provision in the
-        order given; ids without any vector are left out of `ids kept`."""
-        import numpy as np
-
-        by_id = self.rows_by_id()
-        rows: list[int] = []
-        starts: list[int] = []
-        kept: list[str] = []
-        for pid in provision_ids:
-            r = by_id.get(pid)
-            if not r:
-                continue
-            starts.append(len(rows))
-            rows.extend(r)
-            kept.append(pid)
-        return np.asarray(rows, dtype=np.int64), np.asarray(starts, dtype=np.int64), kept
-
-    def rows_by_id(self) -> dict[str, list[int]]:
-        """Provision id -> its passage rows (computed once)."""
-        cached = self.__dict__.get("_rows_by_id")
-        if cached is None:
-            cached = {}
-            for row, pid in enumerate(self.row_ids):
-                cached.setdefault(pid, []).append(row)
-            object.__setattr__(self, "_rows_by_id", cached)
-        return cached
-
-    def cosine(self, a: str, b: str) -> float | None:
-        """The best passage-pair cosine of provisions `a` and `b`, or None if either has no vector."""
-        import numpy as np
-
-        by_id = self.rows_by_id()
-        ra, rb = by_id.get(a), by_id.get(b)
-        if not ra or not rb:
-            return None
-        sims = np.asarray(self.matrix[ra], dtype=np.float32) @ np.asarray(self.matrix[rb], dtype=np.float32).T
-        return round(float(sims.max()), 6)
-
-
-def vector_table(searcher) -> VectorTable | None:
-    """The searcher's dense vectors as a `VectorTable`, or None when it does not expose them."""
-    import numpy as np
-
-    fn = getattr(searcher, "vector_table", None)
-    if callable(fn):
-        found = fn()
-        if found is None:
-            return None
-        if isinstance(found, VectorTable):
-            return found
-        ids, matrix = found
-        return VectorTable(tuple(ids), np.asarray(matrix, dtype=np.float32))
-    # index.retrievers.Searcher: `dense` is a DenseRetriever wrapping a DenseIndex (`vectors`, `row_prov`
-    # = provision numbers into the searcher's `ids`).
-    dense = getattr(searcher, "dense", None)
-    index = getattr(dense, "dense", None) or dense
-    ids = getattr(searcher, "ids", None) or getattr(dense, "ids", None)
-    vectors = getattr(index, "vectors", None)
-    row_prov = getattr(index, "row_prov", None)
-    if vectors is None or row_prov is None or ids is None:
-        return None
-    ids = list(ids)
-    return VectorTable(tuple(ids[int(i)] for i in row_prov), np.asarray(vectors, dtype=np.float32))
-
-
 def _encoder_of(searcher, encoder: Encoder | None) -> Encoder:
     if encoder is not None:
         return encoder
@@ -468,70 +97,6 @@ def _encoder_of(searcher, encoder: Encoder | None) -> Encoder:
     from crosswalk.index.embedder import get_embedder
 
     return get_embedder()
-
-
-# --- results --------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """A candidate counterpart of `left_id` in the other jurisdiction (see the module docstring)."""
-
-    left_id: str
-    right_id: str
-    score: float
-    rank: int
-    mutual: bool
-    shared_terms: tuple[SharedTerm, ...] = ()
-    explanation: Explanation | None = None
-
-    def to_dict(self) -> dict:
-        return {
-            "left_id": self.left_id,
-            "right_id": self.right_id,
-            "score": self.score,
-            "rank": self.rank,
-            "mutual": self.mutual,
-            "shared_terms": [t.to_dict() for t in self.shared_terms],
-            "explanation": self.explanation.to_dict() if self.explanation else None,
-        }
-
-
-@dataclass(frozen=True)
-class MatchReport:
-    """What a `match` run did. `summary()` is the one line the command prints."""
-
-    from_jur: str
-    to_jur: str
-    k: int
-    method: str
-    run_id: str
-    n_focal: int  # provisions of from_jur matched
-    n_targets: int  # provisions of to_jur they were matched against
-    skipped: dict[str, int] = field(default_factory=dict)  # reason -> provisions of either side left out
-    not_indexed: int = 0  # provisions with no vector in the index (left out, and said so)
-    n_candidates: int = 0
-    n_mutual: int = 0
-    boundary: float = 0.0
-    seconds: float = 0.0
-    queue: QueueWrite | None = None
-    candidates: tuple[Candidate, ...] = ()
-
-    def summary(self) -> str:
-        skipped = sum(self.skipped.values())
-        why = ", ".join(f"{n:,} {r}" for r, n in sorted(self.skipped.items()))
-        parts = [
-            f"{self.from_jur}→{self.to_jur}: {self.n_focal:,} provisions matched against {self.n_targets:,} "
-            f"(k={self.k}, {self.method})",
-            f"{self.n_candidates:,} candidate pairs, {self.n_mutual:,} mutual",
-            f"skipped {skipped:,}" + (f" ({why})" if why else ""),
-        ]
-        if self.not_indexed:
-            parts.append(f"{self.not_indexed:,} not in the index (run `crosswalk index`)")
-        if self.queue is not None:
-            parts.append(self.queue.summary())
-        parts.append(f"{self.seconds:.1f} s")
-        return "; ".join(parts)
 
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)

@@ -179,7 +179,8 @@ def process_document(source: Source, path: Path, tag: bool = True, max_bytes: in
         if not provisions:
             raise DocumentError(path, "no provisions found: the text has no structure or body this reader knows")
         if tag:
-            from crosswalk.ingest.tagging import Tagger, harvest_defined_terms
+            from crosswalk.ingest.defined_terms import harvest_defined_terms
+            from crosswalk.ingest.tagging import Tagger
 
             provisions = Tagger().tag(provisions, harvest_defined_terms(provisions))
         pages = len(extracted.page_starts) or None

@@ -22,7 +22,7 @@ from crosswalk.evaluation.history import (
 )
 from crosswalk.evaluation.metrics import METRICS
 from crosswalk.evaluation.rollup import Hierarchy
-from crosswalk.evaluation.run import EvalResult, score_run
+from crosswalk.evaluation.scores import EvalResult, score_run
 
 
 def run(at, per_query, *, fp="gold-a", k=100, citations=True, system="hybrid", commit="c0ffee"):

@@ -13,7 +13,7 @@ from crosswalk.evaluation.gold_io import Query
 from crosswalk.evaluation.pool import (COLUMNS, check_pool_target, judging_pool, load_judged, merge_judgements, one_line,
                              write_pool)
 from crosswalk.evaluation.rollup import Hierarchy, ancestors_from_id
-from crosswalk.evaluation.run import EvalResult, score_run
+from crosswalk.evaluation.scores import EvalResult, score_run
 
 from index_corpus import make_store
 

@@ -10,7 +10,7 @@ import pytest
 from crosswalk.evaluation.agreement import Agreement, PairKappa
 from crosswalk.evaluation.metrics import METRICS
 from crosswalk.evaluation.report import format_text, latest_json, render_markdown, save_run, summary, to_json, write_report
-from crosswalk.evaluation.run import EvalResult, compare_systems, score_run
+from crosswalk.evaluation.scores import EvalResult, compare_systems, score_run
 from crosswalk.evaluation.rollup import Hierarchy
 
 QRELS = {"cite-1": {"d:s.1": 2}, "q-1": {"d:s.2": 1, "d:s.3": 2}, "xvocab-1": {"d:s.4": 1}}

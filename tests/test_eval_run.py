@@ -15,7 +15,8 @@ from crosswalk.errors import ConfigError
 from crosswalk.workspace import Workspace
 from crosswalk.evaluation.gold_io import Pair, Query
 from crosswalk.evaluation.metrics import METRICS
-from crosswalk.evaluation.run import evaluate, pair_queries
+from crosswalk.evaluation.run import evaluate
+from crosswalk.evaluation.runs import pair_queries
 from crosswalk.index.results import Results
 from crosswalk.review.decisions import DecisionStore
 

@@ -16,17 +16,10 @@ import pytest
 
 from crosswalk.errors import ConfigError, NotFoundError, StoreError
 from crosswalk.index import match as match_mod
-from crosswalk.index.match import (
-    SentenceEmbeddings,
-    VectorTable,
-    best_sentence_pair,
-    counterparts,
-    match,
-    normalise_term,
-    shared_terms,
-    skip_reason,
-    split_sentences,
-)
+from crosswalk.index.match import counterparts, match
+from crosswalk.index.match_terms import normalise_term, shared_terms, skip_reason
+from crosswalk.index.match_vectors import VectorTable
+from crosswalk.index.sentences import SentenceEmbeddings, best_sentence_pair, split_sentences
 from crosswalk.index.passages import make_passages
 from crosswalk.index.queue import priority, read_queue, write_queue
 from crosswalk.index.results import Results

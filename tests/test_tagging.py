@@ -14,19 +14,10 @@ import pytest
 
 from crosswalk.errors import ConfigError
 from crosswalk.ingest.models import Provision
-from crosswalk.ingest.tagging import (
-    CHUNK_CHARS,
-    PATTERNS_DIR,
-    Tagger,
-    find_citations,
-    fold,
-    harvest_defined_terms,
-    load_citation_patterns,
-    load_resources,
-    read_pattern_lines,
-    render_citation,
-    split_chunks,
-)
+from crosswalk.ingest.citation_regex import find_citations, load_citation_patterns, render_citation
+from crosswalk.ingest.defined_terms import harvest_defined_terms
+from crosswalk.ingest.pattern_files import PATTERNS_DIR, read_pattern_lines
+from crosswalk.ingest.tagging import CHUNK_CHARS, Tagger, fold, load_resources, split_chunks
 from crosswalk.ingest.taxonomy import Topic, classify_topics, load_lexicon, topic_scores
 
 CORPUS = Path(__file__).parents[1] / ".." / "shared" / "corpus"

@@ -19,8 +19,8 @@ text query. `FEATURES` lists them in the order of the matrix `pool_features` ret
 - voice: `modal` (the text imposes something: must, shall, may not, is required to) and `first_person` (the
   regulator speaking — we, our — as discussion and consultation paragraphs do);
 - `like` only: `mutual_rrank` (1/rank of the query provision among its jurisdiction's provisions by centroid
-  cosine to the candidate), `shared_terms` (defined terms and entities in common, `crosswalk.index.match.shared_terms`),
-  `topic_jaccard`, `left_rule`, `left_binding`; and `is_like`.
+  cosine to the candidate), `shared_terms` (defined terms and entities in common,
+  `crosswalk.index.match_terms.shared_terms`), `topic_jaccard`, `left_rule`, `left_binding`; and `is_like`.
 """
 
 from __future__ import annotations
@@ -356,7 +356,7 @@ def _filters(jurisdictions: Sequence[str]):
 
 def _like_features(corpus: Corpus, pool: "Pool", ids, infos, left, left_info, out, col) -> None:
     """Pair-only features: mutual rank, shared terms, topic overlap, and the query provision's own structure."""
-    from crosswalk.index.match import shared_terms
+    from crosswalk.index.match_terms import shared_terms
 
     rows = corpus.jurisdiction_rows(left_info.jurisdiction)
     lpos = corpus.positions.get(left.id)
