@@ -236,10 +236,29 @@ def upgrade(conn) -> tuple[int, int]:
             if m.version <= current:
                 continue
             for statement in (m.postgres if conn.dialect == "postgresql" else m.sqlite):
-                conn.execute(statement)
+                if not _column_exists(conn, statement):
+                    conn.execute(statement)
             conn.execute("INSERT INTO meta(key, value) VALUES ('schema_version', ?) "
                          "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (str(m.version),))
     return before, schema_version(conn) or 0
+
+
+_ADD_COLUMN = re.compile(r"^\s*ALTER TABLE (\w+) ADD COLUMN (\w+)", re.I)
+
+
+def _column_exists(conn, statement: str) -> bool:
+    """Whether `statement` adds a column the table already has (a store that gained it before its migration
+    was numbered), so that applying the migration again is a no-op instead of an error."""
+    m = _ADD_COLUMN.match(statement)
+    if not m:
+        return False
+    table, column = m.group(1), m.group(2)
+    if conn.dialect == "postgresql":
+        row = conn.execute("SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() "
+                           "AND table_name = ? AND column_name = ?", (table, column)).fetchone()
+    else:
+        row = conn.execute("SELECT 1 FROM pragma_table_info(?) WHERE name = ?", (table, column)).fetchone()
+    return row is not None
 
 
 def _check_not_newer(conn, version: int | None) -> None:

@@ -340,6 +340,8 @@ def _components(rest: str, doc: DocAlias | None, aliases: Aliases, *, bare_numbe
         part = _compose(unit, label, subs)
         if part is None:
             return None
+        if out and out[-1].startswith("sch.") and part.startswith("part."):
+            part = "pt." + part[len("part."):]  # a schedule's Part, as UK Acts number them: sch.1 pt.2
         out.append(part)
         pos = _SEPARATOR.match(rest, m.end()).end()
     return " ".join(out) if out else None

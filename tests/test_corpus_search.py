@@ -25,7 +25,7 @@ def like(ws, provision_id, jur, k=5):
         main, ["search", "--like", provision_id, "--jurisdiction", jur, "--k", str(k), "--json", "-w", str(ws)]
     )
     assert out.exit_code == 0, out.output
-    return json.loads(out.output)
+    return json.loads(out.stdout)
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +57,7 @@ def test_search_json_shape_and_filters_do_not_leak(ws, corpus_searcher):
         main, ["search", "custody of client cryptoassets", "--jurisdiction", "UK", "--k", "10", "--json", "-w", str(ws)]
     )
     assert out.exit_code == 0, out.output
-    hits = json.loads(out.output)
+    hits = json.loads(out.stdout)
     assert len(hits) == 10
     for h in hits:
         assert {"id", "doc_id", "citation", "jurisdiction", "heading_path", "score", "text"} <= set(h)

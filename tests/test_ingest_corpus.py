@@ -108,9 +108,11 @@ def test_show_prints_a_provision_with_its_context(corpus_workspace):
     assert "UK-FCA-CP25-14:CASS_16.2.13R" in out.output and "parent   : UK-FCA-CP25-14:CASS_16.2" in out.output
     assert "p. 167" in out.output
     js = runner.invoke(main, ["show", "US-PL119-27-GENIUS:sec.4(a)", "--json", "-w", str(corpus_workspace)])
-    data = json.loads(js.output)
+    data = json.loads(js.stdout)
     assert data["parent_id"] == "US-PL119-27-GENIUS:sec.4"
     assert "US-PL119-27-GENIUS:sec.4(a)(11)" in data["children"]
     assert data["document"]["official_url"].startswith("https://www.govinfo.gov/")
     missing = runner.invoke(main, ["show", "US-PL119-27-GENIUS:sec.99", "-w", str(corpus_workspace)])
-    assert missing.exit_code == 1 and "no provision" in missing.output and "Traceback" not in missing.output
+    # a unit the document lacks is named, with the nearest units, never a traceback
+    assert missing.exit_code == 1 and "no section 99" in missing.output and "Traceback" not in missing.output
+    assert "US-PL119-27-GENIUS:sec.20" in missing.output

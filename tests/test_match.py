@@ -574,14 +574,14 @@ def test_cli_match_and_search_like(real_index):
     like = runner.invoke(main, ["search", "--like", qid(US, "sec.4(a)(11)"), "--jurisdiction", "UK", "--k", "2",
                                 "--json", "--workspace", ws])
     assert like.exit_code == 0, like.output
-    hits = json.loads(like.output)
+    hits = json.loads(like.stdout)
     assert [h["rank"] for h in hits] == [1, 2]
     assert hits[0]["id"] == qid(UK, "CRYPTO 2.4.33R") and hits[0]["mutual"] is True
     assert hits[0]["explanation"]["right"].startswith("A stablecoin issuer must not pay interest")
     assert {"id", "doc_id", "citation", "jurisdiction", "heading_path", "score", "text"} <= hits[0].keys()
     bm25 = runner.invoke(main, ["search", "--like", qid(US, "sec.4(a)(11)"), "-j", "UK", "-r", "bm25", "--json",
                                 "-w", ws])
-    assert bm25.exit_code == 0 and json.loads(bm25.output)[0]["id"] == qid(UK, "CRYPTO 2.4.33R")
+    assert bm25.exit_code == 0 and json.loads(bm25.stdout)[0]["id"] == qid(UK, "CRYPTO 2.4.33R")
     text = runner.invoke(main, ["search", "--like", qid(US, "sec.4(a)(11)"), "-j", "UK", "--k", "1", "-w", ws])
     assert text.exit_code == 0 and "CRYPTO_2.4.33R" in text.output and "mutual" in text.output
 

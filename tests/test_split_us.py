@@ -30,6 +30,7 @@ US_DOCS = {
     "US-EO14178": "us_act",
     "US-EO14233": "us_act",
     "US-EO-2026-05-19-FINTECH": "us_act",
+    "US-NYDFS-23NYCRR500-2017": "nycrr",
 }
 # plausible sizes: a unit for every labelled level, so hundreds for the long statutes
 MIN_UNITS = {
