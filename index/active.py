@@ -54,20 +54,6 @@ DEPTH = 100
 MIN_DECIDED = 3
 MIN_WIDTH = 1e-6
 
-ORDER_SCHEMA = """
-CREATE TABLE IF NOT EXISTS review_queue_reason (
-    left_id TEXT NOT NULL,
-    right_id TEXT NOT NULL,
-    position INTEGER NOT NULL,
-    reason TEXT NOT NULL,
-    uncertainty REAL NOT NULL,
-    disagreement REAL NOT NULL,
-    score REAL NOT NULL,
-    ranks TEXT NOT NULL DEFAULT '{}',
-    seed INTEGER NOT NULL,
-    PRIMARY KEY (left_id, right_id)
-)
-"""
 
 
 @dataclass(frozen=True)
@@ -290,8 +276,11 @@ def write_order(store: "Store", ordered: Sequence[Ordered], seed: int) -> None:
 
     ensure_queue(store)
     with _writing(store) as c:
-        if not store.conn.table_exists("review_queue_reason"):  # created by schema version 4 (crosswalk.schema)
-            c.execute(ORDER_SCHEMA)
+        if not store.conn.table_exists("review_queue_reason"):  # schema version 4 (crosswalk.schema) makes it
+            from crosswalk.schema import QUEUE_REASONS, _postgres_ddl
+
+            (create,) = QUEUE_REASONS
+            c.execute(_postgres_ddl(create) if store.conn.dialect == "postgresql" else create)
         for o in ordered:
             c.execute("UPDATE review_queue SET priority=? WHERE left_id=? AND right_id=?",
                       (o.priority, o.left_id, o.right_id))

@@ -295,3 +295,19 @@ def opening(path: Path, label: str, kinds: Iterable[str], sequences: Mapping[str
     """
     open_kinds = {kind for kind, _ in path}
     return [kind for kind in kinds if kind not in open_kinds and sequences[kind].first == label]
+
+
+def unique_citation(citation: str, taken: set[str]) -> str:
+    """`citation`, or `citation[2]`, `citation[3]`, … when the document already has it (a repeated label, a
+    section printed twice); the result is added to `taken`.
+
+    >>> taken = set()
+    >>> unique_citation("s.1", taken), unique_citation("s.1", taken), unique_citation("s.1", taken)
+    ('s.1', 's.1[2]', 's.1[3]')
+    """
+    final, n = citation, 1
+    while final in taken:
+        n += 1
+        final = f"{citation}[{n}]"
+    taken.add(final)
+    return final

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass, replace
 from xml.etree.ElementTree import Element
 
+from crosswalk.ingest.labels import unique_citation
 from crosswalk.ingest.models import RawUnit
 
 DC_NS = "http://purl.org/dc/elements/1.1/"
@@ -156,12 +157,7 @@ class Builder:
         self.owner = None
 
     def _unique(self, citation: str) -> str:
-        final, n = citation, 1
-        while final in self.taken:
-            n += 1
-            final = f"{citation}[{n}]"
-        self.taken.add(final)
-        return final
+        return unique_citation(citation, self.taken)
 
     def result(self) -> tuple[str, tuple[RawUnit, ...]]:
         text = "".join(self.chunks)

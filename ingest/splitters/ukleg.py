@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import re
 
+from crosswalk.ingest.labels import unique_citation
 from crosswalk.ingest.models import Extracted, Source, SplitResult
 from crosswalk.ingest.splitters.base import Cut, Line, Mark, build, lines
 
@@ -158,12 +159,7 @@ class _Reader:
         self.part_text = False  # a schedule Part's heading was the last thing read: its own text may follow
 
     def unique(self, citation: str) -> str:
-        final, n = citation, 1
-        while final in self.taken:
-            n += 1
-            final = f"{citation}[{n}]"
-        self.taken.add(final)
-        return final
+        return unique_citation(citation, self.taken)
 
     def citation(self, parts: tuple[str, ...]) -> str:
         tail = "".join(f"({p})" for p in parts[1:])

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from crosswalk.ingest import labels
+from crosswalk.ingest.labels import unique_citation
 from crosswalk.ingest.splitters.base import Mark
 
 # ---------------------------------------------------------------------------------------------------------
@@ -258,12 +259,7 @@ def outline_marks(
         shown, titles = shown[:depth], titles[:depth]
         parent = prefix + "".join(shown)
         part = f"({path[-1][1]})"
-        citation = parent + part
-        n = 1
-        while citation in seen:
-            n += 1
-            citation = f"{parent}{part}[{n}]"
-        seen.add(citation)
+        citation = unique_citation(parent + part, seen)
         shown.append(citation[len(parent) :])
         ancestors = tuple(f"{shown[i]} {titles[i]}" for i in range(depth) if titles[i])
         titles.append(cand.title)
