@@ -87,7 +87,7 @@ UNITS: dict[str, _Unit] = {
     "point": _Unit(r"\d+[a-z]?", False, True, "point"),
     "subpara": _Unit(r"\d+", False, False, "subpara."),
     "q": _Unit(r"\d+", False, False, "Q", ""),
-    "app": _Unit(r"\d+", False, False, "App."),
+    "app": _Unit(r"\d+|[A-Z]", False, False, "App."),
     "passage": _Unit(r"\d+", False, False, "passage"),
     "p": _Unit(r"\d+#\d+", False, False, "p.", ""),
     # a US Code, CFR or NYCRR section: the bare number (5318(h), 77b, 78o-4, 1010.100, 200.9)
@@ -611,6 +611,9 @@ def format_citation(doc_id: str, citation: str) -> str:
         m = re.fullmatch(r"(?P<unit>[a-z]+)\.(?P<rest>.+)", component)
         spec = UNITS.get(m.group("unit")) if m else None
         parts.append(f"{spec.word}{spec.joiner}{m.group('rest')}" if spec else component)
+    if name is None:  # a code's document cited by something other than a code section (23 NYCRR 500 App. A)
+        name = next((a.names[0] for a in aliases.documents for t in a.doc_ids
+                     if a.names and _template_regex(t).match(doc_id)), None)
     return f"{name or doc_id} {' '.join(parts)}"
 
 

@@ -8,7 +8,7 @@ the US Acts use (`us_act.resolve`): `(i)` after `(h)` is subdivision (i), after 
 label that fits no level, or that starts a line continuing a cross-reference (`…under` / `(a) above`), stays
 text.
 
-- Citations: `500.11`, `500.11(a)`, `500.11(a)(1)`; appendices (the certification forms) are `appendix.A`.
+- Citations: `500.11`, `500.11(a)`, `500.11(a)(1)`; appendices (the certification forms) are `app.A`.
 - Heading path: `Part 500 Cybersecurity Requirements for Financial Services Companies`, then for a section's
   descendants `500.11 Third Party Service Provider Security Policy`, then any titled subdivision
   (`(a) Notice of Cybersecurity Event`).
@@ -103,7 +103,7 @@ def split(extracted: Extracted) -> SplitResult:
         section_path = top + ((f"{number} {title}".strip(),))
         marks.extend(outline_marks(number, accepted, KINDS, section_path, seen))
     for m, end in zip(appendices, [a.start() for a in appendices[1:]] + [len(text)]):
-        cite = f"appendix.{m.group(1)}"
+        cite = f"app.{m.group(1)}"
         if cite not in seen:
             seen.add(cite)
             marks.append(Mark(m.start(), cite, None, top, "appendix", f"Appendix {m.group(1)}"))
