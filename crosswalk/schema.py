@@ -267,6 +267,21 @@ def _check_not_newer(conn, version: int | None) -> None:
                          f"knows up to {SCHEMA_VERSION}): upgrade Crosswalk")
 
 
+def open_current(target, *, readonly: bool = False):
+    """`target`'s database (`crosswalk.db.open_database`: a SQLite file or a PostgreSQL URL), checked to be at this
+    Crosswalk's schema version (`ensure_current`; the schema is created in an empty database unless `readonly`);
+    the connection is closed again when the check fails."""
+    from crosswalk.db import open_database
+
+    conn = open_database(target, readonly=readonly)
+    try:
+        ensure_current(conn, create=not readonly)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
 def ensure_current(conn, create: bool) -> int:
     """Check that `conn`'s database is at this Crosswalk's version; create the schema in an empty database when
     `create`. Raises StoreError with the fix (`crosswalk db upgrade`) for an older one."""

@@ -15,9 +15,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
-from crosswalk.db import Connection, connect_sqlite, is_url, open_database
+from crosswalk.db import Connection, connect_sqlite, is_url
 from crosswalk.errors import NotFoundError
-from crosswalk.schema import SCHEMA_VERSION, ensure_current
+from crosswalk.schema import SCHEMA_VERSION, open_current
 from crosswalk.ingest.models import Entity, Provision, Source, split_id
 
 __all__ = ["Store", "connect", "SCHEMA_VERSION", "PROVISION_COLUMNS"]
@@ -38,15 +38,10 @@ class Store:
 
     def __init__(self, target: Path | str, readonly: bool = False):
         self.target = target if is_url(target) else Path(target)
-        self.conn: Connection = open_database(self.target, readonly=readonly)
+        self.conn: Connection = open_current(self.target, readonly=readonly)
         # what messages name: the SQLite file (a Path), or the URL without its password
         self.path = self.conn.where if is_url(target) else self.target
         self.dialect = self.conn.dialect
-        try:
-            ensure_current(self.conn, create=not readonly)
-        except BaseException:
-            self.conn.close()
-            raise
 
     def close(self) -> None:
         self.conn.close()

@@ -114,16 +114,10 @@ class Accounts:
     _dummy_hash: str | None = None
 
     def __init__(self, target: Path | str, clock: Callable[[], float] = time.time):
-        from crosswalk.db import open_database
-        from crosswalk.schema import ensure_current
+        from crosswalk.schema import open_current
 
-        self.conn = open_database(target)
+        self.conn = open_current(target)
         self.clock = clock
-        try:
-            ensure_current(self.conn, create=True)
-        except BaseException:
-            self.conn.close()
-            raise
 
     def close(self) -> None:
         self.conn.close()

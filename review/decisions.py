@@ -66,17 +66,12 @@ class DecisionStore:
     """
 
     def __init__(self, target: Path | str):
-        from crosswalk.db import is_url, open_database
-        from crosswalk.schema import ensure_current
+        from crosswalk.db import is_url
+        from crosswalk.schema import open_current
 
         self.path = target if is_url(target) else Path(target)
         self._lock = threading.Lock()
-        self.conn = open_database(self.path)
-        try:
-            ensure_current(self.conn, create=True)
-        except BaseException:
-            self.conn.close()
-            raise
+        self.conn = open_current(self.path)
 
     def close(self) -> None:
         self.conn.close()
