@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import subprocess
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -29,6 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
 from crosswalk.evaluation.metrics import JUDGED_DEPTH, METRICS, PRIMARY
+from crosswalk.files import atomic_path, atomic_write
 
 if TYPE_CHECKING:  # pragma: no cover
     from crosswalk.evaluation.agreement import Agreement
@@ -396,10 +396,8 @@ def plot_metrics(result: "EvalResult", path: Path | str) -> Path:
         axes[0].text(0.5, 0.5, "nothing scored", ha="center", va="center")
         axes[0].set_axis_off()
     fig.tight_layout()
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp.png")
-    fig.savefig(tmp, format="png")
-    os.replace(tmp, path)
+    with atomic_path(path, suffix=".png") as tmp:
+        fig.savefig(tmp, format="png")
     return path
 
 
@@ -442,9 +440,7 @@ def write_runs(result: "EvalResult", folder: Path | str) -> list[Path]:
 
 
 def _write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    atomic_write(path, text)
 
 
 def write_report(result: "EvalResult", folder: Path | str, *, agreement: Sequence["Agreement"] | None = None,

@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from crosswalk.errors import ConfigError, IndexStateError
+from crosswalk.files import atomic_write
 from crosswalk.index.dense import DenseIndex, index_options
 from crosswalk.index.embedder import (
     DEFAULT_BACKEND,
@@ -106,9 +107,7 @@ class BuildReport:
 
 
 def _write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    atomic_write(path, text)
 
 
 def _write_json(path: Path, obj) -> None:
