@@ -398,7 +398,7 @@ def plot_metrics(result: "EvalResult", path: Path | str) -> Path:
     fig.tight_layout()
     with atomic_path(path, suffix=".png") as tmp:
         fig.savefig(tmp, format="png")
-    return path
+    return Path(path)
 
 
 # --- files ------------------------------------------------------------------------------------------------------
