@@ -6,6 +6,7 @@ Used by every layer (gold and decision spreadsheets, indexes, reports, caches), 
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from contextlib import contextmanager
@@ -33,6 +34,18 @@ def read_text(path: Path | str, what: str, fix: str = "give another with the opt
         raise ConfigError(f"cannot read {what} file {path}: not UTF-8 text ({e.reason} at byte {e.start}); save "
                           "it as UTF-8 (in a spreadsheet: UTF-8 tab-delimited text)") from None
     return text
+
+
+def read_json(path: Path | str, what: str, fix: str):
+    """The JSON data of a file the code ships (a vocabulary, a pattern file, the aliases); ConfigError naming the
+    file when it is missing (`{what} is missing; {fix}`) or not valid JSON (the line and column)."""
+    path = Path(path)
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: {what} is missing; {fix}") from None
+    except json.JSONDecodeError as e:
+        raise ConfigError(f"{path}: not valid JSON at line {e.lineno}, column {e.colno}: {e.msg}") from None
 
 
 @contextmanager

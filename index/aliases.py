@@ -14,13 +14,13 @@ Example:
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 from crosswalk.errors import ConfigError
+from crosswalk.files import read_json
 
 ALIASES_PATH = Path(__file__).resolve().parents[1] / "corpus" / "aliases.json"
 
@@ -83,12 +83,7 @@ def _component_pattern(words: list[str]) -> re.Pattern:
 
 
 def _read(path: Path) -> dict:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: citation aliases file is missing; restore corpus/aliases.json") from None
-    except json.JSONDecodeError as e:
-        raise ConfigError(f"{path}: not valid JSON at line {e.lineno}: {e.msg}") from None
+    return read_json(path, "citation aliases file", "restore corpus/aliases.json")
 
 
 def _documents(path: Path, data: dict) -> list[DocAlias]:

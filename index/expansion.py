@@ -22,7 +22,6 @@ Example:
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -30,8 +29,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from crosswalk.errors import ConfigError
 from crosswalk.index.lexical import s_stem
+
+from crosswalk.errors import ConfigError
+from crosswalk.files import read_json
 
 VOCABULARY_PATH = Path(__file__).with_name("vocabulary.json")
 JURISDICTIONS = ("US", "UK", "EU", "INTL")
@@ -78,12 +79,7 @@ class Group:
 def load_vocabulary(path: Path | str = VOCABULARY_PATH) -> tuple[Group, ...]:
     """The groups of `path` (index/vocabulary.json by default), read once; errors name the file and the group."""
     path = Path(path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: vocabulary file is missing; restore index/vocabulary.json") from None
-    except json.JSONDecodeError as e:
-        raise ConfigError(f"{path}: not valid JSON at line {e.lineno} ({e.msg}); fix the file") from None
+    data = read_json(path, "vocabulary file", "restore index/vocabulary.json")
     groups = data.get("groups") if isinstance(data, dict) else None
     if not isinstance(groups, list):
         raise ConfigError(f'{path}: expected an object with a "groups" list; see the "_about" notes in the file')

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from crosswalk import files
 from crosswalk.errors import ConfigError
 
 PATTERNS_DIR = Path(__file__).with_name("patterns")
@@ -21,12 +22,7 @@ IGNORE_LABEL = "_IGNORE"  # ruler patterns that exist only to stop a false match
 
 
 def read_json(path: Path) -> dict:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: pattern file not found; restore it from the repository") from None
-    except json.JSONDecodeError as e:
-        raise ConfigError(f"{path}: not valid JSON at line {e.lineno}, column {e.colno}: {e.msg}") from None
+    return files.read_json(path, "pattern file", "restore it from the repository")
 
 
 def plural(phrase: str) -> str:

@@ -15,7 +15,6 @@ heading path, with an absolute and a relative threshold. It is deterministic and
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from crosswalk.errors import ConfigError
+from crosswalk.files import read_json
 
 PATTERNS_DIR = Path(__file__).with_name("patterns")
 TOPICS_FILE = PATTERNS_DIR / "topics.json"
@@ -130,12 +130,7 @@ def phrase_words(phrase: str) -> Phrase:
 
 def load_lexicon(path: Path = TOPICS_FILE) -> Lexicon:
     """Read and compile the topic lexicon; a ConfigError names the file and what is wrong in it."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: topic lexicon not found; restore it from the repository") from None
-    except json.JSONDecodeError as e:
-        raise ConfigError(f"{path}: not valid JSON at line {e.lineno}, column {e.colno}: {e.msg}") from None
+    data = read_json(path, "topic lexicon", "restore it from the repository")
     topics = data.get("topics")
     if not isinstance(topics, dict):
         raise ConfigError(f"{path}: expected a 'topics' object mapping topic slugs to {{'terms': {{phrase: weight}}}}")
