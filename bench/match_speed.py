@@ -1,8 +1,16 @@
-"""Matching benchmark: the batched first stage (`crosswalk.index.batch_match`) against the one-`like`-at-a-time path.
+"""Matching benchmark: `crosswalk match` as it runs now against the path it replaced, and the batched first stage
+(`crosswalk.index.batch_match`) against the one-`like`-at-a-time path.
 
-On a workspace with a store and an index, `match(store, searcher, FROM, TO, k)` runs with `legacy=True` and
-without, interleaved (legacy, batched, legacy, batched: the machine is shared, so each side's best run is
-reported beside its mean), and reports:
+**The command** (`command_speed`): on two copies of the workspace (store and index, no sentence cache: a first
+run), `crosswalk match --from FROM --to TO` as a user runs it, each in its own process, against the path it
+replaced, kept behind flags: `crosswalk match --legacy --explain` (one `like` per provision and per candidate,
+every pair's best-aligned sentences embedded up front, and one more `like` per provision to order the queue).
+Both write their queue; the report compares the two queues: the same top-k candidate set per provision, the
+same order, the same mutual flags, the same teaching order.
+
+**The first stage** (`main`'s table): `match(store, searcher, FROM, TO, k)` runs with `legacy=True` and
+without, in one process, interleaved (legacy, batched, legacy, batched: the machine is shared, so each side's
+best run is reported beside its mean), and reports:
 
 - seconds of the first stage alone (`explain=False`: ranking and the mutual check), and of the whole command
   (`explain=True`, sentence embeddings read from the workspace's cache, `workspace/index/sentences/`, as a
@@ -10,7 +18,7 @@ reported beside its mean), and reports:
 - agreement: the share of focal provisions whose top-k candidates are the same set, and the same list in the
   same order, and the share of pairs whose mutual flag agrees.
 
-Nothing is written to the queue.
+Nothing is written to the workspace itself.
 
 Example:
     python -m crosswalk.bench.match_speed --workspace workspace --from US --to UK
@@ -35,6 +43,103 @@ def _run(store, searcher, from_jur, to_jur, k, legacy, explain, sentences):
     return time.perf_counter() - t0, time.process_time() - c0, report
 
 
+def _copy_workspace(ws, dst: Path) -> Path:
+    """A copy of `ws`'s store (SQLite's backup, so a live WAL is included) and index, without the sentence cache."""
+    import shutil
+    import sqlite3
+
+    dst.mkdir(parents=True)
+    src = sqlite3.connect(f"file:{ws.db_path}?mode=ro", uri=True)
+    out = sqlite3.connect(dst / "crosswalk.db")
+    with out:
+        src.backup(out)
+    src.close()
+    out.close()
+    shutil.copytree(ws.index_dir, dst / "index", ignore=shutil.ignore_patterns("sentences"))
+    return dst
+
+
+def _queue(db: Path, from_jur: str, to_jur: str) -> dict:
+    """The queue a run left: per focal provision its candidates in rank order with their mutual flags, and the
+    queue's order (pairs by priority)."""
+    import sqlite3
+
+    con = sqlite3.connect(db)
+    rows = con.execute("SELECT left_id, right_id, rank, mutual, priority FROM review_queue WHERE from_jur=? AND "
+                       "to_jur=? ORDER BY left_id, rank", (from_jur, to_jur)).fetchall()
+    con.close()
+    by_focal: dict[str, list] = {}
+    for left, right, _, mutual, _ in rows:
+        by_focal.setdefault(left, []).append((right, bool(mutual)))
+    order = [(r[0], r[1]) for r in sorted(rows, key=lambda r: (-r[4], r[0], r[1]))]
+    return {"by_focal": by_focal, "order": order}
+
+
+def command_speed(workspace: str | Path, from_jur: str = "US", to_jur: str = "UK", k: int = 5) -> dict:
+    """Wall and CPU seconds of `crosswalk match` (the default path) and of `crosswalk match --legacy --explain`
+    (the path it replaced), each in its own process on its own copy of the workspace, and how their queues
+    agree (see the module docstring)."""
+    import os
+    import resource
+    import subprocess
+    import tempfile
+
+    from crosswalk.workspace import Workspace
+
+    ws = Workspace.resolve(str(workspace))
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    out: dict = {}
+    queues = {}
+    with tempfile.TemporaryDirectory(prefix="match-speed-") as tmp:
+        for side, flags in (("replaced", ["--legacy", "--explain"]), ("default", [])):
+            copy = _copy_workspace(ws, Path(tmp) / side)
+            r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+            t0 = time.perf_counter()
+            done = subprocess.run([sys.executable, "-m", "crosswalk.cli", "match", "--from", from_jur, "--to", to_jur,
+                                   "--k", str(k), *flags, "--workspace", str(copy)], env=env, capture_output=True,
+                                  text=True)
+            wall = time.perf_counter() - t0
+            r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+            if done.returncode != 0:
+                raise RuntimeError(f"crosswalk match {' '.join(flags)} failed: {done.stderr.strip()[-500:]}")
+            out[side] = {"flags": " ".join(flags) or "(none)", "wall": wall,
+                         "cpu": (r1.ru_utime + r1.ru_stime) - (r0.ru_utime + r0.ru_stime),
+                         "summary": done.stdout.strip().splitlines()[0] if done.stdout.strip() else ""}
+            queues[side] = _queue(copy / "crosswalk.db", from_jur.upper(), to_jur.upper())
+            print(f"{side}: {out[side]['wall']:.1f} s wall, {out[side]['cpu']:.1f} s CPU", file=sys.stderr, flush=True)
+    a, b = queues["replaced"]["by_focal"], queues["default"]["by_focal"]
+    focal = sorted(set(a) | set(b))
+    ma = {(f, r): m for f, hits in a.items() for r, m in hits}
+    mb = {(f, r): m for f, hits in b.items() for r, m in hits}
+    both = ma.keys() & mb.keys()
+    out["agreement"] = {
+        "focal": len(focal),
+        "same_set": sum({r for r, _ in a.get(f, [])} == {r for r, _ in b.get(f, [])} for f in focal) / max(1, len(focal)),
+        "same_list": sum([r for r, _ in a.get(f, [])] == [r for r, _ in b.get(f, [])] for f in focal) / max(1, len(focal)),
+        "mutual_agree": sum(ma[p] == mb[p] for p in both) / len(both) if both else 1.0,
+        "same_queue_order": queues["replaced"]["order"] == queues["default"]["order"],
+    }
+    out["speedup"] = out["replaced"]["wall"] / out["default"]["wall"]
+    return out
+
+
+def command_report(found: dict, from_jur: str, to_jur: str, k: int) -> str:
+    """`command_speed`'s figures as a sentence and a Markdown table."""
+    import os
+
+    agree = found["agreement"]
+    head = (f"`crosswalk match --from {from_jur} --to {to_jur}` is {found['speedup']:.1f}× faster than the path it "
+            f"replaced (`--legacy --explain`), load average {os.getloadavg()[0]:.1f}; same top-{k} set for "
+            f"{agree['same_set']:.1%} of {agree['focal']:,} provisions, same order for {agree['same_list']:.1%}, "
+            f"mutual flags agree on {agree['mutual_agree']:.1%} of pairs, "
+            f"{'the same' if agree['same_queue_order'] else 'a different'} queue order")
+    rows = ["| path | flags | wall s | CPU s |", "|---|---|---:|---:|"]
+    for side in ("replaced", "default"):
+        f = found[side]
+        rows.append(f"| {side} | `{f['flags']}` | {f['wall']:.1f} | {f['cpu']:.1f} |")
+    return head + "\n\n" + "\n".join(rows)
+
+
 def agreement(a, b) -> dict[str, float]:
     """Shares of focal provisions with the same candidate set and the same ordered list, and of agreeing mutual
     flags over the pairs both runs propose."""
@@ -57,7 +162,15 @@ def agreement(a, b) -> dict[str, float]:
 
 
 def main(workspace: str | Path, from_jur: str = "US", to_jur: str = "UK", k: int = 5, rounds: int = 1,
-         whole: bool = True) -> str:
+         whole: bool = True, command: bool = True) -> str:
+    """The command comparison (`command_speed`, unless `command` is False), then the in-process first-stage table."""
+    head = command_report(command_speed(workspace, from_jur, to_jur, k), from_jur, to_jur, k) + "\n\n" if command else ""
+    return head + first_stage(workspace, from_jur, to_jur, k, rounds, whole)
+
+
+def first_stage(workspace: str | Path, from_jur: str = "US", to_jur: str = "UK", k: int = 5, rounds: int = 1,
+                whole: bool = True) -> str:
+    """The in-process table: `match` with `legacy=True` and without, first stage alone and (`whole`) explained."""
     import os
 
     from crosswalk.workspace import Workspace
@@ -108,6 +221,8 @@ if __name__ == "__main__":
     ap.add_argument("--to", dest="to_jur", default="UK")
     ap.add_argument("--k", type=int, default=5)
     ap.add_argument("--rounds", type=int, default=1)
-    ap.add_argument("--first-stage-only", action="store_true", help="skip the whole-command (explained) runs")
+    ap.add_argument("--first-stage-only", action="store_true", help="skip the explained in-process runs")
+    ap.add_argument("--no-command", action="store_true", help="skip the two `crosswalk match` processes")
     a = ap.parse_args()
-    print(main(a.workspace or "workspace", a.from_jur, a.to_jur, a.k, a.rounds, whole=not a.first_stage_only))
+    print(main(a.workspace or "workspace", a.from_jur, a.to_jur, a.k, a.rounds, whole=not a.first_stage_only,
+               command=not a.no_command))

@@ -424,7 +424,9 @@ def search_like(workspace, provision_id: str, jurisdictions, k: int, as_json: bo
 @click.option("--k", "-k", "k", type=int, default=5, show_default=True, help="Candidates per provision (1 to 100).")
 @click.option("--boundary", type=float, default=None,
               help="Score at which a pair is as likely a counterpart as not (default: the run's median best score).")
-@click.option("--no-explain", is_flag=True, help="Skip the best-aligned sentence pairs (faster).")
+@click.option("--explain/--no-explain", default=False, show_default=True,
+              help="Find every pair's best-aligned sentences now (embeds every sentence of both sides: about as long "
+                   "as the matching itself). Off, the app finds a pair's sentences when it shows the pair.")
 @click.option("--method", type=click.Choice(["auto", "vectors", "like", "search"]), default="auto", show_default=True,
               help="like (auto): the searcher's like-ranking with --retriever; vectors: one matrix product over the "
                    "stored embeddings; search: one text search per provision.")
@@ -440,13 +442,13 @@ def search_like(workspace, provision_id: str, jurisdictions, k: int, as_json: bo
               help="Rank with one like-search per provision and per candidate (the path before batching; same "
                    "candidates, several times slower), for comparison.")
 @one_line_errors
-def match_command(workspace, from_jur, to_jur, k, boundary, no_explain, method, retriever, order, random_share, seed,
+def match_command(workspace, from_jur, to_jur, k, boundary, explain, method, retriever, order, random_share, seed,
                   legacy):
     """Propose counterparts for every provision of one jurisdiction in another, into the review queue.
 
     Each provision of --from (headings, fragments under 8 words and front matter left out) gets its --k most
-    similar provisions of --to, with the score, whether the match is mutual, shared defined terms and entities,
-    and the best-aligned sentence pair. With --order teach (the default) the queue puts first the pairs a
+    similar provisions of --to, with the score, whether the match is mutual, and shared defined terms and
+    entities; the best-aligned sentence pair is found when the app shows the pair (or now, with --explain). With --order teach (the default) the queue puts first the pairs a
     decision would teach the ranker most: those it is least sure of and those the retrievers rank most
     differently, with one position in ten given to a random pair so that estimates stay unbiased (see
     index/active.py). --order confident puts mutual best matches first, then the most uncertain pairs.
@@ -467,7 +469,7 @@ def match_command(workspace, from_jur, to_jur, k, boundary, no_explain, method, 
         with Store(ws.database) as store:
             searcher = reranking(load_searcher(store, ws.index_dir), ws, retriever if method in ("auto", "like") else "-")
             report = match(store, searcher, from_jur, to_jur, k, method=method, retriever=retriever,
-                           boundary=boundary, explain=not no_explain, sentence_cache=ws.index_dir / "sentences",
+                           boundary=boundary, explain=explain, sentence_cache=ws.index_dir / "sentences",
                            progress=progress, legacy=legacy)
             ordered = None
             if order == "teach":
@@ -475,7 +477,7 @@ def match_command(workspace, from_jur, to_jur, k, boundary, no_explain, method, 
                 from crosswalk.index.rerank import load_ranker
 
                 ordered = reorder_queue(store, searcher, report.from_jur, report.to_jur, ranker=load_ranker(ws),
-                                        random_share=random_share, seed=seed, progress=progress)
+                                        random_share=random_share, seed=seed, ranks=report.ranks, progress=progress)
             else:
                 from crosswalk.index.active import clear_order
 

@@ -221,9 +221,14 @@ class OrderReport:
 
 
 def gather_signals(store: "Store", searcher, from_jur: str, to_jur: str, *, ranker=None, depth: int = DEPTH,
+                   ranks: Mapping[str, Mapping[str, Mapping[str, int]]] | None = None,
                    progress: Callable[[str, int, int], None] | None = None) -> list[PairSignals]:
     """The queued `from_jur → to_jur` pairs with their score and each retriever's rank, from one `like` per
-    focal provision (reranked by `ranker` when given, whose hits keep the first stage's ranks)."""
+    focal provision (reranked by `ranker` when given, whose hits keep the first stage's ranks).
+
+    `ranks` (focal id → hit id → each retriever's rank over the first `depth` hybrid `like` hits, as
+    `MatchReport.ranks` holds them from the batched matching) answers for the focal provisions it holds
+    without a `like`; it is not used with a `ranker`, whose scores need its own ranking."""
     from crosswalk.index.filters import Filters
     from crosswalk.index.queue import read_queue
 
@@ -234,6 +239,14 @@ def gather_signals(store: "Store", searcher, from_jur: str, to_jur: str, *, rank
     filters = Filters(jurisdiction=(to_jur,))
     out: list[PairSignals] = []
     for n, (left, items) in enumerate(sorted(by_left.items()), start=1):
+        if ranker is None and ranks is not None and left in ranks:
+            known = ranks[left]
+            for item in items:
+                found = {k: int(v) for k, v in known.get(item.right_id, {}).items() if k in COMMITTEE}
+                out.append(PairSignals(item.left_id, item.right_id, float(item.score), found))
+            if progress and (n % 25 == 0 or n == len(by_left)):
+                progress("ordering the queue", n, len(by_left))
+            continue
         if ranker is not None:
             results = ranker.like(searcher, left, k=depth, filters=filters)
         else:
@@ -298,11 +311,13 @@ def write_order(store: "Store", ordered: Sequence[Ordered], seed: int) -> None:
 
 def reorder_queue(store: "Store", searcher, from_jur: str, to_jur: str, *, ranker=None,
                   random_share: float = RANDOM_SHARE, seed: int = 0, depth: int = DEPTH,
+                  ranks: Mapping[str, Mapping[str, Mapping[str, int]]] | None = None,
                   progress: Callable[[str, int, int], None] | None = None) -> OrderReport:
     """Order the queue's `from_jur → to_jur` pairs to teach the ranker most, with `random_share` random pairs
-    (see the module docstring). Needs a writable store; `ranker` is `crosswalk.index.rerank.load_ranker(ws)` or None."""
+    (see the module docstring). Needs a writable store; `ranker` is `crosswalk.index.rerank.load_ranker(ws)` or None;
+    `ranks` is the matching run's `MatchReport.ranks` (see `gather_signals`)."""
     signals = gather_signals(store, searcher, from_jur.upper(), to_jur.upper(), ranker=ranker, depth=depth,
-                             progress=progress)
+                             ranks=ranks if depth == DEPTH else None, progress=progress)
     ordered = learning_order(signals, decided=_decided(store), random_share=random_share, seed=seed, depth=depth)
     write_order(store, ordered, seed)
     reasons: dict[str, int] = {}

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Sequence
 
 import numpy as np
@@ -340,6 +341,13 @@ class BatchLike:
     def rankings(self, query_ids: Sequence[str], from_jurs: Sequence[str], to_jurs: Sequence[str], n: int, *,
                  progress: Progress | None = None, stage: str = "ranking") -> dict[str, list[str]]:
         """Each of `query_ids` (provisions of `from_jurs`) → its first `n` `like` hits among `to_jurs`."""
+        return {pid: [h for h, _ in hits] for pid, hits in
+                self.ranked(query_ids, from_jurs, to_jurs, n, progress=progress, stage=stage).items()}
+
+    def ranked(self, query_ids: Sequence[str], from_jurs: Sequence[str], to_jurs: Sequence[str], n: int, *,
+               progress: Progress | None = None, stage: str = "ranking") -> dict[str, list[tuple[str, dict[str, int]]]]:
+        """As `rankings`, each hit with its rank in each retriever's own run (`{"bm25": 3, "dense": 1}`, a
+        retriever that did not return it left out), as `Hit.ranks` of the hybrid `like` gives them."""
         query_ids = list(query_ids)
         if not query_ids:
             return {}
@@ -350,13 +358,15 @@ class BatchLike:
             runs["bm25"] = self._bm25_runs(query_ids, to_jurs, depth, progress, stage)
         if self.retriever in ("dense", "hybrid"):
             runs["dense"] = self._dense_runs(positions, from_jurs, to_jurs, depth)
-        out: dict[str, list[str]] = {}
+        out: dict[str, list[tuple[str, dict[str, int]]]] = {}
         for j, pid in enumerate(query_ids):
+            own = {name: runs[name][j] for name in runs}
             if self.retriever == "hybrid":
-                ranked = self._fuse({name: runs[name][j] for name in ("bm25", "dense")}, n)
+                ranked = self._fuse({name: own[name] for name in ("bm25", "dense")}, n)
             else:
-                ranked = [p for p, _ in runs[self.retriever][j][:n]]
-            out[pid] = [self.ids[p] for p in ranked]
+                ranked = [p for p, _ in own[self.retriever][:n]]
+            where = {name: {p: r for r, (p, _) in enumerate(run, start=1)} for name, run in own.items()}
+            out[pid] = [(self.ids[p], {name: at[p] for name, at in where.items() if p in at}) for p in ranked]
         if progress:
             progress(stage, len(query_ids), len(query_ids))
         return out
@@ -376,6 +386,46 @@ def _first_eligible(ranked: dict[str, list[str]], eligible: set[str], k: int) ->
     return out
 
 
+@dataclass(frozen=True)
+class LikeTopK:
+    """What `like_topk_ranked` finds: `forward` (each focal provision's `k` best eligible counterparts),
+    `reverse` (each candidate's `k` best eligible focal-side provisions, for the mutual check) and `ranks`
+    (focal id → candidate id → each retriever's rank, for the first `ranks_depth` of the focal provision's
+    ranking: what `crosswalk.index.active.gather_signals` reads from a `like` of that depth)."""
+
+    forward: dict[str, list[str]]
+    reverse: dict[str, list[str]]
+    ranks: dict[str, dict[str, dict[str, int]]]
+
+
+def like_topk_ranked(
+    store: "Store",
+    searcher,
+    focal_ids: Sequence[str],
+    to_jurs: Sequence[str],
+    from_jur: str,
+    k: int,
+    eligible_to: set[str],
+    eligible_from: set[str],
+    *,
+    retriever: str = "hybrid",
+    ranks_depth: int = 0,
+    progress: Progress | None = None,
+) -> LikeTopK:
+    """`like_topk`'s forward and reverse rankings, plus the retrievers' ranks of each focal provision's first
+    `ranks_depth` hits (none when 0), all from the same runs."""
+    depth = max(4 * k, k + 40)  # as `crosswalk.index.match._searcher_topk` asks `like` for
+    with BatchLike(store, searcher, retriever) as batch:
+        fwd = batch.ranked(focal_ids, [from_jur], to_jurs, max(depth, ranks_depth), progress=progress,
+                           stage="ranking")
+        forward = _first_eligible({pid: [h for h, _ in hits[:depth]] for pid, hits in fwd.items()}, eligible_to, k)
+        ranks = {pid: dict(hits[:ranks_depth]) for pid, hits in fwd.items()} if ranks_depth else {}
+        cands = sorted({c for hits in forward.values() for c in hits})
+        rev_ranked = batch.rankings(cands, to_jurs, [from_jur], depth, progress=progress, stage="mutual check")
+        reverse = _first_eligible(rev_ranked, eligible_from, k)
+    return LikeTopK(forward, reverse, ranks)
+
+
 def like_topk(
     store: "Store",
     searcher,
@@ -392,11 +442,6 @@ def like_topk(
     """(forward, reverse): each focal provision's `k` best eligible counterparts in `to_jurs`, and each of those
     candidates' `k` best eligible provisions of `from_jur` (for the mutual check), as `match`'s one-at-a-time
     `like` path finds them (`crosswalk.index.match._searcher_topk`, depth `max(4k, k + 40)`)."""
-    depth = max(4 * k, k + 40)
-    with BatchLike(store, searcher, retriever) as batch:
-        fwd_ranked = batch.rankings(focal_ids, [from_jur], to_jurs, depth, progress=progress, stage="ranking")
-        forward = _first_eligible(fwd_ranked, eligible_to, k)
-        cands = sorted({c for hits in forward.values() for c in hits})
-        rev_ranked = batch.rankings(cands, to_jurs, [from_jur], depth, progress=progress, stage="mutual check")
-        reverse = _first_eligible(rev_ranked, eligible_from, k)
-    return forward, reverse
+    found = like_topk_ranked(store, searcher, focal_ids, to_jurs, from_jur, k, eligible_to, eligible_from,
+                             retriever=retriever, progress=progress)
+    return found.forward, found.reverse

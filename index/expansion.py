@@ -104,13 +104,51 @@ def load_vocabulary(path: Path | str = VOCABULARY_PATH) -> tuple[Group, ...]:
     return tuple(out)
 
 
-def _find(seq: tuple[str, ...], sub: tuple[str, ...]) -> list[int]:
-    """Where `sub` starts in `seq` (word tuples), found from the occurrences of its first word."""
-    n = len(sub)
-    if not n:
-        return []
-    first = sub[0]
-    return [i for i, w in enumerate(seq) if w == first and seq[i : i + n] == sub]
+@lru_cache(maxsize=8192)
+def _term_words(term: str) -> tuple[str, ...]:
+    """`words(term)`, kept: the vocabulary's terms are folded once, not once per query."""
+    return words(term)
+
+
+_BY_FIRST_WORD: dict[int, tuple[Sequence[Group], dict[str, list[tuple[int, int, tuple[str, ...]]]]]] = {}
+
+
+def _by_first_word(vocab: Sequence[Group]) -> dict[str, list[tuple[int, int, tuple[str, ...]]]]:
+    """Every term of `vocab` as `(group index, term index, words)`, listed under its first word (built once
+    per vocabulary object)."""
+    known = _BY_FIRST_WORD.get(id(vocab))
+    if known is not None and known[0] is vocab:
+        return known[1]
+    table: dict[str, list[tuple[int, int, tuple[str, ...]]]] = {}
+    for gi, g in enumerate(vocab):
+        for ti, term in enumerate(g.all_terms()):
+            tw = _term_words(term)
+            if tw:
+                table.setdefault(tw[0], []).append((gi, ti, tw))
+    if len(_BY_FIRST_WORD) > 8:
+        _BY_FIRST_WORD.clear()
+    _BY_FIRST_WORD[id(vocab)] = (vocab, table)
+    return table
+
+
+class _Occurrences:
+    """Where word sequences start in one query's words, found from an index of each word's positions.
+
+    >>> _Occurrences(("the", "client", "asset", "of", "the", "client")).find(("the", "client"))
+    [0, 4]
+    """
+
+    def __init__(self, seq: tuple[str, ...]):
+        self.seq = seq
+        self.at: dict[str, list[int]] = {}
+        for i, w in enumerate(seq):
+            self.at.setdefault(w, []).append(i)
+
+    def find(self, sub: tuple[str, ...]) -> list[int]:
+        n = len(sub)
+        if not n:
+            return []
+        return [i for i in self.at.get(sub[0], ()) if self.seq[i : i + n] == sub]
 
 
 def expansions(
@@ -133,27 +171,27 @@ def expansions(
     """
     vocab = load_vocabulary() if vocabulary is None else vocabulary
     jur = [j.upper() for j in jurisdictions]
-    q = words(query)
+    q = _Occurrences(words(query))
     # every occurrence of every term, then the longest first where they overlap
     found = []
-    for gi, g in enumerate(vocab):
-        for term in g.all_terms():
-            tw = words(term)
-            found.extend((len(tw), start, gi) for start in _find(q, tw))
+    table = _by_first_word(vocab)
+    for first in q.at:
+        for gi, ti, tw in table.get(first, ()):
+            found.extend((len(tw), start, gi, ti) for start in q.find(tw))
     taken: set[int] = set()
     groups: set[int] = set()
-    for length, start, gi in sorted(found, key=lambda f: (-f[0], f[1])):
+    for length, start, gi, _ in sorted(found, key=lambda f: (-f[0], f[1], f[2], f[3])):
         span = set(range(start, start + length))
         if span & taken:
             continue
         taken |= span
         groups.add(gi)
     # groups the query already names in a searched jurisdiction's own words (checked once per group)
-    native = {gi for gi in groups if jur and any(_find(q, words(t)) for t in vocab[gi].terms_for(jur))}
+    native = {gi for gi in groups if jur and any(q.find(_term_words(t)) for t in vocab[gi].terms_for(jur))}
     out: list[str] = []
     for gi in sorted(groups - native if translate_only else groups):
         for term in vocab[gi].terms_for(jur):
-            if term not in out and not _find(q, words(term)):
+            if term not in out and not q.find(_term_words(term)):
                 out.append(term)
     return out
 

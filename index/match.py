@@ -43,11 +43,12 @@ import json
 import statistics
 import time
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Protocol, Sequence
 
 from crosswalk.errors import ConfigError, IndexStateError, NotFoundError
+from crosswalk.index.active import DEPTH as SIGNAL_DEPTH
 from crosswalk.index.match_results import Candidate, MatchReport
 from crosswalk.index.match_terms import shared_terms, skip_reason
 from crosswalk.index.match_vectors import VectorTable, vector_table
@@ -268,6 +269,7 @@ class _Pairs:
 
     forward: dict[str, list[tuple[str, float]]]
     mutual: set[tuple[str, str]]
+    ranks: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)  # see MatchReport.ranks
 
 
 METHODS = ("auto", "vectors", "like", "search")
@@ -329,9 +331,12 @@ def _find_pairs(
 
     if method == "like" and not legacy and batch_match.supports(searcher, retriever):
         # every like ranking at once, both directions (index.batch_match); legacy: one like at a time
-        fwd_ids, rev_ids = batch_match.like_topk(store, searcher, focal_ids, to_jurs, from_jur, k, set(target_ids),
-                                                 set(pool_ids), retriever=retriever, progress=progress)
+        found = batch_match.like_topk_ranked(store, searcher, focal_ids, to_jurs, from_jur, k, set(target_ids),
+                                             set(pool_ids), retriever=retriever, progress=progress,
+                                             ranks_depth=SIGNAL_DEPTH if retriever == "hybrid" else 0)
+        fwd_ids, rev_ids, ranks = found.forward, found.reverse, found.ranks
     else:
+        ranks = {}
         fwd_ids = _searcher_topk(rank, focal_ids, to_jurs, k, set(target_ids), progress=progress)
         cands = sorted({c for hits in fwd_ids.values() for c in hits})
         rev_ids = _searcher_topk(rank, cands, [from_jur], k, set(pool_ids), progress=progress, stage="mutual check")
@@ -347,7 +352,7 @@ def _find_pairs(
         cos.update(_cosines(_encoder_of(searcher, encoder), texts, missing))
     forward = {f: [(c, cos[(f, c)]) for c in hits] for f, hits in fwd_ids.items()}
     mutual = {(f, c) for f, hits in fwd_ids.items() for c in hits if f in rev_ids.get(c, [])}
-    return _Pairs(forward, mutual), f"{method}:{retriever}" if method == "like" else method, 0
+    return _Pairs(forward, mutual, ranks), f"{method}:{retriever}" if method == "like" else method, 0
 
 
 def _candidates(
@@ -496,6 +501,7 @@ def match(
         seconds=round(time.monotonic() - started, 1),
         queue=queue_result,
         candidates=tuple(candidates),
+        ranks=pairs.ranks,
     )
 
 

@@ -54,6 +54,10 @@ class MatchReport:
     seconds: float = 0.0
     queue: QueueWrite | None = None
     candidates: tuple[Candidate, ...] = ()
+    # focal id -> candidate id -> each retriever's rank, over the focal provision's first
+    # `crosswalk.index.active.DEPTH` hybrid like hits (batched hybrid matching only; empty otherwise):
+    # what the queue's ordering reads instead of asking `like` again
+    ranks: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict, repr=False)
 
     def summary(self) -> str:
         skipped = sum(self.skipped.values())

@@ -12,9 +12,13 @@ The rules (`PassageParams` holds the numbers):
    children (up to `fold_words`, 120, words), so "(a) the following persons:" is embedded with
    "(1) the issuer; (2) the custodian;" — the list it introduces. A tiny provision that has tiny children
    gets both: its children's text, then its parent's lead-in.
-4. **Windows for long provisions.** An embedding text longer than `window_words` (160) words is cut into
+4. **The nearest heading.** Each passage starts with the provision's nearest heading (the last
+   `heading_levels`, 1, of its heading path) and its title. The whole path ("Chapter 3 › Stablecoin
+   issuance › Backing assets") repeated in every passage was a quarter of the word pieces embedded, and made
+   passages of one document alike more than passages of one subject (docs/experiments.md, 2026-12-06).
+5. **Windows for long provisions.** An embedding text longer than `window_words` (160) words is cut into
    overlapping windows of its body (own text plus context), `overlap_words` (40) shared between neighbours;
-   each window is prefixed with the heading path and title, and the last window is aligned to the end so
+   each window is prefixed with that heading and the title, and the last window is aligned to the end so
    none is a stub. all-MiniLM-L6-v2 reads 256 word pieces: 160 words of this corpus's legal text fit in 96%
    of windows (180 words in 87%); a window that does not fit loses its last words to truncation, which the
    next window repeats (except after the last window). A provision's dense score is its best window's.
@@ -50,6 +54,7 @@ class PassageParams:
     tiny_words: int = 12
     context_words: int = 60
     fold_words: int = 120
+    heading_levels: int = 1  # the last N levels of the heading path go into each passage; 0: the whole path
 
     def __post_init__(self):
         from crosswalk.errors import ConfigError
@@ -62,7 +67,10 @@ class PassageParams:
             )
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        d = asdict(self)
+        if not d["heading_levels"]:
+            del d["heading_levels"]  # the whole path, as indexes built before the setting existed say nothing
+        return d
 
 
 @dataclass(frozen=True)
@@ -168,6 +176,8 @@ def make_passages(provisions: Sequence[Provision], params: PassageParams | None 
     params = params or PassageParams()
     out: list[Passage] = []
     for p, ctx in zip(provisions, _contexts(provisions, params)):
+        if params.heading_levels:
+            p = replace(p, heading_path=p.heading_path[-params.heading_levels:])
         full = p.embedding_text(ctx)
         if not full.strip():
             continue

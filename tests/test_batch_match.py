@@ -12,7 +12,7 @@ import random
 
 import pytest
 
-from crosswalk.index.batch_match import BatchLike, like_topk, supports
+from crosswalk.index.batch_match import BatchLike, like_topk, like_topk_ranked, supports
 from crosswalk.index.filters import Filters
 from crosswalk.index.match import match
 from crosswalk.ingest.models import Provision, Source, make_id
@@ -64,16 +64,25 @@ def synthetic_documents(seed: int = 11) -> dict[str, tuple[str, list[Provision]]
 
 
 @pytest.fixture(scope="module")
-def indexed(tmp_path_factory):
-    from crosswalk.index.build import build_index, load_searcher
+def indexed_root(tmp_path_factory):
+    """A folder with the synthetic store (crosswalk.db) and its index (index/)."""
+    from crosswalk.index.build import build_index
 
     root = tmp_path_factory.mktemp("batch")
-    store = Store(root / "crosswalk.db")
-    for doc, (jur, provisions) in synthetic_documents().items():
-        store.replace_document(Source(id=doc, jurisdiction=jur), provisions, path="x", file_sha256="0",
-                               pipeline="t", splitter="t", pages=None)
-    build_index(store, root / "index", progress=False)
-    yield store, load_searcher(store, root / "index")
+    with Store(root / "crosswalk.db") as store:
+        for doc, (jur, provisions) in synthetic_documents().items():
+            store.replace_document(Source(id=doc, jurisdiction=jur), provisions, path="x", file_sha256="0",
+                                   pipeline="t", splitter="t", pages=None)
+        build_index(store, root / "index", progress=False)
+    return root
+
+
+@pytest.fixture(scope="module")
+def indexed(indexed_root):
+    from crosswalk.index.build import load_searcher
+
+    store = Store(indexed_root / "crosswalk.db", readonly=True)
+    yield store, load_searcher(store, indexed_root / "index")
     store.close()
 
 
@@ -119,3 +128,48 @@ def test_like_topk_leaves_out_ineligible_provisions(indexed):
     assert all(len(set(h)) == len(h) <= 4 for h in forward.values())
     assert set(reverse) == {c for hits in forward.values() for c in hits}
     assert all(f in us for hits in reverse.values() for f in hits)
+
+
+def test_batched_ranks_are_the_ranks_the_hybrid_like_reports(indexed):
+    store, searcher = indexed
+    us = [p.id for p in store.iter_provisions(jurisdiction="US")]
+    uk = {p.id for p in store.iter_provisions(jurisdiction="UK")}
+    found = like_topk_ranked(store, searcher, us, ["UK"], "US", 3, uk, set(us), ranks_depth=100)
+    checked = 0
+    for pid in us:
+        hits = searcher.like(pid, k=100, filters=Filters(jurisdiction="UK"), retriever="hybrid")
+        want = {h.provision_id: {k: int(v) for k, v in h.ranks.items()} for h in hits}
+        assert found.ranks[pid] == want, pid
+        checked += sum(1 for r in want.values() if len(r) == 2)
+    assert checked > 0  # some hits are ranked by both retrievers
+    assert (found.forward, found.reverse) == like_topk(store, searcher, us, ["UK"], "US", 3, uk, set(us))
+
+
+def test_queue_order_from_the_matching_runs_ranks_is_the_order_from_fresh_likes(indexed_root, tmp_path):
+    """`crosswalk match` orders the queue from the ranks its batched run already has; asking `like` again for
+    every focal provision gives the same priorities, reasons and ranks."""
+    import shutil
+
+    from crosswalk.index.active import reorder_queue
+    from crosswalk.index.build import load_searcher
+
+    got = {}
+    for reuse in (True, False):
+        root = tmp_path / str(reuse)
+        root.mkdir()
+        shutil.copy(indexed_root / "crosswalk.db", root / "crosswalk.db")
+        shutil.copytree(indexed_root / "index", root / "index")
+        with Store(root / "crosswalk.db") as store:
+            searcher = load_searcher(store, root / "index")
+            report = match(store, searcher, "US", "UK", k=3, explain=False)
+            assert set(report.ranks) == {c.left_id for c in report.candidates}
+            reorder_queue(store, searcher, "US", "UK", seed=1, ranks=report.ranks if reuse else None)
+            got[reuse] = (
+                [tuple(r) for r in store.conn.execute(
+                    "SELECT left_id, right_id, priority FROM review_queue ORDER BY left_id, right_id")],
+                [tuple(r) for r in store.conn.execute(
+                    "SELECT left_id, right_id, reason, uncertainty, disagreement, ranks FROM review_queue_reason "
+                    "ORDER BY left_id, right_id")],
+            )
+    assert got[True] == got[False]
+    assert len(got[True][1]) > 10 and any('"bm25"' in r[-1] and '"dense"' in r[-1] for r in got[True][1])

@@ -49,7 +49,7 @@ def test_long_provision_becomes_overlapping_windows_that_cover_it():
     provs = [p for p in provisions_for("US-T-CFR") if p.citation == "1022.400"]
     passages = make_passages(provs)
     assert len(passages) >= 3 and [p.part for p in passages] == list(range(len(passages)))
-    header = "Part 1022 › 1022.400 Records of transfers\nRecords of transfers\n"
+    header = "1022.400 Records of transfers\nRecords of transfers\n"  # the nearest heading, then the title
     for p in passages:
         assert p.text.startswith(header)
         assert len(p.text.split()) <= PassageParams().window_words
@@ -94,3 +94,18 @@ def test_snippet_marks_terms_as_bm25_matches_them():
     assert out == "… client [cryptoassets] under section …"
     assert snippet("", "x") == ""
     assert snippet("no match here", "zebra", width=10) == "no match here"
+
+
+def test_passages_carry_the_nearest_heading_or_the_levels_asked_for():
+    from crosswalk.index.passages import PassageParams
+    from crosswalk.ingest.models import Provision
+
+    p = Provision("d:3.6", "d", "UK", "para.3.6", "Backing assets must be held on trust for holders.",
+                  heading_path=("Chapter 3", "Stablecoin issuance", "Backing assets"))
+    assert make_passages([p])[0].text == "Backing assets\nBacking assets must be held on trust for holders."
+    two = make_passages([p], PassageParams(heading_levels=2))[0].text
+    assert two.startswith("Stablecoin issuance › Backing assets\n")
+    whole = make_passages([p], PassageParams(heading_levels=0))[0].text
+    assert whole.startswith("Chapter 3 › Stablecoin issuance › Backing assets\n")
+    assert "heading_levels" not in PassageParams(heading_levels=0).to_dict()  # as indexes built before it say
+    assert PassageParams().to_dict()["heading_levels"] == 1
