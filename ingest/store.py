@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
-from crosswalk.db import Connection, connect_sqlite, is_url
+from crosswalk.db import Connection, connect_sqlite, is_url, select_in
 from crosswalk.errors import NotFoundError
 from crosswalk.schema import SCHEMA_VERSION, open_current
 from crosswalk.ingest.models import Entity, Provision, Source, split_id
@@ -234,9 +234,17 @@ class Store:
         p = self.get(provision_id, with_entities=False)
         return "\n".join([p.text] + [d.text for d in self.descendants(p.id)])
 
+    def has_children(self, provision_id: str) -> bool:
+        """Whether any stored provision has `provision_id` (exactly as given) as its parent."""
+        row = self.conn.execute("SELECT 1 FROM provisions WHERE parent_id=? LIMIT 1", (provision_id,)).fetchone()
+        return row is not None
+
     def iter_provisions(
-        self, jurisdiction: str | None = None, doc_id: str | None = None, with_entities: bool = False
+        self, jurisdiction: str | None = None, doc_id: str | None = None, with_entities: bool = False,
+        topic: str | None = None,
     ) -> list[Provision]:
+        """The stored provisions in document order (by document id, then ordinal), optionally only those of one
+        jurisdiction, one document, or one topic (`topic=""`: only those with no topic)."""
         where, args = [], []
         if jurisdiction:
             where.append("jurisdiction=?")
@@ -244,9 +252,38 @@ class Store:
         if doc_id:
             where.append("doc_id=?")
             args.append(doc_id)
+        if topic:
+            where.append("EXISTS (SELECT 1 FROM json_each(topics) t WHERE t.value = ?)")
+            args.append(topic)
+        elif topic == "":
+            where.append("topics = '[]'")
         clause = ("WHERE " + " AND ".join(where)) if where else ""
         rows = self.conn.execute(f"SELECT {PROVISION_COLUMNS} FROM provisions {clause} ORDER BY doc_id, ordinal", args)
         return self._rows_to_provisions(rows, with_entities)
+
+    # --- light columns of every provision (no text) ----------------------------------------------------------
+
+    def topics(self) -> list[str]:
+        """Every topic some provision carries, once each, sorted."""
+        return [r[0] for r in self.conn.execute(
+            "SELECT DISTINCT t.value FROM provisions p, json_each(p.topics) t ORDER BY 1")]
+
+    def provision_topics(self) -> list[tuple[str, str, tuple[str, ...]]]:
+        """`(id, jurisdiction, topics)` of every provision, by id."""
+        rows = self.conn.execute("SELECT id, jurisdiction, topics FROM provisions ORDER BY id")
+        return [(r[0], r[1], tuple(json.loads(r[2]))) for r in rows]
+
+    def jurisdictions(self, ids: Sequence[str] | None = None) -> dict[str, str]:
+        """`{provision id: jurisdiction}` for `ids` (exactly as given; ids the store does not hold are left out),
+        or for every provision when `ids` is None."""
+        if ids is None:
+            return {r[0]: r[1] for r in self.conn.execute("SELECT id, jurisdiction FROM provisions")}
+        q = "SELECT id, jurisdiction FROM provisions WHERE id IN ({})"
+        return {r[0]: r[1] for r in select_in(self.conn, q, dict.fromkeys(ids))}
+
+    def parents(self) -> dict[str, str | None]:
+        """`{provision id: parent id}` for every provision (None at the top of a document)."""
+        return {r[0]: r[1] for r in self.conn.execute("SELECT id, parent_id FROM provisions")}
 
     def count(self) -> dict[str, int]:
         one = lambda q: self.conn.execute(q).fetchone()[0]  # noqa: E731

@@ -199,6 +199,16 @@ class DecisionStore:
             args.append(reviewer)
         return self._rows(self._SELECT + where + " ORDER BY d.seq", args)
 
+    def latest(self, left_id: str | None = None) -> list[Decision]:
+        """The latest decision on each pair, whoever made it (optionally only the pairs from `left_id`), oldest
+        first: where the pair stands. The newest of the reviewers' current decisions (`current()`) on it."""
+        where = "WHERE d.seq IN (SELECT MAX(seq) FROM decisions GROUP BY left_id, right_id)"
+        args: list = []
+        if left_id:
+            where += " AND d.left_id = ?"
+            args.append(left_id)
+        return self._rows(self._SELECT + where + " ORDER BY d.seq", args)
+
     def history(self, left_id: str, right_id: str) -> list[Decision]:
         """Every decision ever made on this pair, by anyone, oldest first."""
         return self._rows(self._SELECT + "WHERE d.left_id=? AND d.right_id=? ORDER BY d.seq", (left_id, right_id))
@@ -208,6 +218,10 @@ class DecisionStore:
 
     def count(self) -> int:
         return self.conn.execute("SELECT COUNT(*) FROM decisions").fetchone()[0]
+
+    def reviewers(self) -> list[str]:
+        """Everyone who has recorded a decision, sorted."""
+        return [r[0] for r in self.conn.execute("SELECT DISTINCT reviewer FROM decisions ORDER BY 1")]
 
     def reviewed_pairs(self) -> set[tuple[str, str]]:
         return {(r[0], r[1]) for r in self.conn.execute("SELECT DISTINCT left_id, right_id FROM decisions")}
