@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Iterator, Sequence
 
@@ -83,20 +83,7 @@ class QueueItem:
     run_id: str = ""
 
     def to_dict(self) -> dict:
-        return {
-            "left_id": self.left_id,
-            "right_id": self.right_id,
-            "from_jur": self.from_jur,
-            "to_jur": self.to_jur,
-            "score": self.score,
-            "rank": self.rank,
-            "mutual": self.mutual,
-            "priority": self.priority,
-            "shared_terms": [dict(t) for t in self.shared_terms],
-            "explanation": dict(self.explanation),
-            "created_at": self.created_at,
-            "run_id": self.run_id,
-        }
+        return asdict(self) | {"shared_terms": [dict(t) for t in self.shared_terms]}
 
 
 @dataclass(frozen=True)
@@ -252,20 +239,11 @@ def _direction(from_jur: str | None, to_jur: str | None) -> tuple[str, list]:
 
 
 def _item(r) -> QueueItem:
-    return QueueItem(
-        left_id=r["left_id"],
-        right_id=r["right_id"],
-        from_jur=r["from_jur"],
-        to_jur=r["to_jur"],
-        score=r["score"],
-        rank=r["rank"],
-        mutual=bool(r["mutual"]),
-        priority=r["priority"],
-        shared_terms=tuple(json.loads(r["shared_terms"])),
-        explanation=json.loads(r["explanation"]),
-        created_at=r["created_at"],
-        run_id=r["run_id"],
-    )
+    fields = dict(r)  # a row of QUEUE_COLUMNS
+    fields["mutual"] = bool(fields["mutual"])
+    fields["shared_terms"] = tuple(json.loads(fields["shared_terms"]))
+    fields["explanation"] = json.loads(fields["explanation"])
+    return QueueItem(**fields)
 
 
 def queue_pairs(store: "Store", from_jur: str | None = None, to_jur: str | None = None) -> list[tuple[str, str]]:
