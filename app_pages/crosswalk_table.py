@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from crosswalk.app_pages import ui
-from crosswalk.app_pages.workbench import RELATIONSHIPS
+from crosswalk.app_pages.views import RELATIONSHIPS
 
 wb = ui.workbench()
 st.title("Crosswalk")

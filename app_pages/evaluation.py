@@ -14,7 +14,7 @@ from crosswalk.errors import CrosswalkError
 from crosswalk.evaluation.agreement import FEW
 from crosswalk.evaluation.curve import METRICS as CURVE_METRICS
 from crosswalk.evaluation.history import short_commit
-from crosswalk.app_pages.workbench import EVAL_FILE
+from crosswalk.evaluation.latest import EVAL_FILE
 
 wb = ui.workbench()
 st.title("Evaluation")

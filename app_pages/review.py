@@ -15,7 +15,7 @@ import streamlit as st
 from crosswalk.app_pages import ui
 from crosswalk.errors import CrosswalkError
 from crosswalk.review.highlight import escape_inline
-from crosswalk.app_pages.workbench import RATIONALES, RELATIONSHIPS, other_jurisdiction
+from crosswalk.app_pages.views import RATIONALES, RELATIONSHIPS, other_jurisdiction
 
 REL_LABELS = {
     "equal": "equal",

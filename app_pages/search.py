@@ -9,7 +9,7 @@ import streamlit as st
 
 from crosswalk.app_pages import ui
 from crosswalk.errors import CrosswalkError
-from crosswalk.app_pages.workbench import SearchFilters
+from crosswalk.app_pages.views import SearchFilters
 
 wb = ui.workbench()
 facets = wb.facets()

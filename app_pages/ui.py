@@ -49,7 +49,7 @@ def workbench():
 
 
 def show_html(fragment: str) -> None:
-    """Render HTML built by `crosswalk.app_pages.workbench` / `crosswalk.review.highlight` (document text already escaped)."""
+    """Render HTML built by `crosswalk.app_pages.cards` or `crosswalk.review.highlight` (text already escaped)."""
     if fragment:
         st.markdown(fragment, unsafe_allow_html=True)
 

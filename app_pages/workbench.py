@@ -2,18 +2,22 @@
 
 One `Workbench` per workspace, opened once per server process (`st.cache_resource` in the app). It holds a
 read-only `Store`, a `DecisionStore` (the only writer: reviewers' decisions), and the saved search index,
-loaded on first use and never rebuilt here (no embedding at start-up). Methods return plain records (views)
-whose `*_html` fields are already safe: document text goes through `crosswalk.review.highlight`, which escapes it
-before adding our own `<mark>`/`<span>` tags.
+loaded on first use and never rebuilt here (no embedding at start-up). Methods return plain records (views,
+`crosswalk.app_pages.views`) whose `*_html` fields are already safe: document text goes through
+`crosswalk.review.highlight`, which escapes it before adding our own `<mark>`/`<span>` tags
+(`crosswalk.app_pages.cards`).
 
 - Search: `facets()`, `search(query, filters)` → `SearchHit`s with a highlighted snippet and a publisher link.
 - Review: `queue_directions()`, `queue_at(direction, position)`, `progress(direction)`,
   `candidates(left_id, to_jur)`, `pair(left_id, right_id)`, `record(...)`, `history(left_id, right_id)`.
-- Crosswalk: `decision_rows(...)`, `coverage()`, `gaps(jurisdiction)`, `export(fmt)`.
+- Crosswalk: `decision_rows(...)`, `coverage()`, `gaps(jurisdiction)`, `export(fmt)`
+  (`crosswalk.app_pages.review_progress`).
 - Reviewer loop: `training_state()` (decisions since the ranker's last training), `retrain()`,
   `queue_reason(left_id, right_id)`.
-- Evaluation: `evaluation()` reads `workspace/eval/latest.json` when `crosswalk eval` has written one;
-  `learning_curve()` reads `workspace/eval/learning_curve.json`.
+- Evaluation: `evaluation()` reads `workspace/eval/latest.json` when `crosswalk eval` has written one
+  (`crosswalk.evaluation.latest`); `learning_curve()` reads `workspace/eval/learning_curve.json`.
+
+Starting the app is `crosswalk.app_pages.launch`.
 
 Example:
     wb = Workbench.open("workspace")
@@ -24,27 +28,26 @@ Example:
 
 from __future__ import annotations
 
-import html
-import json
 import logging
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, field
 from functools import wraps
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
-from urllib.parse import urlparse
 
-from crosswalk.errors import ConfigError, CrosswalkError, IndexStateError, NotFoundError, StoreError
+from crosswalk.errors import CrosswalkError, IndexStateError, NotFoundError, StoreError
 from crosswalk.workspace import Workspace
-from crosswalk.evaluation import history as eval_history
-from crosswalk.evaluation.metrics import JUDGED_DEPTH
 from crosswalk.ingest.models import Provision
-from crosswalk.review import highlight as hl
 from crosswalk.review.accounts import SignInError
-from crosswalk.review.decisions import Decision, DecisionStore, Rationale, Relationship
+from crosswalk.review.decisions import Decision, DecisionStore
+from crosswalk.app_pages import cards
+from crosswalk.app_pages import review_progress
+from crosswalk.app_pages.launch import LOOPBACK, app_command  # noqa: F401  (the names `crosswalk app` imports)
+from crosswalk.app_pages.views import (CandidateView, Facets, PairView, ProvisionView, QueueSlot, SearchAnswer,
+                                       SearchFilters, SearchHit, Status, other_jurisdiction)
 
 if TYPE_CHECKING:  # pragma: no cover
+    from crosswalk.evaluation.latest import EvalView
     from crosswalk.index.match_results import Candidate
     from crosswalk.index.retrievers import Searcher
     from crosswalk.ingest.store import Store
@@ -53,13 +56,6 @@ if TYPE_CHECKING:  # pragma: no cover
 
 log = logging.getLogger(__name__)
 
-# Entity labels worth marking in a search snippet (statistical labels such as DATE or CARDINAL add noise).
-SNIPPET_ENTITY_LABELS = ("REGULATOR", "LEGISLATION", "DEFINED_TERM", "CRYPTO_ASSET", "CITATION")
-COUNTERPART_RELATIONSHIPS = tuple(r.value for r in Relationship if r.is_counterpart)
-RELATIONSHIPS = tuple(r.value for r in Relationship)
-RATIONALES = tuple(r.value for r in Rationale)
-EVAL_FILE = Path("eval") / "latest.json"
-NO_TOPIC = "(no topic)"
 MAX_CHILDREN = 40  # descendants shown under a focal provision
 
 
@@ -70,272 +66,6 @@ def _locked(method):
             return method(self, *args, **kwargs)
 
     return wrapper
-
-
-# --- views ----------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SearchFilters:
-    """What the search page's filter widgets hold; each field is a tuple of chosen values (empty = any)."""
-
-    jurisdiction: tuple[str, ...] = ()
-    issuer: tuple[str, ...] = ()
-    doc_type: tuple[str, ...] = ()
-    topic: tuple[str, ...] = ()
-
-    def to_filters(self):
-        from crosswalk.index.filters import Filters
-
-        return Filters(jurisdiction=self.jurisdiction, issuer=self.issuer, doc_type=self.doc_type, topic=self.topic)
-
-
-@dataclass(frozen=True)
-class Facets:
-    """The values the search filters offer, from the store."""
-
-    jurisdictions: tuple[str, ...]
-    issuers: tuple[str, ...]
-    doc_types: tuple[str, ...]
-    topics: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class SearchHit:
-    """One search result, ready to show. `card_html` is safe to render as HTML."""
-
-    rank: int
-    provision_id: str
-    citation: str
-    jurisdiction: str
-    document: str
-    heading: str
-    pages: str
-    url: str
-    score: float
-    snippet_html: str
-    card_html: str
-    cited: bool = False  # found by citation lookup rather than by search
-
-
-@dataclass(frozen=True)
-class SearchAnswer:
-    query: str
-    hits: tuple[SearchHit, ...]
-    cited: int  # how many hits the citation lookup put first
-    note: str = ""  # why there are no hits
-    retriever: str = "hybrid"  # the retriever that answered
-    notice: str = ""  # something the reader should know about these hits (e.g. BM25 while the model loads)
-    legend_html: str = hl.legend(("query", "entity"))
-    citation_note: str = ""  # what the citation in the query found: a range, a subtree, nearest units, documents
-    choices: tuple[tuple[str, str], ...] = ()  # (full citation, provision id) per document of an ambiguous citation
-
-
-@dataclass(frozen=True)
-class ProvisionView:
-    """A provision with its context, as the review page shows it; every `*_html` field is escaped."""
-
-    id: str
-    citation: str
-    jurisdiction: str
-    doc_id: str
-    document: str
-    heading: str
-    pages: str
-    url: str
-    header_html: str
-    context_html: str
-    text_html: str
-    children_html: tuple[str, ...]
-    topics: tuple[str, ...]
-    content_hash: str
-
-
-@dataclass(frozen=True)
-class CandidateView:
-    """A candidate counterpart of a focal provision, with what the matcher knew and the latest decision."""
-
-    left_id: str
-    right_id: str
-    citation: str
-    document: str
-    score: float
-    rank: int
-    mutual: bool
-    shared_terms: tuple[dict, ...]
-    explanation: dict
-    queued: bool
-    decision: str = ""  # the latest relationship recorded on the pair, by anyone
-
-    @property
-    def label(self) -> str:
-        """One line for a picker: `1. CASS 16.2.13R · 0.71 · mutual · equal`."""
-        parts = [f"{self.rank}. {self.citation}", f"{self.score:.2f}"]
-        if self.mutual:
-            parts.append("mutual")
-        if self.decision:
-            parts.append(f"decided: {self.decision}")
-        return " · ".join(parts)
-
-
-@dataclass(frozen=True)
-class PairView:
-    """Two provisions side by side with their shared terms and best-aligned sentences marked."""
-
-    left: ProvisionView
-    right: ProvisionView
-    candidate: CandidateView | None
-    shared_terms: tuple[dict, ...]
-    explanation: dict
-    history: tuple[Decision, ...]
-    latest: Decision | None
-    summary_html: str
-
-    @property
-    def stale(self) -> bool:
-        """The latest decision was made on a text that has changed since."""
-        return bool(self.latest and self.latest.stale)
-
-
-@dataclass(frozen=True)
-class QueueSlot:
-    """The queue item at a position, with the queue's size and the position of the next unreviewed pair."""
-
-    position: int
-    total: int
-    left_id: str
-    right_id: str
-    reviewed: bool
-
-
-@dataclass(frozen=True)
-class EvalView:
-    """Evaluation results read from `latest.json`.
-
-    `rows`: one dict per system (`retriever` plus one number per metric); systems scored on the pair gold are
-    named `pairs:…`. `ci`: `{(system, metric): (low, high)}` 95% intervals when the file has them. The rest
-    comes from `crosswalk.evaluation.report.write_report` when it wrote the file: when and at which commit, the gold
-    problems it found, reviewer agreement, and the report and chart beside it. `judged`: `{system: share}`, the
-    share of each system's top 10 that the gold judges (`evaluated.judged@10`), for the systems that have it.
-    `pooled`: `((file, judgements added), …)` when the run added judged pool files to the gold (`--judged`).
-    `settings`: what the run scored (split, k, citation lookup, queries and pair queries), so a partial or
-    unusual run is recognisable. `since`: each system's change since its previous comparable run
-    (`evaluation.history.Change.to_dict()`). `history`: the saved runs comparable with this one, one row per
-    run and system, oldest first (`crosswalk.evaluation.history.comparable_rows`); `runs`: how many runs the history
-    holds in all; `problems`: its unreadable lines.
-    """
-
-    path: str
-    rows: tuple[dict, ...]
-    metrics: tuple[str, ...]
-    ci: dict = field(default_factory=dict)
-    generated_at: str = ""
-    commit: str = ""
-    warnings: tuple[str, ...] = ()
-    agreement: tuple[dict, ...] = ()
-    report: str = ""  # report.md beside latest.json, if any
-    chart: str = ""  # metrics.png beside latest.json, if any
-    judged: dict = field(default_factory=dict)
-    pooled: tuple[tuple[str, int], ...] = ()
-    settings: dict = field(default_factory=dict)
-    since: tuple[dict, ...] = ()
-    history: tuple[dict, ...] = ()
-    runs: int = 0
-    problems: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Status:
-    workspace: str
-    documents: int
-    provisions: int
-    decisions: int
-    queued: int
-    index: str  # "ready", "not loaded yet", or the problem
-
-
-# --- helpers (pure) -------------------------------------------------------------------------------------------
-
-
-def safe_url(url: str) -> str:
-    """`url` if it is an http(s) address, else "" (a `javascript:` link from a bad manifest never renders).
-
-    >>> safe_url("https://www.fca.org.uk/cp25-14.pdf"), safe_url("javascript:alert(1)")
-    ('https://www.fca.org.uk/cp25-14.pdf', '')
-    """
-    parsed = urlparse((url or "").strip())
-    return url.strip() if parsed.scheme in ("http", "https") and parsed.netloc else ""
-
-
-def source_link(url: str, path: str, page: int | None) -> str:
-    """The publisher's address for a provision: with `#page=N` for a PDF, so the viewer opens at the page.
-
-    >>> source_link("https://x.gov/a.pdf", "us/a.pdf", 12)
-    'https://x.gov/a.pdf#page=12'
-    >>> source_link("https://x.gov/view?id=3", "us/a.md", 12)
-    'https://x.gov/view?id=3'
-    """
-    url = safe_url(url)
-    if not url:
-        return ""
-    is_pdf = urlparse(url).path.lower().endswith(".pdf") or (path or "").lower().endswith(".pdf")
-    if is_pdf and page and "#" not in url:
-        return f"{url}#page={int(page)}"
-    return url
-
-
-def page_label(p: Provision) -> str:
-    """`p. 12`, `pp. 12–13`, or "" for an unpaged source.
-
-    >>> page_label(Provision("d:s.1", "d", "US", "s.1", "x", page_start=3, page_end=4))
-    'pp. 3–4'
-    """
-    if not p.page_start:
-        return ""
-    if not p.page_end or p.page_end == p.page_start:
-        return f"p. {p.page_start}"
-    return f"pp. {p.page_start}–{p.page_end}"
-
-
-def other_jurisdiction(jurisdiction: str, available: Sequence[str]) -> str | None:
-    """The jurisdiction to look for counterparts in: US ↔ UK first, else the first other one available.
-
-    >>> other_jurisdiction("US", ["EU", "UK", "US"]), other_jurisdiction("EU", ["EU", "UK", "US"])
-    ('UK', 'US')
-    """
-    preferred = {"US": "UK", "UK": "US"}.get(jurisdiction)
-    if preferred in available:
-        return preferred
-    for j in ("US", "UK", "EU", "INTL", *sorted(available)):
-        if j != jurisdiction and j in available:
-            return j
-    return None
-
-
-def _badge(text: str, colour: str = "#555") -> str:
-    return (f'<span style="display:inline-block;padding:0 6px;border-radius:8px;border:1px solid {colour};'
-            f'color:{colour};font-size:0.78em;margin-right:4px;">{hl.escape_inline(text)}</span>')
-
-
-JUR_COLOURS = {"US": "#1f5fa8", "UK": "#a8321f", "EU": "#1f7a3d", "INTL": "#6b4c9a"}
-
-
-def _link(url: str, label: str) -> str:
-    if not url:
-        return ""
-    return (f'<a href="{html.escape(url, quote=True)}" target="_blank" rel="noopener noreferrer">'
-            f"{hl.escape_inline(label)}</a>")
-
-
-def _terms_for_side(shared: Sequence[dict], side: str) -> list[str]:
-    """The words to mark on one side of a pair: that side's surface form and the normalised term."""
-    out = []
-    for t in shared:
-        for key in (side, "term"):
-            v = str(t.get(key) or "").strip()
-            if len(v) >= 2 and v not in out:
-                out.append(v)
-    return out
 
 
 # --- the workbench --------------------------------------------------------------------------------------------
@@ -458,13 +188,11 @@ class Workbench:
 
     def _read_facets(self) -> Facets:
         docs = self._documents().values()
-        topics = [r[0] for r in self.store.conn.execute(
-            "SELECT DISTINCT t.value FROM provisions p, json_each(p.topics) t ORDER BY 1")]
         return Facets(
             jurisdictions=tuple(sorted({d["jurisdiction"] for d in docs})),
             issuers=tuple(sorted({d["issuer"] for d in docs if d["issuer"]})),
             doc_types=tuple(sorted({d["doc_type"] for d in docs if d["doc_type"]})),
-            topics=tuple(topics),
+            topics=tuple(self.store.topics()),
         )
 
     @_locked
@@ -472,9 +200,13 @@ class Workbench:
         if self._counts is None:
             self._counts = self.store.count()
         counts = self._counts
-        queued = self.store.conn.execute("SELECT COUNT(*) FROM review_queue").fetchone()[0] if self._has_queue() else 0
         return Status(str(self.workspace.root), counts["documents"], counts["provisions"], self.decisions.count(),
-                      queued, self.index_status())
+                      self._queued(), self.index_status())
+
+    def _queued(self) -> int:
+        from crosswalk.index.queue import queue_counts
+
+        return sum(queue_counts(self.store).values())
 
     # --- provisions -----------------------------------------------------------------------------------------
 
@@ -493,52 +225,10 @@ class Workbench:
 
     def _view(self, p: Provision, terms: Sequence[str] = (), sentence: str = "",
               child_terms: Sequence[str] | None = None) -> ProvisionView:
-        from crosswalk.index.citations import display_citation
-
-        doc = self._documents().get(p.doc_id, {})
-        spans = hl.find_terms(p.text, terms, kind="shared", title="shared term")
-        aligned = hl.find_sentence(p.text, sentence) if sentence else None
-        if aligned:
-            spans.append(aligned)
-        url = source_link(doc.get("official_url", ""), doc.get("path", ""), p.page_start)
-        citation = display_citation(p)
-        pages = page_label(p)
-        head = [f'<div style="font-size:1.05em;"><b>{hl.escape_inline(citation)}</b> '
-                f'{_badge(p.jurisdiction, JUR_COLOURS.get(p.jurisdiction, "#555"))}'
-                f'<span style="color:#666;font-size:0.85em;">{hl.escape_inline(p.id)}</span></div>',
-                f'<div style="color:#444;font-size:0.9em;">{hl.escape_inline(doc.get("title") or p.doc_id)}'
-                + (f" · {hl.escape_inline(pages)}" if pages else "")
-                + (f" · {_link(url, 'source at the publisher ↗')}" if url else "") + "</div>"]
-        if p.heading_path:
-            head.append(f'<div style="color:#666;font-size:0.85em;">{hl.escape_inline(" › ".join(p.heading_path))}'
-                        "</div>")
-        if doc.get("note"):  # the source's known faults (a text extraction that drops words), as plain text
-            head.append(f'<div style="color:#8a5a00;font-size:0.85em;">⚠ {hl.escape_inline(doc["note"])}</div>')
-        if p.topics:
-            head.append("<div>" + "".join(_badge(t, "#777") for t in p.topics) + "</div>")
-        context = ""
-        if p.parent_id:
-            parents = self.store.get_many([p.parent_id])
-            if parents:
-                parent = parents[0]
-                text = parent.text if len(parent.text) <= 600 else parent.text[:600].rsplit(" ", 1)[0] + " …"
-                context = (f'<div style="color:#666;font-size:0.88em;border-left:3px solid #ddd;padding-left:8px;">'
-                           f"<b>In {hl.escape_inline(parent.citation)}:</b> {hl.render_inline(text)}</div>")
-        kids = self.store.descendants(p.id)[:MAX_CHILDREN] if self._has_children(p.id) else []
-        ct = terms if child_terms is None else child_terms
-        children = tuple(
-            hl.render(k.text, hl.find_terms(k.text, ct, kind="shared", title="shared term"), css_class="cw-child")
-            for k in kids
-        )
-        return ProvisionView(
-            id=p.id, citation=citation, jurisdiction=p.jurisdiction, doc_id=p.doc_id,
-            document=doc.get("title") or p.doc_id, heading=" › ".join(p.heading_path), pages=pages, url=url,
-            header_html="".join(head), context_html=context, text_html=hl.render(p.text, spans),
-            children_html=children, topics=p.topics, content_hash=p.content_hash,
-        )
-
-    def _has_children(self, pid: str) -> bool:
-        return self.store.conn.execute("SELECT 1 FROM provisions WHERE parent_id=? LIMIT 1", (pid,)).fetchone() is not None
+        parents = self.store.get_many([p.parent_id]) if p.parent_id else []
+        kids = self.store.descendants(p.id)[:MAX_CHILDREN] if self.store.has_children(p.id) else []
+        return cards.provision_view(p, self._documents().get(p.doc_id, {}), parents[0] if parents else None, kids,
+                                    terms, sentence, child_terms)
 
     @_locked
     def provision(self, provision_id: str) -> ProvisionView:
@@ -585,9 +275,6 @@ class Workbench:
                             citation_note=merged.note if hits and not note else "", choices=choices)
 
     def _hits(self, results, query: str, n_cited: int) -> list[SearchHit]:
-        from crosswalk.index.citations import display_citation
-        from crosswalk.index.snippets import term_spans
-
         found = {p.id: p for p in self.store.get_many(results.ids(), with_entities=True)}
         out = []
         for h in results:
@@ -595,34 +282,11 @@ class Workbench:
             if p is None:
                 raise IndexStateError(
                     f"the index returned {h.provision_id!r}, which the store no longer holds; run `crosswalk index`")
-            doc = self._documents().get(p.doc_id, {})
-            spans = [hl.Span(a, b, "query", "matches the query") for a, b in term_spans(p.text, query)]
-            spans += hl.entity_spans(p.text, p.entities, SNIPPET_ENTITY_LABELS)
-            snip = hl.snippet(p.text, spans)
-            citation = display_citation(p)
-            heading = " › ".join(p.heading_path)
-            pages = page_label(p)
-            url = source_link(doc.get("official_url", ""), doc.get("path", ""), p.page_start)
-            document = doc.get("title") or p.doc_id
-            card = (
-                f'<div style="font-size:1.05em;"><b>{h.rank}. {hl.escape_inline(citation)}</b> '
-                f'{_badge(p.jurisdiction, JUR_COLOURS.get(p.jurisdiction, "#555"))}'
-                + (_badge("cited", "#b7791f") if h.rank <= n_cited else "")
-                + f'<span style="color:#888;font-size:0.8em;">{hl.escape_inline(p.id)}</span></div>'
-                f'<div style="color:#666;font-size:0.85em;">{hl.escape_inline(heading) if heading else "&nbsp;"}</div>'
-                f'<div style="color:#444;font-size:0.88em;">{hl.escape_inline(document)}'
-                + (f" · {hl.escape_inline(pages)}" if pages else "")
-                + (f" · {_link(url, 'source at the publisher ↗')}" if url else "") + "</div>"
-                f'<div style="margin-top:4px;">{snip}</div>'
-            )
-            out.append(SearchHit(h.rank, p.id, citation, p.jurisdiction, document, heading, pages, url, h.score,
-                                 snip, card, cited=h.rank <= n_cited))
+            out.append(cards.search_hit(h.rank, h.score, p, self._documents().get(p.doc_id, {}), query,
+                                        cited=h.rank <= n_cited))
         return out
 
     # --- the review queue -----------------------------------------------------------------------------------
-
-    def _has_queue(self) -> bool:
-        return self.store.conn.table_exists("review_queue")
 
     @_locked
     def queue_directions(self) -> list[tuple[str, str]]:
@@ -632,27 +296,17 @@ class Workbench:
         counts = queue_counts(self.store)
         return sorted(counts, key=lambda d: (-counts[d], d))
 
-    _REVIEWED = (
-        "EXISTS (SELECT 1 FROM decisions d WHERE d.left_id = q.left_id AND d.right_id = q.right_id "
-        "AND d.relationship != 'unsure' AND d.seq = (SELECT MAX(seq) FROM decisions d2 "
-        "WHERE d2.left_id = q.left_id AND d2.right_id = q.right_id))"
-    )
+    def _queue(self, direction: tuple[str, str] | None) -> list[tuple[str, str]]:
+        from crosswalk.index.queue import queue_pairs
+
+        return queue_pairs(self.store, *(direction or (None, None)))
 
     @_locked
     def progress(self, direction: tuple[str, str] | None = None) -> tuple[int, int]:
         """(reviewed, queued): queued pairs whose latest decision (by anyone) is not `unsure`, and all of them."""
-        if not self._has_queue():
-            return 0, 0
-        where, args = self._direction(direction)
-        row = self.store.conn.execute(
-            f"SELECT COUNT(*), COALESCE(SUM(CASE WHEN {self._REVIEWED} THEN 1 ELSE 0 END), 0) FROM review_queue q {where}", args).fetchone()
-        return int(row[1]), int(row[0])
-
-    @staticmethod
-    def _direction(direction: tuple[str, str] | None) -> tuple[str, list]:
-        if not direction:
-            return "", []
-        return "WHERE q.from_jur = ? AND q.to_jur = ?", [direction[0], direction[1]]
+        pairs = self._queue(direction)
+        decided = review_progress.decided_pairs(self.decisions) if pairs else set()
+        return sum(pair in decided for pair in pairs), len(pairs)
 
     @_locked
     def queue_at(self, direction: tuple[str, str] | None, position: int, *, unreviewed_only: bool = False,
@@ -662,33 +316,11 @@ class Workbench:
         With `step` (+1 or -1) and `unreviewed_only`, the nearest unreviewed item after (or before) `position`;
         positions past either end stop at the end.
         """
-        if not self._has_queue():
-            return None
-        where, args = self._direction(direction)
-        rows = self.store.conn.execute(
-            f"SELECT q.left_id, q.right_id, {self._REVIEWED} AS reviewed FROM review_queue q {where} "
-            "ORDER BY q.priority DESC, q.left_id, q.right_id", args).fetchall()
-        if not rows:
-            return None
-        n = len(rows)
-        pos = min(max(position, 0), n - 1)
-        if step:
-            cand = pos + step
-            while 0 <= cand < n and unreviewed_only and rows[cand]["reviewed"]:
-                cand += step
-            pos = cand if 0 <= cand < n else pos
-        elif unreviewed_only and rows[pos]["reviewed"]:
-            nxt = next((i for i in range(pos, n) if not rows[i]["reviewed"]), None)
-            pos = nxt if nxt is not None else pos
-        r = rows[pos]
-        return QueueSlot(pos, n, r["left_id"], r["right_id"], bool(r["reviewed"]))
+        pairs = self._queue(direction)
+        decided = review_progress.decided_pairs(self.decisions) if pairs else set()
+        return review_progress.queue_slot(pairs, decided, position, unreviewed_only=unreviewed_only, step=step)
 
     # --- candidates and pairs -------------------------------------------------------------------------------
-
-    def _latest_relationships(self, left_id: str) -> dict[str, str]:
-        rows = self.store.conn.execute(
-            "SELECT right_id, relationship FROM decisions WHERE left_id = ? ORDER BY seq", (left_id,))
-        return {r[0]: r[1] for r in rows}
 
     def _citations(self, ids: Sequence[str]) -> dict[str, tuple[str, str]]:
         from crosswalk.index.citations import display_citation
@@ -715,7 +347,7 @@ class Workbench:
                      c.explanation.to_dict() if c.explanation else {}, False) for c in live]
         with self._lock:
             names = self._citations([r[0] for r in rows])
-            decided = self._latest_relationships(left_id)
+            decided = {d.right_id: d.relationship for d in self.decisions.latest(left_id)}
         return [
             CandidateView(left_id, rid, names.get(rid, (rid, ""))[0], names.get(rid, (rid, ""))[1], score, rank,
                           mutual, tuple(shared), dict(expl or {}), queued_flag, decided.get(rid, ""))
@@ -724,13 +356,10 @@ class Workbench:
 
     def _queued_for(self, left_id: str, to_jur: str) -> list[tuple]:
         """The queue's rows for `left_id` towards `to_jur`, by rank, as candidate tuples."""
-        if not self._has_queue():
-            return []
-        rows = self.store.conn.execute(
-            "SELECT right_id, score, rank, mutual, shared_terms, explanation FROM review_queue "
-            "WHERE left_id = ? AND to_jur = ? ORDER BY rank, right_id", (left_id, to_jur))
-        return [(r["right_id"], r["score"], r["rank"], bool(r["mutual"]), tuple(json.loads(r["shared_terms"])),
-                 json.loads(r["explanation"]), True) for r in rows]
+        from crosswalk.index.queue import queued_for
+
+        return [(q.right_id, q.score, q.rank, q.mutual, q.shared_terms, q.explanation, True)
+                for q in queued_for(self.store, left_id, to_jur)]
 
     def _counterparts(self, left_id: str, to_jur: str, k: int) -> list["Candidate"]:
         from crosswalk.index.match import counterparts
@@ -771,24 +400,12 @@ class Workbench:
             found = best_sentence_pair(left.text, right.text, SentenceEmbeddings(self._searcher.dense.embedder))
             explanation = found.to_dict() if found else {}
         with self._lock:
-            lv = self._view(left, _terms_for_side(shared, "left"), explanation.get("left", ""))
-            rv = self._view(right, _terms_for_side(shared, "right"), explanation.get("right", ""))
+            lv = self._view(left, cards.terms_for_side(shared, "left"), explanation.get("left", ""))
+            rv = self._view(right, cards.terms_for_side(shared, "right"), explanation.get("right", ""))
             history = tuple(self.decisions.history(left_id, right_id))
         latest = history[-1] if history else None
-        bits = []  # each already escaped
-        if candidate:
-            bits.append(hl.escape_inline(
-                f"score {candidate.score:.2f} · rank {candidate.rank}"
-                + (" · mutual best match" if candidate.mutual and candidate.rank == 1
-                   else " · mutual" if candidate.mutual else "")))
-        if shared:
-            terms = ", ".join(sorted({str(t.get("left") or t.get("term")) for t in shared}))
-            bits.append(f"shared terms: {hl.render_inline(terms, [hl.Span(0, len(terms), 'shared')])}")
-        if explanation:
-            label = f"best-aligned sentences (cosine {float(explanation.get('cosine', 0)):.2f})"
-            bits.append(hl.render_inline(label, [hl.Span(0, len(label), "aligned")]))
-        summary = ('<div style="color:#444;font-size:0.9em;">' + " · ".join(bits) + "</div>") if bits else ""
-        return PairView(lv, rv, candidate, shared, explanation, history, latest, summary)
+        return PairView(lv, rv, candidate, shared, explanation, history, latest,
+                        cards.pair_summary(candidate, shared, explanation))
 
     # --- decisions ------------------------------------------------------------------------------------------
 
@@ -847,123 +464,42 @@ class Workbench:
 
     @_locked
     def reviewers(self) -> list[str]:
-        return [r[0] for r in self.decisions.conn.execute("SELECT DISTINCT reviewer FROM decisions ORDER BY 1")]
+        return self.decisions.reviewers()
 
     @_locked
     def decision_rows(self, relationships: Sequence[str] = (), reviewers: Sequence[str] = (),
                       jurisdictions: Sequence[str] = (), stale_only: bool = False, text: str = "") -> list[dict]:
-        """The current decisions (latest per pair and reviewer), newest first, filtered; one dict per row."""
-        from crosswalk.index.citations import display_citation
-
+        """The current decisions (latest per pair and reviewer), newest first, filtered; one dict per row
+        (`crosswalk.app_pages.review_progress.decision_rows`)."""
         current = self.decisions.current()
         ids = sorted({d.left_id for d in current} | {d.right_id for d in current})
-        provs = {p.id: p for p in self.store.get_many(ids)}
-        rows = []
-        needle = text.strip().casefold()
-        for d in reversed(current):
-            left, right = provs.get(d.left_id), provs.get(d.right_id)
-            if relationships and d.relationship not in relationships:
-                continue
-            if reviewers and d.reviewer not in reviewers:
-                continue
-            if jurisdictions and not ({left.jurisdiction if left else "", right.jurisdiction if right else ""}
-                                      & set(jurisdictions)):
-                continue
-            if stale_only and not d.stale:
-                continue
-            row = {
-                "focal": display_citation(left) if left else d.left_id,
-                "relationship": d.relationship,
-                "reference": display_citation(right) if right else d.right_id,
-                "rationale": d.rationale,
-                "strength": d.strength,
-                "note": d.note,
-                "reviewer": d.reviewer,
-                "date": d.created_at[:19].replace("T", " "),
-                "stale": d.stale,
-                "focal_id": d.left_id,
-                "reference_id": d.right_id,
-            }
-            if needle and not any(needle in str(v).casefold() for v in row.values()):
-                continue
-            rows.append(row)
-        return rows
+        provisions = {p.id: p for p in self.store.get_many(ids)}
+        return review_progress.decision_rows(current, provisions, relationships, reviewers, jurisdictions,
+                                             stale_only, text)
 
     # --- coverage and gaps ----------------------------------------------------------------------------------
-
-    def _current_cte(self) -> str:
-        counterpart = ",".join(f"'{r}'" for r in COUNTERPART_RELATIONSHIPS)
-        queue = ("SELECT left_id AS id FROM review_queue UNION SELECT right_id FROM review_queue"
-                 if self._has_queue() else "SELECT NULL AS id WHERE 1 = 0")
-        return (
-            "WITH cur AS (SELECT d.left_id, d.right_id, d.relationship FROM decisions d WHERE d.seq IN "
-            "(SELECT MAX(seq) FROM decisions GROUP BY left_id, right_id)), "
-            f"cand AS ({queue}), "
-            "rev AS (SELECT left_id AS id FROM cur WHERE relationship != 'unsure' "
-            "UNION SELECT right_id FROM cur WHERE relationship != 'unsure'), "
-            f"cp AS (SELECT left_id AS id FROM cur WHERE relationship IN ({counterpart}) "
-            f"UNION SELECT right_id FROM cur WHERE relationship IN ({counterpart})) "
-        )
 
     @_locked
     def coverage(self) -> list[dict]:
         """One row per topic and jurisdiction: `provisions`, `candidates` (in the review queue on either side),
         `reviewed` (a pair with a decision other than unsure), `counterparts` (a pair marked equal, subset-of,
         superset-of or intersects-with). The latest decision on a pair, by anyone, counts."""
-        sql = self._current_cte() + (
-            f"SELECT COALESCE(t.value, '{NO_TOPIC}') AS topic, p.jurisdiction AS jurisdiction, COUNT(*) AS provisions, "
-            "SUM(CASE WHEN p.id IN (SELECT id FROM cand) THEN 1 ELSE 0 END) AS candidates, "
-            "SUM(CASE WHEN p.id IN (SELECT id FROM rev) THEN 1 ELSE 0 END) AS reviewed, "
-            "SUM(CASE WHEN p.id IN (SELECT id FROM cp) THEN 1 ELSE 0 END) AS counterparts "
-            "FROM provisions p LEFT JOIN json_each(p.topics) t ON 1 = 1 GROUP BY 1, 2 ORDER BY 1, 2"
-        )
-        return [dict(r) for r in self.store.conn.execute(sql)]
+        return review_progress.coverage(self.store, review_progress.Standing.of(self.store, self.decisions))
 
     @_locked
     def gaps(self, jurisdiction: str, topic: str | None = None, limit: int = 500) -> tuple[int, list[dict]]:
-        """(how many, first `limit`): provisions of `jurisdiction` that a reviewer could map (no headings or
-        fragments, see `crosswalk.index.match_terms.skip_reason`) and that no current decision marks as having a
-        counterpart.
+        """(how many, first `limit`): provisions of `jurisdiction` that a reviewer could map and that no current
+        decision marks as having a counterpart (`crosswalk.app_pages.review_progress.gaps`).
         `status` says how far each got: `no candidates`, `not reviewed`, `reviewed: no counterpart`."""
-        from crosswalk.index.citations import display_citation
-        from crosswalk.index.match_terms import skip_reason
-
         # the same answer until a decision is recorded or the queue changes (it reads every provision)
-        queued = self.store.conn.execute("SELECT COUNT(*) FROM review_queue").fetchone()[0] if self._has_queue() else 0
-        key = (jurisdiction, topic, limit, self.decisions.count(), queued)
+        key = (jurisdiction, topic, limit, self.decisions.count(), self._queued())
         if key in self._gaps:
             return self._gaps[key]
-        where, args = ["p.jurisdiction = ?", "p.id NOT IN (SELECT id FROM cp)"], [jurisdiction]
-        if topic and topic != NO_TOPIC:
-            where.append("EXISTS (SELECT 1 FROM json_each(p.topics) t WHERE t.value = ?)")
-            args.append(topic)
-        elif topic == NO_TOPIC:
-            where.append("p.topics = '[]'")
-        from crosswalk.ingest.store import PROVISION_COLUMNS
-
-        cols = ", ".join(f"p.{c.strip()}" for c in PROVISION_COLUMNS.split(","))
-        sql = self._current_cte() + (
-            f"SELECT {cols}, p.id IN (SELECT id FROM cand) AS has_cand, p.id IN (SELECT id FROM rev) AS has_rev "
-            f"FROM provisions p WHERE {' AND '.join(where)} ORDER BY p.doc_id, p.ordinal"
-        )
-        rows = self.store.conn.execute(sql, args).fetchall()
-        provs = self.store._rows_to_provisions(rows, with_entities=False)
-        out = []
-        total = 0
-        for p, r in zip(provs, rows):
-            if skip_reason(p):
-                continue
-            total += 1
-            if len(out) < limit:
-                status = ("reviewed: no counterpart" if r["has_rev"] else "not reviewed" if r["has_cand"]
-                          else "no candidates")
-                out.append({"citation": display_citation(p), "document": self._documents().get(p.doc_id, {}).get(
-                    "title", p.doc_id), "heading": " › ".join(p.heading_path), "topics": ", ".join(p.topics),
-                    "status": status, "id": p.id})
-        self._gaps[key] = (total, out)
+        standing = review_progress.Standing.of(self.store, self.decisions)
+        self._gaps[key] = review_progress.gaps(self.store, standing, self._documents(), jurisdiction, topic, limit)
         while len(self._gaps) > 16:
             self._gaps.popitem(last=False)
-        return total, out
+        return self._gaps[key]
 
     # --- export ---------------------------------------------------------------------------------------------
 
@@ -1008,100 +544,9 @@ class Workbench:
 
         return load_curve(self.workspace)
 
-    def evaluation(self) -> EvalView | None:
-        """Results saved by `crosswalk eval` as `workspace/eval/latest.json`, or None when there are none.
+    def evaluation(self) -> "EvalView | None":
+        """Results saved by `crosswalk eval` as `workspace/eval/latest.json`, or None when there are none
+        (`crosswalk.evaluation.latest.load_latest`: a file of another shape is a ConfigError naming it)."""
+        from crosswalk.evaluation.latest import load_latest
 
-        Reads both shapes: the bare `{system: {metric: value}}` that `crosswalk eval --json` prints, and the
-        report's `{"retrievers": {...}, "generated_at", "commit", "warnings", "agreement", …}`. A file of
-        another shape is a ConfigError naming it."""
-        path = self.workspace.root / EVAL_FILE
-        if not path.exists():
-            return None
-        fix = "re-run `crosswalk eval` to write it again"
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as e:
-            raise ConfigError(f"cannot read evaluation results {path}: {e}; {fix}") from None
-        meta = {}
-        if isinstance(data, dict) and isinstance(data.get("retrievers"), dict):
-            meta, data = data, data["retrievers"]
-        if not isinstance(data, dict) or not data:
-            raise ConfigError(f"{path} is not {{retriever: {{metric: value}}}}; {fix}")
-        rows, metrics, ci, judged = [], [], {}, {}
-        for name, values in data.items():
-            if not isinstance(values, dict):
-                raise ConfigError(f"{path}: results for {name!r} are not {{metric: value}}; {fix}")
-            row = {"retriever": str(name)}
-            for m, v in values.items():
-                if isinstance(v, (int, float)) and not isinstance(v, bool):
-                    row[str(m)] = float(v)
-                    if m not in metrics:
-                        metrics.append(str(m))
-            for m in list(row)[1:]:
-                bounds = values.get(f"{m}_ci")
-                if isinstance(bounds, list) and len(bounds) == 2 and all(isinstance(b, (int, float)) for b in bounds):
-                    ci[(str(name), m)] = (float(bounds[0]), float(bounds[1]))
-            evaluated = values.get("evaluated")
-            share = evaluated.get(f"judged@{JUDGED_DEPTH}") if isinstance(evaluated, dict) else None
-            if isinstance(share, (int, float)) and not isinstance(share, bool):
-                judged[str(name)] = float(share)
-            rows.append(row)
-        folder = path.parent
-        agreement = meta.get("agreement") or ()
-        run_meta = meta.get("meta") if isinstance(meta.get("meta"), dict) else {}
-        gold = run_meta.get("gold")
-        pooled = tuple((str(j.get("path", "")), int(j.get("added") or 0))
-                       for j in ((gold or {}).get("judged") or ()) if isinstance(j, dict))
-        settings = {k: run_meta[k] for k in ("split", "k", "citation_lookup", "queries", "pair_queries")
-                    if k in run_meta}
-        from crosswalk.evaluation.history_db import DatabaseHistory
-
-        entries, problems = eval_history.load(DatabaseHistory(self.workspace.database_url)
-                                              if self.workspace.database_url else folder / eval_history.HISTORY)
-        # this run's comparability keys, from latest.json itself (a repeated run is not added to the history)
-        latest = {"settings": {k: run_meta.get(k) for k in ("k", "citation_lookup")}
-                  | {"fingerprint": run_meta.get("fingerprint") if isinstance(run_meta.get("fingerprint"), dict)
-                     else {}},
-                  "systems": {str(n): {"gold": "pairs" if str(n).startswith("pairs:") else "queries"} for n in data}}
-        rows_over_time = eval_history.comparable_rows(entries, latest)
-        return EvalView(
-            str(path), tuple(rows), tuple(metrics), ci,
-            generated_at=str(meta.get("generated_at") or ""), commit=str(meta.get("commit") or ""),
-            warnings=tuple(str(w) for w in meta.get("warnings") or ()),
-            agreement=tuple(a for a in agreement if isinstance(a, dict)),
-            report=str(folder / "report.md") if (folder / "report.md").exists() else "",
-            chart=str(folder / "metrics.png") if (folder / "metrics.png").exists() else "",
-            judged=judged, pooled=pooled, settings=settings,
-            since=tuple(c for c in meta.get("since") or () if isinstance(c, dict)),
-            history=tuple(rows_over_time), runs=len(entries), problems=tuple(problems),
-        )
-
-
-# --- starting the app -----------------------------------------------------------------------------------------
-
-# the Streamlit script inside the package, so an installed wheel can start the app as a checkout does
-APP_SCRIPT = Path(__file__).resolve().with_name("app.py")
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
-
-
-def app_command(workspace: Workspace, host: str = "127.0.0.1", port: int = 8501,
-                python: str | None = None) -> tuple[list[str], dict[str, str]]:
-    """(argv, extra environment) that start the app with Streamlit on `host:port` for `workspace`.
-
-    >>> argv, env = app_command(Workspace(Path("/tmp/ws")), port=8600, python="python")
-    >>> argv[:4], argv[argv.index("--server.address") + 1], env["CROSSWALK_WORKSPACE"]
-    (['python', '-m', 'streamlit', 'run'], '127.0.0.1', '/tmp/ws')
-    """
-    import sys
-
-    if not 1 <= int(port) <= 65535:
-        raise ConfigError(f"port {port} is out of range: use 1 to 65535 (8501 is Streamlit's usual one)")
-    argv = [
-        python or sys.executable, "-m", "streamlit", "run", str(APP_SCRIPT),
-        "--server.address", host, "--server.port", str(int(port)), "--server.headless", "true",
-        "--browser.gatherUsageStats", "false", "--client.toolbarMode", "viewer",
-        # no file watcher: the app's code does not change under a reviewer, and watching the checkout (with
-        # its workspace and venv) floods inotify and costs CPU
-        "--server.fileWatcherType", "none",
-    ]
-    return argv, {"CROSSWALK_WORKSPACE": str(workspace.root)}
+        return load_latest(self.workspace)

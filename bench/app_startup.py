@@ -109,7 +109,7 @@ def measure_app(ws: Workspace, query: str = QUERY, timeout: float = 180) -> dict
     """Seconds from `streamlit run` to the health endpoint answering, and to the first result in the browser."""
     from playwright.sync_api import sync_playwright
 
-    from crosswalk.app_pages.workbench import app_command
+    from crosswalk.app_pages.launch import app_command
 
     port = free_port()
     argv, extra = app_command(ws, "127.0.0.1", port)

@@ -70,7 +70,7 @@ def main(workspace: Workspace, *, train: bool = True, token_sample: int = 3) -> 
         searcher = load_searcher(store, workspace.index_dir)
         searcher.warm("hybrid")
         ranker.corpus(searcher)
-        jur_of = {r[0]: r[1] for r in store.conn.execute("SELECT id, jurisdiction FROM provisions")}
+        jur_of = store.jurisdictions()
         asks = [("query", q.text, q.jurisdiction) for q in gold_io.load_queries()]
         asks += [("like", p.left_id, jur_of.get(p.right_id, "")) for p in gold_io.load_pairs()
                  if p.left_id in jur_of]

@@ -220,6 +220,21 @@ def open_database(target: Path | str, readonly: bool = False) -> Connection:
     return connect_sqlite(target, readonly=readonly)
 
 
+IN_CHUNK = 900  # values bound per statement by `select_in`: under SQLite's oldest limit (999 variables)
+
+
+def select_in(conn: Connection, sql: str, values: Sequence[Any]) -> Iterator:
+    """The rows of `sql` for all of `values`: `sql` holds one `IN ({})`, run once per chunk of `IN_CHUNK` values
+    with that many placeholders. Rows come chunk by chunk, each chunk in the statement's own order.
+
+    Example: select_in(conn, "SELECT id, content_hash FROM provisions WHERE id IN ({})", ids)
+    """
+    values = list(values)
+    for start in range(0, len(values), IN_CHUNK):
+        part = values[start : start + IN_CHUNK]
+        yield from conn.execute(sql.format(",".join("?" * len(part))), part)
+
+
 def describe(target: Path | str) -> str:
     return redact(str(target)) if is_url(target) else str(target)
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Self
 
 from crosswalk.errors import StoreError
 
@@ -280,6 +281,27 @@ def open_current(target, *, readonly: bool = False):
         conn.close()
         raise
     return conn
+
+
+class Connected:
+    """The base of the classes that own one connection to the workspace database (`self.conn`, opened at this
+    Crosswalk's schema version by `open_current`): the store, the decision store and the accounts. `close()`
+    closes it, and so does the end of a `with` block.
+
+    Example: `with Store(ws.database) as store: ...`
+    """
+
+    def __init__(self, target, *, readonly: bool = False):
+        self.conn = open_current(target, readonly=readonly)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
 def ensure_current(conn, create: bool) -> int:

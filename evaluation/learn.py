@@ -142,8 +142,8 @@ def _jurisdiction_of(store: "Store"):
 
     def of(pid: str) -> str:
         if pid not in cache:
-            row = store.conn.execute("SELECT jurisdiction FROM provisions WHERE id=?", (pid,)).fetchone()
-            cache[pid] = row[0] if row else pid.split("-", 1)[0]
+            stored = store.jurisdictions([pid]).get(pid)
+            cache[pid] = stored if stored is not None else pid.split("-", 1)[0]
         return cache[pid]
 
     return of

@@ -9,7 +9,7 @@ that history; `write_report(result, folder)` writes the three report files into 
   found, and how everything was computed; dated, with the git commit and the index's parameters.
 - `metrics.png`: grouped bars per metric and system with the confidence intervals as error bars (matplotlib,
   drawn off-screen; no display needed).
-- `latest.json`: `latest_json(...)`, which the app's evaluation page reads:
+- `latest.json`: `latest_json(...)`, which the app's evaluation page reads (`crosswalk.evaluation.latest`):
 
       {"retrievers": <what `crosswalk eval --json` prints: {system: {metric: value, …}, …}>,
        "generated_at": "2025-…Z", "commit": "abc1234…" | null, "meta": {k, split, …, index: {…}},

@@ -66,7 +66,7 @@ class Hierarchy:
     @classmethod
     def from_store(cls, store: "Store") -> "Hierarchy":
         """Every stored provision's parent, in one query."""
-        return cls({r[0]: r[1] for r in store.conn.execute("SELECT id, parent_id FROM provisions")})
+        return cls(store.parents())
 
     def __contains__(self, provision_id: str) -> bool:
         return provision_id in self.parents

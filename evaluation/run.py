@@ -61,9 +61,9 @@ def _jurisdiction_of(store: "Store") -> Callable[[str], str]:
     from crosswalk.ingest.models import Jurisdiction, split_id
 
     def of(pid: str) -> str:
-        row = store.conn.execute("SELECT jurisdiction FROM provisions WHERE id=?", (pid,)).fetchone()
-        if row is not None:
-            return row[0]
+        stored = store.jurisdictions([pid]).get(pid)
+        if stored is not None:
+            return stored
         prefix = split_id(pid)[0].split("-", 1)[0]
         try:
             return Jurisdiction.parse(prefix).value
@@ -75,13 +75,7 @@ def _jurisdiction_of(store: "Store") -> Callable[[str], str]:
 
 
 def _missing(store: "Store", ids: set[str]) -> list[str]:
-    known = set()
-    listed = sorted(ids)
-    for start in range(0, len(listed), 900):
-        part = listed[start : start + 900]
-        rows = store.conn.execute(f"SELECT id FROM provisions WHERE id IN ({','.join('?' * len(part))})", part)
-        known.update(r[0] for r in rows)
-    return sorted(ids - known)
+    return sorted(ids - set(store.jurisdictions(sorted(ids))))
 
 
 def _some(ids: Sequence[str], n: int = 5) -> str:

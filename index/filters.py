@@ -191,13 +191,8 @@ def _allowed_docs(store: "Store", f: Filters) -> set[str] | None:
     return keep
 
 
-def _store_topics(store: "Store") -> set[str]:
-    rows = store.conn.execute("SELECT DISTINCT t.value FROM provisions p, json_each(p.topics) t")
-    return {r[0] for r in rows}
-
-
 def _resolve_topics(store: "Store", wanted: Sequence[str]) -> list[str]:
-    topics = _store_topics(store)
+    topics = set(store.topics())
     if not topics:
         raise QueryError(
             "no provision in the store has topics (ingested with --no-tags?): drop the topic filter or re-run "

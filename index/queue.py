@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Iterator, Sequence
 
@@ -83,20 +83,7 @@ class QueueItem:
     run_id: str = ""
 
     def to_dict(self) -> dict:
-        return {
-            "left_id": self.left_id,
-            "right_id": self.right_id,
-            "from_jur": self.from_jur,
-            "to_jur": self.to_jur,
-            "score": self.score,
-            "rank": self.rank,
-            "mutual": self.mutual,
-            "priority": self.priority,
-            "shared_terms": [dict(t) for t in self.shared_terms],
-            "explanation": dict(self.explanation),
-            "created_at": self.created_at,
-            "run_id": self.run_id,
-        }
+        return asdict(self) | {"shared_terms": [dict(t) for t in self.shared_terms]}
 
 
 @dataclass(frozen=True)
@@ -113,6 +100,12 @@ class QueueWrite:
             f"queue: {self.added:,} added, {self.updated:,} updated, {self.unchanged:,} unchanged, "
             f"{self.removed:,} removed"
         )
+
+
+# the columns of `review_queue`, each a QueueItem field of the same name; the queue's order
+QUEUE_COLUMNS = ("left_id, right_id, from_jur, to_jur, score, rank, mutual, shared_terms, explanation, priority, "
+                 "created_at, run_id")
+QUEUE_ORDER = "ORDER BY priority DESC, left_id, right_id"
 
 
 def ensure_queue(store: "Store") -> None:
@@ -225,6 +218,16 @@ def read_queue(
         raise ConfigError(f"offset is {offset}; use 0 or more")
     if not _has_queue(store):
         return []
+    where, args = _direction(from_jur, to_jur)
+    sql = f"SELECT {QUEUE_COLUMNS} FROM review_queue{where} {QUEUE_ORDER}"
+    if limit is not None or offset:
+        sql += " LIMIT ? OFFSET ?"
+        args.extend([2**62 if limit is None else limit, offset])
+    return [_item(r) for r in store.conn.execute(sql, args)]
+
+
+def _direction(from_jur: str | None, to_jur: str | None) -> tuple[str, list]:
+    """(` WHERE …` or "", arguments): the rows of one direction, or of one side of it, or all rows."""
     where, args = [], []
     if from_jur:
         where.append("from_jur=?")
@@ -232,31 +235,41 @@ def read_queue(
     if to_jur:
         where.append("to_jur=?")
         args.append(to_jur.upper())
-    sql = "SELECT * FROM review_queue"
-    if where:
-        sql += " WHERE " + " AND ".join(where)
-    sql += " ORDER BY priority DESC, left_id, right_id"
-    if limit is not None or offset:
-        sql += " LIMIT ? OFFSET ?"
-        args.extend([2**62 if limit is None else limit, offset])
-    return [_item(r) for r in store.conn.execute(sql, args)]
+    return (" WHERE " + " AND ".join(where) if where else ""), args
 
 
 def _item(r) -> QueueItem:
-    return QueueItem(
-        left_id=r["left_id"],
-        right_id=r["right_id"],
-        from_jur=r["from_jur"],
-        to_jur=r["to_jur"],
-        score=r["score"],
-        rank=r["rank"],
-        mutual=bool(r["mutual"]),
-        priority=r["priority"],
-        shared_terms=tuple(json.loads(r["shared_terms"])),
-        explanation=json.loads(r["explanation"]),
-        created_at=r["created_at"],
-        run_id=r["run_id"],
-    )
+    fields = dict(r)  # a row of QUEUE_COLUMNS
+    fields["mutual"] = bool(fields["mutual"])
+    fields["shared_terms"] = tuple(json.loads(fields["shared_terms"]))
+    fields["explanation"] = json.loads(fields["explanation"])
+    return QueueItem(**fields)
+
+
+def queue_pairs(store: "Store", from_jur: str | None = None, to_jur: str | None = None) -> list[tuple[str, str]]:
+    """`(left_id, right_id)` of the queued pairs, in `read_queue`'s order, without the rest of each row."""
+    if not _has_queue(store):
+        return []
+    where, args = _direction(from_jur, to_jur)
+    sql = f"SELECT left_id, right_id FROM review_queue{where} {QUEUE_ORDER}"
+    return [(r[0], r[1]) for r in store.conn.execute(sql, args)]
+
+
+def queued_for(store: "Store", left_id: str, to_jur: str) -> list[QueueItem]:
+    """The queued candidates of `left_id` in `to_jur`, best rank first (ties: right id)."""
+    if not _has_queue(store):
+        return []
+    rows = store.conn.execute(f"SELECT {QUEUE_COLUMNS} FROM review_queue WHERE left_id=? AND to_jur=? "
+                              "ORDER BY rank, right_id", (left_id, to_jur))
+    return [_item(r) for r in rows]
+
+
+def queued_ids(store: "Store") -> set[str]:
+    """Every provision id in the queue, on either side of a pair."""
+    if not _has_queue(store):
+        return set()
+    rows = store.conn.execute("SELECT left_id FROM review_queue UNION SELECT right_id FROM review_queue")
+    return {r[0] for r in rows}
 
 
 def queue_counts(store: "Store") -> dict[tuple[str, str], int]:

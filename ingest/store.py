@@ -15,9 +15,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
-from crosswalk.db import Connection, connect_sqlite, is_url
+from crosswalk.db import Connection, connect_sqlite, is_url, select_in
 from crosswalk.errors import NotFoundError
-from crosswalk.schema import SCHEMA_VERSION, open_current
+from crosswalk.schema import SCHEMA_VERSION, Connected
 from crosswalk.ingest.models import Entity, Provision, Source, split_id
 
 __all__ = ["Store", "connect", "SCHEMA_VERSION", "PROVISION_COLUMNS"]
@@ -30,27 +30,20 @@ PROVISION_COLUMNS = (
 connect = connect_sqlite  # a bare SQLite connection (WAL, foreign keys, 30 s busy timeout)
 
 
-class Store:
+class Store(Connected):
     """Documents, provisions and entities in the workspace database (SQLite file or PostgreSQL URL).
 
     Example: Store(ws.database).get("US-PL119-27-GENIUS:sec.4(a)(11)").citation == "sec.4(a)(11)"
     """
 
+    conn: Connection
+
     def __init__(self, target: Path | str, readonly: bool = False):
         self.target = target if is_url(target) else Path(target)
-        self.conn: Connection = open_current(self.target, readonly=readonly)
+        super().__init__(self.target, readonly=readonly)
         # what messages name: the SQLite file (a Path), or the URL without its password
         self.path = self.conn.where if is_url(target) else self.target
         self.dialect = self.conn.dialect
-
-    def close(self) -> None:
-        self.conn.close()
-
-    def __enter__(self) -> "Store":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
@@ -153,36 +146,18 @@ class Store:
         rows = list(rows)
         ents: dict[str, list[Entity]] = {}
         if with_entities and rows:
-            ids = [r["id"] for r in rows]
-            for chunk in range(0, len(ids), 900):
-                part = ids[chunk : chunk + 900]
-                q = f"SELECT * FROM entities WHERE provision_id IN ({','.join('?' * len(part))}) ORDER BY start, \"end\""
-                for e in self.conn.execute(q, part):
-                    ents.setdefault(e["provision_id"], []).append(
-                        Entity(e["start"], e["end"], e["label"], e["text"], e["detail"])
-                    )
-        return [
-            Provision(
-                id=r["id"],
-                doc_id=r["doc_id"],
-                jurisdiction=r["jurisdiction"],
-                citation=r["citation"],
-                text=r["text"],
-                parent_id=r["parent_id"],
-                heading_path=tuple(json.loads(r["heading_path"])),
-                page_start=r["page_start"],
-                page_end=r["page_end"],
-                char_start=r["char_start"],
-                char_end=r["char_end"],
-                kind=r["kind"],
-                ordinal=r["ordinal"],
-                title=r["title"],
-                content_hash=r["content_hash"],
-                entities=tuple(ents.get(r["id"], ())),
-                topics=tuple(json.loads(r["topics"])),
-            )
-            for r in rows
-        ]
+            q = 'SELECT * FROM entities WHERE provision_id IN ({}) ORDER BY start, "end"'
+            for e in select_in(self.conn, q, [r["id"] for r in rows]):
+                ents.setdefault(e["provision_id"], []).append(
+                    Entity(e["start"], e["end"], e["label"], e["text"], e["detail"])
+                )
+        out = []
+        for r in rows:  # the columns of PROVISION_COLUMNS: each a Provision field of the same name
+            fields = dict(r)
+            fields["heading_path"] = tuple(json.loads(fields["heading_path"]))
+            fields["topics"] = tuple(json.loads(fields["topics"]))
+            out.append(Provision(**fields, entities=tuple(ents.get(fields["id"], ()))))
+        return out
 
     def resolve_id(self, provision_id: str) -> str:
         """The stored id for `provision_id` given with spaces (`UK-FCA-CP25-14:CASS 16.2.13R`) or underscores."""
@@ -203,12 +178,8 @@ class Store:
 
     def get_many(self, ids: Sequence[str], with_entities: bool = False) -> list[Provision]:
         """Provisions for `ids`, in the order given; unknown ids are left out."""
-        found: dict[str, Provision] = {}
-        for chunk in range(0, len(ids), 900):
-            part = list(ids[chunk : chunk + 900])
-            q = f"SELECT {PROVISION_COLUMNS} FROM provisions WHERE id IN ({','.join('?' * len(part))})"
-            for p in self._rows_to_provisions(self.conn.execute(q, part), with_entities):
-                found[p.id] = p
+        rows = select_in(self.conn, f"SELECT {PROVISION_COLUMNS} FROM provisions WHERE id IN ({{}})", ids)
+        found = {p.id: p for p in self._rows_to_provisions(rows, with_entities)}
         return [found[i] for i in ids if i in found]
 
     def children(self, provision_id: str) -> list[Provision]:
@@ -234,9 +205,17 @@ class Store:
         p = self.get(provision_id, with_entities=False)
         return "\n".join([p.text] + [d.text for d in self.descendants(p.id)])
 
+    def has_children(self, provision_id: str) -> bool:
+        """Whether any stored provision has `provision_id` (exactly as given) as its parent."""
+        row = self.conn.execute("SELECT 1 FROM provisions WHERE parent_id=? LIMIT 1", (provision_id,)).fetchone()
+        return row is not None
+
     def iter_provisions(
-        self, jurisdiction: str | None = None, doc_id: str | None = None, with_entities: bool = False
+        self, jurisdiction: str | None = None, doc_id: str | None = None, with_entities: bool = False,
+        topic: str | None = None,
     ) -> list[Provision]:
+        """The stored provisions in document order (by document id, then ordinal), optionally only those of one
+        jurisdiction, one document, or one topic (`topic=""`: only those with no topic)."""
         where, args = [], []
         if jurisdiction:
             where.append("jurisdiction=?")
@@ -244,9 +223,38 @@ class Store:
         if doc_id:
             where.append("doc_id=?")
             args.append(doc_id)
+        if topic:
+            where.append("EXISTS (SELECT 1 FROM json_each(topics) t WHERE t.value = ?)")
+            args.append(topic)
+        elif topic == "":
+            where.append("topics = '[]'")
         clause = ("WHERE " + " AND ".join(where)) if where else ""
         rows = self.conn.execute(f"SELECT {PROVISION_COLUMNS} FROM provisions {clause} ORDER BY doc_id, ordinal", args)
         return self._rows_to_provisions(rows, with_entities)
+
+    # --- light columns of every provision (no text) ----------------------------------------------------------
+
+    def topics(self) -> list[str]:
+        """Every topic some provision carries, once each, sorted."""
+        return [r[0] for r in self.conn.execute(
+            "SELECT DISTINCT t.value FROM provisions p, json_each(p.topics) t ORDER BY 1")]
+
+    def provision_topics(self) -> list[tuple[str, str, tuple[str, ...]]]:
+        """`(id, jurisdiction, topics)` of every provision, by id."""
+        rows = self.conn.execute("SELECT id, jurisdiction, topics FROM provisions ORDER BY id")
+        return [(r[0], r[1], tuple(json.loads(r[2]))) for r in rows]
+
+    def jurisdictions(self, ids: Sequence[str] | None = None) -> dict[str, str]:
+        """`{provision id: jurisdiction}` for `ids` (exactly as given; ids the store does not hold are left out),
+        or for every provision when `ids` is None."""
+        if ids is None:
+            return {r[0]: r[1] for r in self.conn.execute("SELECT id, jurisdiction FROM provisions")}
+        q = "SELECT id, jurisdiction FROM provisions WHERE id IN ({})"
+        return {r[0]: r[1] for r in select_in(self.conn, q, dict.fromkeys(ids))}
+
+    def parents(self) -> dict[str, str | None]:
+        """`{provision id: parent id}` for every provision (None at the top of a document)."""
+        return {r[0]: r[1] for r in self.conn.execute("SELECT id, parent_id FROM provisions")}
 
     def count(self) -> dict[str, int]:
         one = lambda q: self.conn.execute(q).fetchone()[0]  # noqa: E731

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Callable
 
 from crosswalk.errors import ConfigError, CrosswalkError, NotFoundError
+from crosswalk.schema import Connected
 
 FREE_ATTEMPTS = 5
 LOCK_SECONDS = 30
@@ -105,7 +106,7 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-class Accounts:
+class Accounts(Connected):
     """The accounts, sessions and sign-in failures of one workspace database (a SQLite path or PostgreSQL URL).
 
     `clock` (seconds since the epoch) is for tests; the lock and expiry arithmetic uses it throughout.
@@ -114,19 +115,8 @@ class Accounts:
     _dummy_hash: str | None = None
 
     def __init__(self, target: Path | str, clock: Callable[[], float] = time.time):
-        from crosswalk.schema import open_current
-
-        self.conn = open_current(target)
+        super().__init__(target)
         self.clock = clock
-
-    def close(self) -> None:
-        self.conn.close()
-
-    def __enter__(self) -> "Accounts":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
 
     # --- managing ---------------------------------------------------------------------------------------------
 

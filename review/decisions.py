@@ -16,7 +16,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
+from crosswalk.db import is_url, select_in
 from crosswalk.errors import ConfigError, NotFoundError
+from crosswalk.schema import Connected
 from crosswalk.vocab import Rationale, Relationship  # noqa: F401  (re-exported: review's public names)
 
 
@@ -42,7 +44,9 @@ class Decision:
 
 @dataclass(frozen=True)
 class NewDecision:
-    """A decision to append with `DecisionStore.record_many` (the arguments of `record`, as one record)."""
+    """A decision to append with `DecisionStore.record_many` (the arguments of `record`, as one record): what the
+    caller gives. The stored `Decision` has these fields and what the store adds (the provisions' content hashes,
+    the time, the sequence number, and on reading, whether it is stale)."""
 
     left_id: str
     right_id: str
@@ -57,7 +61,7 @@ def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="microseconds")
 
 
-class DecisionStore:
+class DecisionStore(Connected):
     """Decisions in the workspace database, beside the provisions they are about.
 
     `target` is the SQLite file (`ws.db_path`) or a PostgreSQL URL (`ws.database` picks the right one).
@@ -66,31 +70,13 @@ class DecisionStore:
     """
 
     def __init__(self, target: Path | str):
-        from crosswalk.db import is_url
-        from crosswalk.schema import open_current
-
         self.path = target if is_url(target) else Path(target)
         self._lock = threading.Lock()
-        self.conn = open_current(self.path)
-
-    def close(self) -> None:
-        self.conn.close()
-
-    def __enter__(self) -> "DecisionStore":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
+        super().__init__(self.path)
 
     def _hashes(self, ids: Iterable[str]) -> dict[str, str]:
-        wanted = sorted(set(ids))
-        found: dict[str, str] = {}
-        for start in range(0, len(wanted), 900):
-            part = wanted[start : start + 900]
-            rows = self.conn.execute(
-                f"SELECT id, content_hash FROM provisions WHERE id IN ({','.join('?' * len(part))})", part)
-            found.update({r[0]: r[1] for r in rows})
-        return found
+        rows = select_in(self.conn, "SELECT id, content_hash FROM provisions WHERE id IN ({})", sorted(set(ids)))
+        return {r[0]: r[1] for r in rows}
 
     @staticmethod
     def _checked(item: NewDecision, hashes: dict[str, str]) -> tuple:
@@ -174,30 +160,37 @@ class DecisionStore:
     def _rows(self, sql: str, args: Sequence = ()) -> list[Decision]:
         out = []
         for r in self.conn.execute(sql, args):
-            out.append(
-                Decision(
-                    left_id=r["left_id"], right_id=r["right_id"], relationship=r["relationship"],
-                    reviewer=r["reviewer"], left_hash=r["left_hash"], right_hash=r["right_hash"],
-                    rationale=r["rationale"], strength=r["strength"], note=r["note"], created_at=r["created_at"],
-                    seq=r["seq"],
-                    stale=(r["cur_left"] != r["left_hash"]) or (r["cur_right"] != r["right_hash"]),
-                )
-            )
+            fields = dict(r)  # the columns of `decisions`, each a Decision field of the same name
+            cur_left, cur_right = fields.pop("cur_left"), fields.pop("cur_right")
+            stale = (cur_left != fields["left_hash"]) or (cur_right != fields["right_hash"])
+            out.append(Decision(**fields, stale=stale))
         return out
 
     _SELECT = (
-        "SELECT d.*, pl.content_hash AS cur_left, pr.content_hash AS cur_right FROM decisions d "
+        "SELECT d.seq, d.left_id, d.right_id, d.relationship, d.rationale, d.strength, d.note, d.reviewer, "
+        "d.left_hash, d.right_hash, d.created_at, pl.content_hash AS cur_left, pr.content_hash AS cur_right "
+        "FROM decisions d "
         "LEFT JOIN provisions pl ON pl.id = d.left_id LEFT JOIN provisions pr ON pr.id = d.right_id "
     )
 
+    def _newest(self, per: str, column: str, value: str | None) -> list[Decision]:
+        """The newest decision among those sharing the `per` columns, oldest first; only those whose `column`
+        is `value` when one is given."""
+        where = f"WHERE d.seq IN (SELECT MAX(seq) FROM decisions GROUP BY {per})"
+        args: list = []
+        if value:
+            where += f" AND d.{column} = ?"
+            args.append(value)
+        return self._rows(self._SELECT + where + " ORDER BY d.seq", args)
+
     def current(self, reviewer: str | None = None) -> list[Decision]:
         """The latest decision per pair and reviewer (optionally one reviewer's), oldest pair first."""
-        where = "WHERE d.seq IN (SELECT MAX(seq) FROM decisions GROUP BY left_id, right_id, reviewer)"
-        args: list = []
-        if reviewer:
-            where += " AND d.reviewer = ?"
-            args.append(reviewer)
-        return self._rows(self._SELECT + where + " ORDER BY d.seq", args)
+        return self._newest("left_id, right_id, reviewer", "reviewer", reviewer)
+
+    def latest(self, left_id: str | None = None) -> list[Decision]:
+        """The latest decision on each pair, whoever made it (optionally only the pairs from `left_id`), oldest
+        first: where the pair stands. The newest of the reviewers' current decisions (`current()`) on it."""
+        return self._newest("left_id, right_id", "left_id", left_id)
 
     def history(self, left_id: str, right_id: str) -> list[Decision]:
         """Every decision ever made on this pair, by anyone, oldest first."""
@@ -208,6 +201,10 @@ class DecisionStore:
 
     def count(self) -> int:
         return self.conn.execute("SELECT COUNT(*) FROM decisions").fetchone()[0]
+
+    def reviewers(self) -> list[str]:
+        """Everyone who has recorded a decision, sorted."""
+        return [r[0] for r in self.conn.execute("SELECT DISTINCT reviewer FROM decisions ORDER BY 1")]
 
     def reviewed_pairs(self) -> set[tuple[str, str]]:
         return {(r[0], r[1]) for r in self.conn.execute("SELECT DISTINCT left_id, right_id FROM decisions")}

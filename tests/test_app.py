@@ -124,7 +124,7 @@ def test_entity_spans_skip_offsets_that_no_longer_fit():
 
 
 def test_workbench_search_filters_and_citation_lookup(wb):
-    from crosswalk.app_pages.workbench import SearchFilters
+    from crosswalk.app_pages.views import SearchFilters
 
     answer = wb.search("custody of client cryptoassets")
     assert answer.hits and answer.hits[0].provision_id.startswith("UK-TEST-CRYPTO:CASS_17")
@@ -219,7 +219,7 @@ def test_evaluation_results_are_read_and_checked(wb, ws):
 
 
 def test_safe_links_only():
-    from crosswalk.app_pages.workbench import source_link
+    from crosswalk.app_pages.cards import source_link
 
     assert source_link("javascript:alert(1)", "x.pdf", 3) == ""
     assert source_link("https://x.gov/a.pdf#page=2", "a.pdf", 3) == "https://x.gov/a.pdf#page=2"
@@ -438,7 +438,7 @@ def test_app_command_binds_to_loopback_and_export_command_writes_the_file(ws, tm
 
     from crosswalk.cli import main
     from crosswalk.review.decisions import DecisionStore
-    from crosswalk.app_pages.workbench import app_command
+    from crosswalk.app_pages.launch import app_command
 
     argv, env = app_command(ws)
     assert argv[argv.index("--server.address") + 1] == "127.0.0.1" and env["CROSSWALK_WORKSPACE"] == str(ws.root)

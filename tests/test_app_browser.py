@@ -40,7 +40,7 @@ def server(tmp_path_factory):
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
     from crosswalk.bench.app_startup import free_port, wait_healthy
-    from crosswalk.app_pages.workbench import app_command
+    from crosswalk.app_pages.launch import app_command
 
     ws = build_workspace(tmp_path_factory.mktemp("browser-ws"))
     port = free_port()

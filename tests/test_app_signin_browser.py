@@ -34,7 +34,7 @@ def team(tmp_path_factory, postgres):
         pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
     from crosswalk.bench.app_startup import free_port, wait_healthy
     from crosswalk.review.accounts import Accounts
-    from crosswalk.app_pages.workbench import app_command
+    from crosswalk.app_pages.launch import app_command
 
     url = postgres.new_database("app")
     ws = build_workspace(tmp_path_factory.mktemp("team-ws"), database_url=url)

@@ -13,7 +13,7 @@ from crosswalk.db import integrity_errors
 from crosswalk.errors import ConfigError, NotFoundError
 from crosswalk.ingest.models import Provision, Source, make_id
 from crosswalk.ingest.store import Store
-from crosswalk.review.decisions import DecisionStore, Relationship
+from crosswalk.review.decisions import DecisionStore, Relationship, latest_by_pair
 from crosswalk.review.export import COLUMNS, export, to_qrels
 
 US = Source(id="US-TEST", jurisdiction="US", title="Test Act", issuer="Congress", doc_type="statute")
@@ -52,6 +52,25 @@ def test_record_and_latest_per_pair_and_reviewer(db):
         assert cur == {("ana", "equal"), ("ben", "intersects-with")}
         assert [d.relationship for d in ds.history(L, R)] == ["unsure", "equal", "intersects-with"]
         assert [d.relationship for d in ds.current("ana")] == ["equal"]
+
+
+def test_latest_per_pair_whoever_decided_and_the_reviewers(db):
+    L2, R2 = "US-TEST:sec.4(a)(1)", "UK-TEST:CASS_16.2.1R"
+    with DecisionStore(db) as ds:
+        assert ds.latest() == [] and ds.reviewers() == []
+        ds.record(L, R, "equal", "ben")
+        ds.record(L, R2, "unsure", "ana")
+        ds.record(L, R, "not-related", "ana")
+        ds.record(L2, R, "subset-of", "ben", note="narrower")
+        latest = ds.latest()
+        assert [(d.left_id, d.right_id, d.relationship, d.reviewer) for d in latest] == [
+            (L, R2, "unsure", "ana"), (L, R, "not-related", "ana"), (L2, R, "subset-of", "ben")]
+        assert latest[-1].note == "narrower" and [d.seq for d in latest] == [2, 3, 4] and not latest[0].stale
+        assert [(d.right_id, d.relationship) for d in ds.latest(L)] == [(R2, "unsure"), (R, "not-related")]
+        assert ds.latest("US-TEST:sec.9") == []
+        # the newest of the reviewers' current decisions on each pair
+        assert latest_by_pair(ds.current()) == {(d.left_id, d.right_id): d for d in latest}
+        assert ds.reviewers() == ["ana", "ben"]
 
 
 def test_decisions_are_append_only(db):

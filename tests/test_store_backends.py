@@ -13,8 +13,9 @@ from crosswalk.cli import main
 from crosswalk.db import open_database
 from crosswalk.errors import ConfigError, NotFoundError, StoreError
 from crosswalk.schema import SCHEMA_VERSION, schema_version
-from crosswalk.index.queue import QueueItem, queue_counts, read_queue, write_queue
-from index_corpus import make_store
+from crosswalk.index.queue import QueueItem, queue_counts, queue_pairs, queued_for, queued_ids, read_queue, write_queue
+from crosswalk.ingest.models import Provision, Source
+from index_corpus import AML, AUTH, CUSTODY, DEFS, STABLE, make_store
 from crosswalk.ingest.store import Store
 
 
@@ -59,11 +60,53 @@ def test_both_backends_give_identical_answers(tmp_path, postgres):
                 lookup(store, "CASS 16.2.13"),  # an FCA rule number without its status letter
                 lookup(store, "cass 16.2.13r"),  # any case
                 lookup(store, "Test Stablecoin Act section 4"),
+                store.topics(),
+                store.provision_topics(),
+                [p.id for p in store.iter_provisions(topic=CUSTODY)],
             ))
     sqlite, postgresql = answers
     assert sqlite == postgresql
     assert sqlite[5][0] == "UK-T-CASS:CASS_16.2.13R" and sqlite[6][0] == "UK-T-CASS:CASS_16.2.13R"
     assert len(sqlite[2]) >= 3 and sqlite[3]
+
+
+NOTE = Source("UK-T-NOTE", "UK", "FCA", "guidance", "Test note without topics")
+UNTAGGED = Provision("UK-T-NOTE:para.1", "UK-T-NOTE", "UK", "para.1",
+                     "A firm should keep this note on file where the regulator can read it.")
+
+
+def test_light_reads_of_every_provision(database):
+    with make_store(database) as store:
+        store.replace_document(NOTE, [UNTAGGED], path="note.txt", file_sha256="1" * 64, pipeline="test",
+                               splitter="test", pages=None)
+        assert store.has_children("US-T-ACT:sec.4") and not store.has_children("US-T-ACT:sec.4(a)")
+        assert not store.has_children("US-T-ACT:sec.99")
+        assert store.topics() == sorted({AML, AUTH, CUSTODY, DEFS, STABLE})
+        rows = store.provision_topics()
+        assert len(rows) == store.count()["provisions"] and [r[0] for r in rows] == sorted(r[0] for r in rows)
+        assert ("US-T-ACT:sec.3", "US", (AUTH, STABLE)) in rows and (UNTAGGED.id, "UK", ()) in rows
+        # exact ids only; unknown ones left out; more ids than one statement binds
+        unknown = [f"US-T-ACT:sec.{n}" for n in range(100, 2100)]
+        assert store.jurisdictions(["UK-T-CASS:CASS_16.2.13R", *unknown, "US-T-ACT:sec.3", "US-T-ACT:sec.3",
+                                    "UK-T-CASS:CASS 16.2.13R"]) == {"UK-T-CASS:CASS_16.2.13R": "UK",
+                                                                    "US-T-ACT:sec.3": "US"}
+        assert store.jurisdictions() == {p.id: p.jurisdiction for p in store.iter_provisions()}
+        parents = store.parents()
+        assert parents["US-T-ACT:sec.4(a)"] == "US-T-ACT:sec.4" and parents["US-T-ACT:sec.4"] is None
+        assert set(parents) == set(store.jurisdictions())
+
+
+def test_provisions_of_one_topic_or_of_none(database):
+    with make_store(database) as store:
+        store.replace_document(NOTE, [UNTAGGED], path="note.txt", file_sha256="1" * 64, pipeline="test",
+                               splitter="test", pages=None)
+        custody = store.iter_provisions(jurisdiction="UK", topic=CUSTODY)
+        assert [p.id for p in custody] == [p.id for p in store.iter_provisions(jurisdiction="UK")
+                                           if CUSTODY in p.topics]
+        assert "UK-T-CASS:CASS_18.1.1R" in [p.id for p in custody]  # one of two topics is enough
+        assert [p.id for p in store.iter_provisions(topic="")] == [UNTAGGED.id]
+        assert store.iter_provisions(topic="no such topic") == []
+        assert len(store.iter_provisions(topic=None)) == store.count()["provisions"]
 
 
 def test_replacing_a_document_is_one_transaction(database):
@@ -97,8 +140,30 @@ def test_queue_writes_and_reads_the_same_on_both(database):
         assert [r.left_id for r in read_queue(store, offset=1)] == [b]
         assert [r.left_id for r in read_queue(store, limit=1)] == [a]
         assert queue_counts(store) == {("US", "UK"): 2}
+        assert rows[0].to_dict() == {"left_id": a, "right_id": x, "from_jur": "US", "to_jur": "UK", "score": 0.9,
+                                     "rank": 1, "mutual": True, "priority": 0.9, "shared_terms": [{"term": "x"}],
+                                     "explanation": {"left": "a", "right": "b", "cosine": 0.9},
+                                     "created_at": "2026-12-01T00:00:00Z", "run_id": "r1"}
         with pytest.raises(ConfigError, match="write each direction separately"):
             write_queue(store, [item(a, x, 0.9)], "UK", "US")
+
+
+def test_queue_pairs_candidates_and_ids(database):
+    with make_store(database) as store:
+        a, b = "US-T-ACT:sec.3", "US-T-ACT:sec.4"
+        x, y = "UK-T-CASS:CASS_16.2.13R", "UK-T-CASS:CASS_17.3.5G"
+        assert queue_pairs(store) == [] and queued_for(store, a, "UK") == [] and queued_ids(store) == set()
+        write_queue(store, [item(a, y, 0.5, rank=2), item(a, x, 0.6, rank=1, mutual=True), item(b, x, 0.9)],
+                    "US", "UK")
+        write_queue(store, [QueueItem(y, b, "UK", "US", 0.4, 1, False, 0.4)], "UK", "US")
+        assert queue_pairs(store, "US", "UK") == [(b, x), (a, x), (a, y)]  # read_queue's order: priority first
+        assert queue_pairs(store, "us", "uk") == [(q.left_id, q.right_id) for q in read_queue(store, "US", "UK")]
+        assert queue_pairs(store) == [(b, x), (a, x), (a, y), (y, b)]
+        assert queue_pairs(store, "UK", "US") == [(y, b)]
+        assert [(q.right_id, q.rank, q.mutual) for q in queued_for(store, a, "UK")] == [(x, 1, True), (y, 2, False)]
+        assert queued_for(store, a, "UK")[1] == read_queue(store, "US", "UK")[2]
+        assert queued_for(store, a, "US") == [] and queued_for(store, x, "UK") == []
+        assert queued_ids(store) == {a, b, x, y}
 
 
 def test_a_read_only_store_cannot_write(database):
