@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from crosswalk.errors import ConfigError, IndexStateError
-from crosswalk.files import atomic_write
+from crosswalk.files import atomic_dir, atomic_path, atomic_write
 from crosswalk.index.dense import DenseIndex, index_options
 from crosswalk.index.embedder import (
     DEFAULT_BACKEND,
@@ -199,13 +199,10 @@ class _VectorCache:
             self._chunk = max(self._chunk, int(meta_path.stem.split("-")[1]))
 
     def checkpoint(self, hashes: list[str], vectors: np.ndarray) -> None:
-        folder = self.index_dir / PENDING
-        folder.mkdir(exist_ok=True)
         self._chunk += 1
-        stem = folder / f"chunk-{self._chunk:05d}"
-        tmp = stem.with_name(stem.name + ".tmp.npy")
-        np.save(tmp, vectors, allow_pickle=False)
-        os.replace(tmp, stem.with_suffix(".npy"))
+        stem = self.index_dir / PENDING / f"chunk-{self._chunk:05d}"
+        with atomic_path(stem.with_suffix(".npy"), suffix=".npy") as tmp:
+            np.save(tmp, vectors, allow_pickle=False)
         _write_json(stem.with_suffix(".json"), {"model": self.fingerprint, "hashes": hashes})
         self._take(hashes, vectors)
 
@@ -342,11 +339,8 @@ def build_index(
     dense.save(index_dir, DENSE, VECTORS)
     _write_json(index_dir / VECTORS_META, {"model": spec.fingerprint, "dim": dim, "rows": len(passages)})
     lexical = LexicalIndex.from_tokens([citation_tokens(p.citation) + tokenize(t) for p, t in zip(provisions, texts)])
-    tmp_bm25 = index_dir / (BM25_DIR + ".tmp")
-    shutil.rmtree(tmp_bm25, ignore_errors=True)
-    lexical.save(tmp_bm25)
-    shutil.rmtree(index_dir / BM25_DIR, ignore_errors=True)
-    os.replace(tmp_bm25, index_dir / BM25_DIR)
+    with atomic_dir(index_dir / BM25_DIR) as tmp:
+        lexical.save(tmp)
 
     import faiss
     from importlib.metadata import version

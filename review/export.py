@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Sequence
 
 from crosswalk.errors import ConfigError
+from crosswalk.files import atomic_write
 from crosswalk.review.decisions import Decision, Relationship
 
 COLUMNS = (
@@ -113,10 +114,7 @@ def export(store, decisions: Sequence[Decision], fmt: str) -> bytes:
 def write(store, decisions: Sequence[Decision], path: Path) -> Path:
     path = Path(path)
     data = export(store, decisions, path.suffix)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)
-    return path
+    return atomic_write(path, data)
 
 
 def to_qrels(decisions: Sequence[Decision]) -> str:
