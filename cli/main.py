@@ -147,7 +147,7 @@ def ingest(folder, workspace, jurisdiction, force, workers, no_tags, max_bytes, 
 
     ws = Workspace.resolve(workspace).ensure()
     if from_cache or (not folder and not (default_corpus() / "manifest.csv").exists()):
-        from crosswalk.ingest.fetch import cache_manifest
+        from crosswalk.ingest.cache import cache_manifest
         from crosswalk.ingest.sources import load_sources
 
         items = cache_manifest(ws.cache_dir, load_sources())

@@ -1,4 +1,5 @@
-"""`crosswalk.ingest.fetch` against a local HTTP server on 127.0.0.1 (never the internet), plus the real mirror folder."""
+"""`crosswalk.ingest.fetch` against a local HTTP server on 127.0.0.1 (never the internet), plus the real mirror folder:
+its download, verify and cache steps through `fetch_sources`."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import gzip
 import hashlib
 import http.server
 import json
+import os
 import threading
 import time
 from pathlib import Path
@@ -13,9 +15,10 @@ from pathlib import Path
 import pytest
 
 from crosswalk.errors import ConfigError, SourceError
-from crosswalk.ingest import fetch as fetch_module
-from crosswalk.ingest.fetch import FetchStatus, cache_manifest, current_path, detect_format, fetch_sources
+from crosswalk.ingest.cache import cache_manifest, current_path
+from crosswalk.ingest.fetch import FetchStatus, fetch_sources
 from crosswalk.ingest.models import Source
+from crosswalk.ingest.verify import detect_format
 
 
 PDF_V1 = b"%PDF-1.7\n% version one of a test document\n" + b"x" * 2000
@@ -323,14 +326,14 @@ def test_failed_install_leaves_the_current_version_intact(server, tmp_path, monk
     source = src("A", server.route("/doc.pdf", Reply(200, PDF_V1), Reply(200, PDF_V2)))
     first = fetch_sources([source], tmp_path, **FAST).results[0]
 
-    real_replace = fetch_module.os.replace
+    real_replace = os.replace
 
     def failing_replace(a, b):
         if str(b).endswith(".pdf"):
             raise OSError(28, "No space left on device")
         return real_replace(a, b)
 
-    monkeypatch.setattr(fetch_module.os, "replace", failing_replace)
+    monkeypatch.setattr(os, "replace", failing_replace)
     second = fetch_sources([source], tmp_path, **FAST).results[0]
     assert second.status is FetchStatus.FAILED and "No space left" in second.reason
     assert "stays current" in second.reason and second.path == first.path
