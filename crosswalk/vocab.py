@@ -64,6 +64,11 @@ class Relationship(str, Enum):
         return parse_member(cls, value, "relationship")
 
 
+# A decided pair's relevance on the qrels scale, for the gold pairs and the decisions exported as qrels: a
+# counterpart answers (2), an overlap partly (1), the rest not (0); `unsure` has none (the pair is left out).
+RELEVANCE = {"equal": 2, "subset-of": 2, "superset-of": 2, "intersects-with": 1, "not-related": 0}
+
+
 class Rationale(str, Enum):
     """Why the reviewer sees the relationship (OLIR): the same words, the same meaning, or the same effect."""
 

@@ -16,6 +16,7 @@ from typing import Sequence
 from crosswalk.errors import ConfigError
 from crosswalk.files import atomic_write
 from crosswalk.review.decisions import Decision, Relationship
+from crosswalk.vocab import RELEVANCE
 
 COLUMNS = (
     "focal_element",
@@ -35,8 +36,6 @@ COLUMNS = (
     "stale",
 )
 FORMATS = ("csv", "xlsx", "json")
-# Relevance for qrels: a counterpart answers (2), an overlap partly (1), the rest not (0).
-RELEVANCE = {"equal": 2, "subset-of": 2, "superset-of": 2, "intersects-with": 1, "not-related": 0}
 
 
 def rows(store, decisions: Sequence[Decision]) -> list[dict]:
