@@ -51,9 +51,9 @@ def read_json(path: Path | str, what: str, fix: str):
 
 @contextmanager
 def temp_path(folder: Path | str, prefix: str = ".", suffix: str = ".tmp") -> Iterator[Path]:
-    """A new empty file in `folder` (created if needed), mode 0644, for a writer that decides only later where the
-    file goes (a download is named after its checksum): write it, then `move_into_place`. On leaving the block the
-    file is removed if it is still there, so a failed or abandoned write leaves nothing behind.
+    """A new empty file in `folder` (created if needed) for a writer that decides only later where the file goes (a
+    download is named after its checksum): write it, then `move_into_place`. On leaving the block the file is
+    removed if it is still there, so a failed or abandoned write leaves nothing behind.
 
     The file is in the destination's folder so that the move is one rename, never a copy.
 
@@ -69,11 +69,8 @@ def temp_path(folder: Path | str, prefix: str = ".", suffix: str = ".tmp") -> It
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(prefix=prefix, suffix=suffix, dir=folder)
+    os.close(fd)
     tmp = Path(name)
-    try:
-        os.fchmod(fd, 0o644)  # mkstemp's 0600 would hide the file from the workspace's other users
-    finally:
-        os.close(fd)
     try:
         yield tmp
     finally:
@@ -82,11 +79,12 @@ def temp_path(folder: Path | str, prefix: str = ".", suffix: str = ".tmp") -> It
 
 def move_into_place(tmp: Path | str, path: Path | str) -> Path:
     """Put the finished file `tmp` at `path` in one step: its bytes are flushed to disk first (fsync), then it is
-    renamed over `path` (`os.replace`), so after a crash `path` holds the old file or the new one, whole. Returns
-    `path`."""
+    renamed over `path` (`os.replace`), so after a crash `path` holds the old file or the new one, whole. The file
+    is made readable by the workspace's other users (0644, not mkstemp's 0600), whoever created it. Returns `path`."""
     path = Path(path)
     fd = os.open(tmp, os.O_RDONLY)
     try:
+        os.fchmod(fd, 0o644)
         os.fsync(fd)
     finally:
         os.close(fd)
