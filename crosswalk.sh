@@ -24,26 +24,24 @@ install() {  # $1: extras ("" or "test")
   echo "$want" > "$stamp"
 }
 
+apt_install() {  # apt_install PACKAGE NOTE: Debian's PACKAGE, as root or through sudo; else NOTE on stderr
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$1" >/dev/null
+  elif command -v sudo >/dev/null 2>&1; then
+    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$1" >/dev/null
+  else
+    echo "note: $2" >&2
+  fi
+}
+
 chromium() {  # Debian's chromium for the end-to-end browser test (never `playwright install`)
   [ -x /usr/bin/chromium ] && return
-  if [ "$(id -u)" = 0 ]; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
-  elif command -v sudo >/dev/null 2>&1; then
-    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
-  else
-    echo "note: /usr/bin/chromium missing and no root: the browser test will fail" >&2
-  fi
+  apt_install chromium "/usr/bin/chromium missing and no root: the browser test will fail"
 }
 
 postgresql() {  # Debian's PostgreSQL server: the tests start their own throwaway one (tests/pg_server.py)
   compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null && return
-  if [ "$(id -u)" = 0 ]; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
-  elif command -v sudo >/dev/null 2>&1; then
-    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
-  else
-    echo "note: PostgreSQL (initdb) missing and no root: the PostgreSQL tests will fail" >&2
-  fi
+  apt_install postgresql "PostgreSQL (initdb) missing and no root: the PostgreSQL tests will fail"
 }
 
 cmd=${1:-app}

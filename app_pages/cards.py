@@ -124,7 +124,7 @@ def provision_view(p: Provision, doc: dict, parent: Provision | None = None, chi
 
     `doc` is the document's row in the store (`Store.documents()`), or {} when it is unknown.
     """
-    from crosswalk.index.citations import display_citation
+    from crosswalk.index.citation_display import display_citation
 
     spans = hl.find_terms(p.text, terms, kind="shared", title="shared term")
     aligned = hl.find_sentence(p.text, sentence) if sentence else None
@@ -167,7 +167,7 @@ def provision_view(p: Provision, doc: dict, parent: Provision | None = None, chi
 def search_hit(rank: int, score: float, p: Provision, doc: dict, query: str, cited: bool) -> SearchHit:
     """The card of the `rank`-th hit `p` for `query`: citation, heading, document, pages, link, and a snippet
     with the query's terms and the domain entities marked. `cited`: the citation lookup found it."""
-    from crosswalk.index.citations import display_citation
+    from crosswalk.index.citation_display import display_citation
     from crosswalk.index.snippets import term_spans
 
     spans = [hl.Span(a, b, "query", "matches the query") for a, b in term_spans(p.text, query)]

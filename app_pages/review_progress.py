@@ -93,7 +93,7 @@ def decision_rows(current: Sequence[Decision], provisions: Mapping[str, "Provisi
                   jurisdictions: Sequence[str] = (), stale_only: bool = False, text: str = "") -> list[dict]:
     """The `current` decisions, newest first, filtered, one dict per row; `provisions` holds the provisions
     they name (a provision the store no longer has shows by its id)."""
-    from crosswalk.index.citations import display_citation
+    from crosswalk.index.citation_display import display_citation
 
     rows = []
     needle = text.strip().casefold()
@@ -148,7 +148,7 @@ def gaps(store: "Store", standing: Standing, documents: Mapping[str, dict], juri
     that a reviewer could map (no headings or fragments, see `crosswalk.index.match_terms.skip_reason`) and that
     no pair marks as having a counterpart, in document order. `status` says how far each got: `no candidates`,
     `not reviewed`, `reviewed: no counterpart`."""
-    from crosswalk.index.citations import display_citation
+    from crosswalk.index.citation_display import display_citation
     from crosswalk.index.match_terms import skip_reason
 
     wanted = "" if topic == NO_TOPIC else (topic or None)  # "": the provisions with no topic

@@ -27,6 +27,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Callable
 
 from crosswalk.errors import ConfigError
+from crosswalk.files import atomic_write
 from crosswalk.workspace import Workspace
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -165,10 +166,7 @@ def retrain(workspace: Workspace, *, seed: int = 0,
             seen = max((d.seq for d in ds.all()), default=0)
         with Store(workspace.database, readonly=True) as store:
             report = learn(store, workspace, seed=seed, use_decisions=True, progress=progress)
-        sidecar = _sidecar(workspace)
-        tmp = sidecar.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"decisions_max_seq": seen, "fingerprint": report.fingerprint}), encoding="utf-8")
-        tmp.replace(sidecar)
+        atomic_write(_sidecar(workspace), json.dumps({"decisions_max_seq": seen, "fingerprint": report.fingerprint}))
     finally:
         _TRAINING.release()
     prev_dev = (previous or {}).get("dev", {}).get("after") if isinstance((previous or {}).get("dev"), dict) else None

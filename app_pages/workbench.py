@@ -42,7 +42,6 @@ from crosswalk.review.accounts import SignInError
 from crosswalk.review.decisions import Decision, DecisionStore
 from crosswalk.app_pages import cards
 from crosswalk.app_pages import review_progress
-from crosswalk.app_pages.launch import LOOPBACK, app_command  # noqa: F401  (the names `crosswalk app` imports)
 from crosswalk.app_pages.views import (CandidateView, Facets, PairView, ProvisionView, QueueSlot, SearchAnswer,
                                        SearchFilters, SearchHit, Status, other_jurisdiction)
 
@@ -323,7 +322,7 @@ class Workbench:
     # --- candidates and pairs -------------------------------------------------------------------------------
 
     def _citations(self, ids: Sequence[str]) -> dict[str, tuple[str, str]]:
-        from crosswalk.index.citations import display_citation
+        from crosswalk.index.citation_display import display_citation
 
         return {p.id: (display_citation(p), self._documents().get(p.doc_id, {}).get("title") or p.doc_id)
                 for p in self.store.get_many(list(ids))}

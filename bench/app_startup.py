@@ -105,6 +105,15 @@ def wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 120) -> None
     raise ConfigError(f"{url} did not answer within {timeout:.0f} s")
 
 
+def stop(proc: subprocess.Popen, grace: float = 10) -> None:
+    """Stop the server `proc`: SIGTERM, then SIGKILL if it has not exited within `grace` seconds."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
 def measure_app(ws: Workspace, query: str = QUERY, timeout: float = 180) -> dict:
     """Seconds from `streamlit run` to the health endpoint answering, and to the first result in the browser."""
     from playwright.sync_api import sync_playwright
@@ -125,11 +134,7 @@ def measure_app(ws: Workspace, query: str = QUERY, timeout: float = 180) -> dict
             page.get_by_text(RESULT_TEXT).first.wait_for(timeout=timeout * 1000)
             answered = time.perf_counter() - t0
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            stop(proc)
             browser.close()
     return {"healthy": healthy, "answered": answered}
 

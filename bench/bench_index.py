@@ -278,29 +278,32 @@ def bench_ann(n: int, nq: int = 200, hnsw: dict | None = None, kind: str = "clus
     t0 = time.perf_counter()
     idx = DenseIndex.build(xb, row_prov, "hnsw", opts)
     built = time.perf_counter() - t0
-    for ef in ef_searches:
-        idx.options["ef_search"] = ef
-        idx._apply_search_options()
-        lat, found = _latency(idx, xq)
-        recall = np.mean([len(set(f) & set(t)) / len(t) for f, t in zip(found, truth)])
-        settings = f"M={opts['M']} efC={opts['ef_construction']} efSearch={ef}"
-        rows.append([f"{n:,} {kind}", "hnsw", settings, built, float(recall), pct_ms(lat, 50), pct_ms(lat, 95),
-                     rss_mib()[0]])
-        built = ""
+    rows += _sweep(idx, "ef_search", ef_searches, f"{n:,} {kind}", xq, truth, built,
+                   lambda ef: f"M={opts['M']} efC={opts['ef_construction']} efSearch={ef}")
     del idx
 
     t0 = time.perf_counter()
     idx = DenseIndex.build(xb, row_prov, "ivf")
     built = time.perf_counter() - t0
-    for nprobe in ivf_nprobes:
-        idx.options["nprobe"] = nprobe
+    rows += _sweep(idx, "nprobe", ivf_nprobes, f"{n:,} {kind}", xq, truth, built,
+                   lambda nprobe: f"nlist={idx.options['nlist']} nprobe={nprobe}")
+    del idx
+    return rows
+
+
+def _sweep(idx, option: str, values, vectors: str, xq, truth, built: float, settings) -> list[list]:
+    """Table rows for the approximate index `idx` searched at each of `values` of its search `option` (ef_search,
+    nprobe): recall@10 against the exact `truth`, latency p50/p95 and memory; `settings(value)` names the row,
+    and the build time shows on the first row only."""
+    rows = []
+    for value in values:
+        idx.options[option] = value
         idx._apply_search_options()
         lat, found = _latency(idx, xq)
         recall = np.mean([len(set(f) & set(t)) / len(t) for f, t in zip(found, truth)])
-        rows.append([f"{n:,} {kind}", "ivf", f"nlist={idx.options['nlist']} nprobe={nprobe}", built, float(recall),
-                     pct_ms(lat, 50), pct_ms(lat, 95), rss_mib()[0]])
+        rows.append([vectors, idx.index_type, settings(value), built, float(recall), pct_ms(lat, 50),
+                     pct_ms(lat, 95), rss_mib()[0]])
         built = ""
-    del idx
     return rows
 
 

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from crosswalk.errors import ConfigError
+from crosswalk.files import atomic_write
 from crosswalk.workspace import Workspace
 from crosswalk.evaluation.curve import CURVE_FILE, METRICS, format_curve, load_curve  # noqa: F401 (the bench's API)
 
@@ -82,11 +83,7 @@ def _clear_decisions(scratch: Workspace) -> None:
 
 
 def _save(workspace: Workspace, curve: dict) -> None:
-    path = workspace.root / CURVE_FILE
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(curve, indent=2), encoding="utf-8")
-    tmp.replace(path)
+    atomic_write(workspace.root / CURVE_FILE, json.dumps(curve, indent=2))
 
 
 def _point(name: str, scores, hybrid, decisions: int, extra: dict) -> dict:

@@ -7,8 +7,30 @@ and the app can all use them without importing one another.
 from __future__ import annotations
 
 from enum import Enum
+from typing import Callable, TypeVar
 
 from crosswalk.errors import ConfigError
+
+E = TypeVar("E", bound=Enum)
+
+
+def parse_member(vocabulary: type[E], value: str, what: str, fold: Callable[[str], str] = str.lower) -> E:
+    """The member of the enum `vocabulary` whose value is `value`, white space stripped and case folded (`fold`:
+    lower case unless the values are upper case); a ConfigError naming `what` and the allowed values otherwise.
+    Every documented vocabulary's `parse` reads its values this way.
+
+    >>> parse_member(Rationale, " Semantic ", "rationale")
+    <Rationale.SEMANTIC: 'semantic'>
+    >>> parse_member(Rationale, "legal", "rationale")
+    Traceback (most recent call last):
+    ...
+    crosswalk.errors.ConfigError: unknown rationale 'legal': use one of syntactic, semantic, functional
+    """
+    try:
+        return vocabulary(fold(str(value).strip()))
+    except ValueError:
+        allowed = ", ".join(m.value for m in vocabulary)
+        raise ConfigError(f"unknown {what} {value!r}: use one of {allowed}") from None
 
 
 class Relationship(str, Enum):
@@ -38,11 +60,13 @@ class Relationship(str, Enum):
 
     @classmethod
     def parse(cls, value: str) -> "Relationship":
-        try:
-            return cls(str(value).strip().lower())
-        except ValueError:
-            allowed = ", ".join(r.value for r in cls)
-            raise ConfigError(f"unknown relationship {value!r}: use one of {allowed}") from None
+        """`Relationship.parse(" Equal ") is Relationship.EQUAL`; an unknown value names the allowed ones."""
+        return parse_member(cls, value, "relationship")
+
+
+# A decided pair's relevance on the qrels scale, for the gold pairs and the decisions exported as qrels: a
+# counterpart answers (2), an overlap partly (1), the rest not (0); `unsure` has none (the pair is left out).
+RELEVANCE = {"equal": 2, "subset-of": 2, "superset-of": 2, "intersects-with": 1, "not-related": 0}
 
 
 class Rationale(str, Enum):
@@ -54,8 +78,5 @@ class Rationale(str, Enum):
 
     @classmethod
     def parse(cls, value: str) -> "Rationale":
-        try:
-            return cls(str(value).strip().lower())
-        except ValueError:
-            allowed = ", ".join(r.value for r in cls)
-            raise ConfigError(f"unknown rationale {value!r}: use one of {allowed}") from None
+        """`Rationale.parse("SEMANTIC") is Rationale.SEMANTIC`; an unknown value names the allowed ones."""
+        return parse_member(cls, value, "rationale")

@@ -25,6 +25,7 @@ from typing import Iterable, Iterator, Mapping, Sequence
 
 from crosswalk.errors import ConfigError
 from crosswalk.files import read_text
+from crosswalk.vocab import RELEVANCE
 from crosswalk.ingest.models import Jurisdiction
 
 GOLD_DIR = Path(__file__).resolve().parent / "gold"
@@ -33,10 +34,6 @@ QRELS_FILE = GOLD_DIR / "qrels.txt"
 PAIRS_FILE = GOLD_DIR / "pairs.csv"
 SPLIT_FILE = GOLD_DIR / "split.tsv"
 SPLITS = ("dev", "test", "all")
-
-# A pair's relevance as an answer: a counterpart answers (2), an overlap partly (1), the rest not (0).
-# The same scale as `crosswalk.review.export.RELEVANCE`; `unsure` has none (the pair is left out).
-PAIR_RELEVANCE = {"equal": 2, "subset-of": 2, "superset-of": 2, "intersects-with": 1, "not-related": 0}
 
 Qrels = dict[str, dict[str, int]]
 
@@ -72,7 +69,7 @@ class Pair:
     @property
     def relevance(self) -> int | None:
         """2 for equal/subset-of/superset-of, 1 for intersects-with, 0 for not-related, None for unsure."""
-        return PAIR_RELEVANCE.get(self.relationship)
+        return RELEVANCE.get(self.relationship)
 
 
 def query_kind(qid: str) -> str:

@@ -48,6 +48,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 
 from crosswalk.errors import ConfigError
+from crosswalk.files import atomic_write
 from crosswalk.evaluation.gold_io import Qrels, Query, add_judgement, check_id, query_kind, read_lines
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -151,12 +152,9 @@ def write_pool(path: Path | str, pool: Mapping[str, Sequence[str]], queries: Seq
     `check_pool_target`) and return the number of units to judge."""
     path = check_pool_target(path)
     text = pool_tsv(pool, queries, store)
-    tmp = path.with_name(path.name + ".tmp")
     try:
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(path)
+        atomic_write(path, text)
     except OSError as e:
-        tmp.unlink(missing_ok=True)
         raise ConfigError(f"cannot write the judging pool to {path}: {e}") from None
     return sum(len(units) for units in pool.values())
 

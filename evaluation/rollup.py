@@ -11,7 +11,7 @@ that id is the provision itself or one of its ancestors. Before scoring, each qu
    as when passages are rolled up into documents ("MaxP").
 
 Ancestors come from the store's `parent_id` chain (`Hierarchy.from_store`); for an id the store does not hold,
-from the citation's form (`crosswalk.index.citations.citation_ancestors`: `sec.4(a)(11)` → `sec.4(a)` → `sec.4`).
+from the citation's form (`crosswalk.index.citation_units.citation_ancestors`: `sec.4(a)(11)` → `sec.4(a)` → `sec.4`).
 
 Example:
     >>> run = ["US-X:sec.4(a)(11)", "US-X:sec.5", "US-X:sec.4(a)(1)", "US-X:sec.4(b)"]
@@ -43,7 +43,7 @@ def ancestors_from_id(provision_id: str) -> list[str]:
     >>> ancestors_from_id("EU-MICA-2023-1114:recital.66"), ancestors_from_id("no-citation")
     ([], [])
     """
-    from crosswalk.index.citations import citation_ancestors
+    from crosswalk.index.citation_units import citation_ancestors
 
     doc_id, citation = split_id(provision_id)
     if not citation:

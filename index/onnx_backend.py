@@ -41,13 +41,13 @@ import logging
 import os
 import re
 import shutil
-import tempfile
 import time
 import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
 from crosswalk.errors import ConfigError
+from crosswalk.files import atomic_write, move_into_place, temp_dir
 from crosswalk.index.embedder import BaseEmbedder, ModelSpec, _threads
 
 log = logging.getLogger(__name__)
@@ -195,8 +195,7 @@ def export_model(spec: ModelSpec, folder: Path) -> dict:
     for stale in folder.glob(".build-*"):  # left by a killed export (an hour old: not one running now)
         if time.time() - stale.stat().st_mtime > 3600:
             shutil.rmtree(stale, ignore_errors=True)
-    work = Path(tempfile.mkdtemp(prefix=".build-", dir=folder))
-    try:
+    with temp_dir(folder, prefix=".build-") as work:
         fp32 = work / "fp32.onnx"
         names = export_fp32(src, fp32)
         built = fp32
@@ -223,13 +222,9 @@ def export_model(spec: ModelSpec, folder: Path) -> dict:
             "seconds": 0.0,
         }
         (folder / MANIFEST).unlink(missing_ok=True)  # until the new manifest lands, the folder reads as unbuilt
-        os.replace(built, folder / MODEL_FILE)
+        move_into_place(built, folder / MODEL_FILE)
         manifest["seconds"] = round(time.perf_counter() - t0, 1)
-        tmp = work / MANIFEST
-        tmp.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-        os.replace(tmp, folder / MANIFEST)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+        atomic_write(folder / MANIFEST, json.dumps(manifest, indent=2) + "\n")
     log.info("exported %s to %s in %.1f s", spec.fingerprint, folder, manifest["seconds"])
     return manifest
 

@@ -29,8 +29,9 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Sequence
 
-from crosswalk.index.citations import (CitationQuery, _FCA_STATUS, citation_ancestors, clean_query, format_citation,
-                             parse_citation)
+from crosswalk.index.citation_display import format_citation
+from crosswalk.index.citation_units import FCA_STATUS, citation_ancestors
+from crosswalk.index.citations import CitationQuery, clean_query, parse_citation
 
 if TYPE_CHECKING:  # pragma: no cover
     from crosswalk.ingest.store import Store
@@ -94,7 +95,7 @@ class Catalog:
             u = _Unit(pid, doc_id, citation, parent_id, ordinal)
             self.units[pid] = u
             self.by_key.setdefault(_REPEAT.sub("", citation).lower(), []).append(u)
-            m = re.fullmatch(r"([A-Z]+ \d+\.\d+\.\d+)[" + _FCA_STATUS + r"]", citation)
+            m = re.fullmatch(r"([A-Z]+ \d+\.\d+\.\d+)[" + FCA_STATUS + r"]", citation)
             if m:
                 self.by_rule.setdefault(m.group(1).lower(), []).append(u)
             self.by_doc.setdefault(doc_id, []).append(u)

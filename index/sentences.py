@@ -9,13 +9,13 @@ import hashlib
 import inspect
 import json
 import logging
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Protocol, Sequence
 
 from crosswalk.errors import ConfigError
+from crosswalk.files import atomic_path, atomic_write
 
 if TYPE_CHECKING:
     import numpy as np
@@ -134,15 +134,11 @@ class SentenceEmbeddings:
     def _save(self) -> None:
         import numpy as np
 
-        self.cache_dir.mkdir(parents=True, exist_ok=True)
         hashes = sorted(self._stored)
-        tmp = self.cache_dir / (self.NPY + ".tmp.npy")
-        np.save(tmp, np.stack([self._stored[h] for h in hashes]), allow_pickle=False)
-        os.replace(tmp, self.cache_dir / self.NPY)
+        with atomic_path(self.cache_dir / self.NPY, suffix=".npy") as tmp:
+            np.save(tmp, np.stack([self._stored[h] for h in hashes]), allow_pickle=False)
         meta = {"model": self._model, "rows": len(hashes), "hashes": hashes}
-        tmp_meta = self.cache_dir / (self.META + ".tmp")
-        tmp_meta.write_text(json.dumps(meta), encoding="utf-8")
-        os.replace(tmp_meta, self.cache_dir / self.META)
+        atomic_write(self.cache_dir / self.META, json.dumps(meta))
 
     def prefetch(self, sentences: Iterable[str]) -> None:
         import numpy as np

@@ -11,13 +11,14 @@ Example:
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Sequence
 
 from crosswalk.errors import IndexStateError
 from crosswalk.index.lexical import TOKEN_RE, tokenize
 from crosswalk.index.results import Results
 
 if TYPE_CHECKING:  # pragma: no cover
+    from crosswalk.index.match_results import Candidate
     from crosswalk.ingest.store import Store
 
 _WORD = re.compile(r"\S+")
@@ -118,3 +119,17 @@ def hit_records(store: "Store", results: Results) -> list[dict]:
             }
         )
     return out
+
+
+def counterpart_records(store: "Store", focal: str, found: Sequence["Candidate"]) -> list[dict]:
+    """`hit_records` for the counterparts of provision `focal` (`crosswalk.index.match.counterparts`), each with
+    what matching adds: left_id, mutual, shared_terms (dicts) and explanation (a dict, or None)."""
+    records = hit_records(store, Results.ranked(focal, "like", [(c.right_id, c.score) for c in found]))
+    for record, c in zip(records, found):
+        record.update(
+            left_id=c.left_id,
+            mutual=c.mutual,
+            shared_terms=[t.to_dict() for t in c.shared_terms],
+            explanation=c.explanation.to_dict() if c.explanation else None,
+        )
+    return records

@@ -14,6 +14,8 @@ import json
 from dataclasses import asdict, dataclass, field, replace
 from enum import Enum
 
+from crosswalk.vocab import parse_member
+
 
 class Jurisdiction(str, Enum):
     """Where a text has force.
@@ -32,13 +34,7 @@ class Jurisdiction(str, Enum):
     @classmethod
     def parse(cls, value: str) -> "Jurisdiction":
         """`Jurisdiction.parse("uk") is Jurisdiction.UK`; an unknown value names the allowed ones."""
-        from crosswalk.errors import ConfigError
-
-        try:
-            return cls(str(value).strip().upper())
-        except ValueError:
-            allowed = ", ".join(j.value for j in cls)
-            raise ConfigError(f"unknown jurisdiction {value!r}: use one of {allowed}") from None
+        return parse_member(cls, value, "jurisdiction", fold=str.upper)
 
 
 class DocType(str, Enum):
@@ -63,13 +59,8 @@ class DocType(str, Enum):
 
     @classmethod
     def parse(cls, value: str) -> "DocType":
-        from crosswalk.errors import ConfigError
-
-        try:
-            return cls(str(value).strip().lower())
-        except ValueError:
-            allowed = ", ".join(d.value for d in cls)
-            raise ConfigError(f"unknown doc_type {value!r}: use one of {allowed}") from None
+        """`DocType.parse("Statute") is DocType.STATUTE`; an unknown value names the allowed ones."""
+        return parse_member(cls, value, "doc_type")
 
 
 @dataclass(frozen=True)

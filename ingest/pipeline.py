@@ -90,6 +90,24 @@ def discover(folder: Path, jurisdiction: str | None = None) -> list[tuple[Source
     return out
 
 
+def documents_to_ingest(folder: Path | None, cache_dir: Path, jurisdiction: str | None = None
+                        ) -> list[tuple[Source, Path]]:
+    """What to ingest: the documents of `folder` (`discover`), or, with no folder, the sources `crosswalk fetch`
+    put in `cache_dir` (their current cached files); a ConfigError when the cache holds none.
+
+    Example: documents_to_ingest(None, ws.cache_dir)  # after `crosswalk fetch`
+    """
+    if folder is not None:
+        return discover(Path(folder), jurisdiction)
+    from crosswalk.ingest.cache import cache_manifest
+    from crosswalk.ingest.sources import load_sources
+
+    items = cache_manifest(cache_dir, load_sources())
+    if not items:
+        raise ConfigError(f"nothing fetched in {cache_dir}: run `crosswalk fetch` first, or name a folder")
+    return items
+
+
 # --- one document ---------------------------------------------------------------------------------------------
 
 

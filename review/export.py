@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Sequence
 
 from crosswalk.errors import ConfigError
+from crosswalk.files import atomic_write
 from crosswalk.review.decisions import Decision, Relationship
+from crosswalk.vocab import RELEVANCE
 
 COLUMNS = (
     "focal_element",
@@ -34,8 +36,6 @@ COLUMNS = (
     "stale",
 )
 FORMATS = ("csv", "xlsx", "json")
-# Relevance for qrels: a counterpart answers (2), an overlap partly (1), the rest not (0).
-RELEVANCE = {"equal": 2, "subset-of": 2, "superset-of": 2, "intersects-with": 1, "not-related": 0}
 
 
 def rows(store, decisions: Sequence[Decision]) -> list[dict]:
@@ -110,13 +110,25 @@ def export(store, decisions: Sequence[Decision], fmt: str) -> bytes:
     return {"csv": to_csv, "json": to_json, "xlsx": to_xlsx}[fmt](table)
 
 
-def write(store, decisions: Sequence[Decision], path: Path) -> Path:
-    path = Path(path)
-    data = export(store, decisions, path.suffix)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)
-    return path
+def output_format(fmt: str | None, output: Path | str | None) -> str:
+    """The format to export in: `fmt` when given, else the extension of the `output` file when it is one of
+    `FORMATS`, else csv. XLSX needs a file (it is not text for standard output): a ConfigError says so.
+
+    >>> output_format(None, "crosswalk.xlsx"), output_format(None, "out.txt"), output_format("json", None)
+    ('xlsx', 'csv', 'json')
+    """
+    suffix = Path(output).suffix.lower().lstrip(".") if output else ""
+    fmt = fmt or (suffix if suffix in FORMATS else "csv")
+    if fmt == "xlsx" and not output:
+        raise ConfigError("an XLSX export needs a file: add -o crosswalk.xlsx")
+    return fmt
+
+
+def write(store, decisions: Sequence[Decision], path: Path | str, fmt: str | None = None) -> Path:
+    """Write the crosswalk to `path`, whole or not at all, in `fmt` (default: from the file's extension, see
+    `output_format`); returns `path`."""
+    data = export(store, decisions, output_format(fmt, path))
+    return atomic_write(path, data)
 
 
 def to_qrels(decisions: Sequence[Decision]) -> str:

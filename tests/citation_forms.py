@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import re
 
-from crosswalk.index.aliases import load_aliases
-from crosswalk.index.citations import _display_names, _template_regex, format_citation
+from crosswalk.index.aliases import load_aliases, template_regex
+from crosswalk.index.citation_display import display_names, format_citation
 
 # Words per unit, in the order forms use them: long, abbreviated, bare lower case, symbol or shouted, other.
 WORDS = {
@@ -42,7 +42,7 @@ def names_of(doc_id: str) -> list[str]:
     """The names lawyers use for `doc_id` (corpus/aliases.json), or the id itself when no row names it."""
     aliases = load_aliases()
     for row in aliases.documents:
-        if any(_template_regex(t).match(doc_id) for t in row.doc_ids):
+        if any(template_regex(t).match(doc_id) for t in row.doc_ids):
             return list(row.names)
     return [doc_id]
 
@@ -55,7 +55,7 @@ def family(doc_id: str, citation: str) -> str:
         return "FCA sourcebook"
     unit = re.match(r"([a-z]+)\.", citation)
     aliases = load_aliases()
-    row = next((r for r in aliases.documents if any(_template_regex(t).match(doc_id) for t in r.doc_ids)), None)
+    row = next((r for r in aliases.documents if any(template_regex(t).match(doc_id) for t in r.doc_ids)), None)
     fam = row.family if row else "unlisted document"
     return f"{fam} {unit.group(1) if unit else ('section' if citation[:1].isdigit() else citation)}"
 
@@ -115,7 +115,7 @@ def surface_forms(doc_id: str, citation: str) -> list[str]:
     names = names_of(doc_id)
     name, alt = names[0], names[1] if len(names) > 1 else names[0]
     comps = _components(citation)
-    code_name, code_prefix = _display_names(doc_id, load_aliases())
+    code_name, code_prefix = display_names(doc_id, load_aliases())
     shown = format_citation(doc_id, citation)
     if code_prefix and not comps[0][0]:  # a code section: 31 U.S.C. § 5318(h)
         title = code_prefix.removesuffix("§").strip()

@@ -39,7 +39,7 @@ def server(tmp_path_factory):
     """`streamlit run app.py` on 127.0.0.1 and a free port, on the synthetic workspace; stopped afterwards."""
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
-    from crosswalk.bench.app_startup import free_port, wait_healthy
+    from crosswalk.bench.app_startup import free_port, stop, wait_healthy
     from crosswalk.app_pages.launch import app_command
 
     ws = build_workspace(tmp_path_factory.mktemp("browser-ws"))
@@ -52,11 +52,7 @@ def server(tmp_path_factory):
         wait_healthy(f"http://127.0.0.1:{port}/_stcore/health", proc, timeout=120)
         yield f"http://127.0.0.1:{port}", ws
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc, grace=15)
         log.close()
 
 

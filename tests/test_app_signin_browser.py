@@ -32,7 +32,7 @@ def team(tmp_path_factory, postgres):
     """(base URL, database URL): the app on 127.0.0.1 over a PostgreSQL store with a reviewer and a viewer."""
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
-    from crosswalk.bench.app_startup import free_port, wait_healthy
+    from crosswalk.bench.app_startup import free_port, stop, wait_healthy
     from crosswalk.review.accounts import Accounts
     from crosswalk.app_pages.launch import app_command
 
@@ -52,11 +52,7 @@ def team(tmp_path_factory, postgres):
         wait_healthy(f"http://127.0.0.1:{port}/_stcore/health", proc, timeout=120)
         yield f"http://127.0.0.1:{port}", url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc, grace=15)
         log.close()
     assert PASSWORD not in (log.name and Path(log.name).read_text()), "the password reached the server log"
 

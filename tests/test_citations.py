@@ -11,17 +11,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crosswalk.errors import ConfigError, QueryError
-from crosswalk.index import citations
-from crosswalk.index.citations import (
-    CitationQuery,
-    citation_ancestors,
-    display_citation,
-    format_citation,
-    load_aliases,
-    lookup,
-    normalise_citation,
-    parse_citation,
-)
+from crosswalk.index import citation_display, citation_units, citations
+from crosswalk.index.aliases import ALIASES_PATH, load_aliases
+from crosswalk.index.citation_display import display_citation, format_citation
+from crosswalk.index.citation_units import citation_ancestors
+from crosswalk.index.citations import CitationQuery, lookup, normalise_citation, parse_citation
 from crosswalk.ingest.models import Provision, Source, make_id
 from crosswalk.ingest.store import Store
 
@@ -32,9 +26,9 @@ BSA = "US-USC31-CH53-SUBCHII"
 
 
 def test_docstring_examples_hold():
-    result = doctest.testmod(citations)
-    assert result.attempted >= 30
-    assert result.failed == 0
+    results = [doctest.testmod(m) for m in (citations, citation_units, citation_display)]
+    assert sum(r.attempted for r in results) >= 30
+    assert sum(r.failed for r in results) == 0
 
 
 # --- parse: one case per variant ------------------------------------------------------------------------------
@@ -350,7 +344,7 @@ def test_aliases_errors_name_the_file(tmp_path):
 
 
 def test_a_new_alias_is_data(tmp_path):
-    data = json.loads(citations.ALIASES_PATH.read_text())
+    data = json.loads(ALIASES_PATH.read_text())
     data["documents"].append(
         {"names": ["Travel Rule"], "doc_ids": ["US-CFR31-1010-410"], "section_form": "", "default_unit": "section"}
     )

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from crosswalk.cli import main
-from crosswalk.errors import ConfigError
+from crosswalk.errors import ConfigError, StoreError
 from crosswalk.workspace import Workspace
 from crosswalk.evaluation.gold_io import Pair, Query
 from crosswalk.evaluation.metrics import METRICS
@@ -414,3 +414,58 @@ def test_cli_with_decisions_adds_reviewed_pairs(cli_ws):
 def test_eval_has_help_with_an_example():
     r = invoke("eval", "--help")
     assert r.exit_code == 0 and "Example: crosswalk eval" in r.output
+
+
+# --- the command's modes as library functions (crosswalk.evaluation.modes) -------------------------------------
+
+
+def test_options_that_do_not_go_together_are_named():
+    from crosswalk.evaluation.modes import check_modes
+
+    check_modes()  # plain scoring
+    check_modes(pool="pool.tsv", judged=["j.tsv"], report="rep", runs="runs", split="dev", split_path="s.tsv")
+    check_modes(agreement=True, decisions_qrels="d.qrels")
+    with pytest.raises(ConfigError, match=r"^--pool, --runs go\(es\) with scoring retrieval, not with --agreement$"):
+        check_modes(agreement=True, pool="p.tsv", runs="runs")
+    with pytest.raises(ConfigError, match="--history lists the saved runs: run it on its own"):
+        check_modes(history=True, decisions_qrels="d.qrels")
+    with pytest.raises(ConfigError, match="--split-file s.tsv is only read with --split dev or --split test"):
+        check_modes(split_path="s.tsv")
+
+
+def test_score_workspace_saves_the_run_where_asked_and_compares_it_with_the_history(cli_ws, tmp_path):
+    from crosswalk.evaluation.modes import saved_runs, score_workspace
+
+    ws, gold = cli_ws
+    workspace = Workspace(ws)
+    options = dict(queries_path=gold / "queries.tsv", qrels_path=gold / "qrels.txt", retrievers=["bm25"],
+                   resamples=50)
+    scored = score_workspace(workspace, save=False, report_dir=tmp_path / "rep", runs_dir=tmp_path / "runs",
+                             **options)
+    assert scored.result.queries["bm25"].means["nDCG@10"] == pytest.approx(2 / 3)
+    assert not (ws / "eval").exists() and {p.name for p in scored.saved.paths} == {
+        "report.md", "metrics.png", "latest.json"}
+    assert scored.saved.first_time == ["bm25"] and {p.name for p in scored.runs} >= {"qrels.txt"}
+    again = score_workspace(workspace, **options)
+    assert (ws / "eval" / "history.jsonl").is_file() and (ws / "eval" / "latest.json").is_file()
+    assert again.runs == [] and again.saved.first_time == ["bm25"]
+    entries, systems, problems = saved_runs(workspace, ["bm25"])
+    assert len(entries) == 1 and systems == ["bm25", "pairs:bm25"] and problems == []
+    assert saved_runs(workspace)[1] == []  # no retriever named: every system
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(StoreError, match="no store at .*: run `crosswalk ingest` and `crosswalk index` first"):
+        score_workspace(Workspace(empty), **options)
+
+
+def test_the_current_decisions_written_as_qrels(cli_ws, tmp_path):
+    from crosswalk.evaluation.modes import write_decisions_qrels
+
+    ws, _ = cli_ws
+    with DecisionStore(ws / "crosswalk.db") as ds:
+        ds.record(SEC4, f"{CASS}:CASS_18.1.1R", "intersects-with", "ana")
+        ds.record(SEC4, f"{CASS}:CASS_18.1.1R", "equal", "ana")  # the newer decision counts
+        ds.record(f"{CFR}:1022.380", f"{MLR}:reg.56", "unsure", "bo")
+    out = tmp_path / "decisions.qrels"
+    assert write_decisions_qrels(ws / "crosswalk.db", out) == (1, 2)
+    assert out.read_text() == f"{SEC4} 0 {CASS}:CASS_18.1.1R 2\n" and not list(tmp_path.glob("*.tmp"))

@@ -1,4 +1,5 @@
-"""`crosswalk.ingest.fetch` against a local HTTP server on 127.0.0.1 (never the internet), plus the real mirror folder."""
+"""`crosswalk.ingest.fetch` against a local HTTP server on 127.0.0.1 (never the internet), plus the real mirror folder:
+its download, verify and cache steps through `fetch_sources`."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import gzip
 import hashlib
 import http.server
 import json
+import os
 import threading
 import time
 from pathlib import Path
@@ -13,9 +15,11 @@ from pathlib import Path
 import pytest
 
 from crosswalk.errors import ConfigError, SourceError
-from crosswalk.ingest import fetch as fetch_module
-from crosswalk.ingest.fetch import FetchStatus, cache_manifest, current_path, detect_format, fetch_sources
+from crosswalk.ingest.cache import cache_manifest, current_path
+from crosswalk.ingest.fetch import FetchStatus, fetch_sources
 from crosswalk.ingest.models import Source
+from crosswalk.ingest.pipeline import documents_to_ingest
+from crosswalk.ingest.verify import detect_format
 
 
 PDF_V1 = b"%PDF-1.7\n% version one of a test document\n" + b"x" * 2000
@@ -323,14 +327,14 @@ def test_failed_install_leaves_the_current_version_intact(server, tmp_path, monk
     source = src("A", server.route("/doc.pdf", Reply(200, PDF_V1), Reply(200, PDF_V2)))
     first = fetch_sources([source], tmp_path, **FAST).results[0]
 
-    real_replace = fetch_module.os.replace
+    real_replace = os.replace
 
     def failing_replace(a, b):
         if str(b).endswith(".pdf"):
             raise OSError(28, "No space left on device")
         return real_replace(a, b)
 
-    monkeypatch.setattr(fetch_module.os, "replace", failing_replace)
+    monkeypatch.setattr(os, "replace", failing_replace)
     second = fetch_sources([source], tmp_path, **FAST).results[0]
     assert second.status is FetchStatus.FAILED and "No space left" in second.reason
     assert "stays current" in second.reason and second.path == first.path
@@ -397,7 +401,7 @@ def test_mirror_file_with_wrong_checksum_fails(tmp_path):
 
 
 def test_real_mirror_copies_every_manifest_document_with_its_checksum(tmp_path, corpus_dir):
-    from crosswalk.ingest.sources import load_manifest
+    from crosswalk.ingest.sources import load_manifest, load_sources
 
     sources = load_manifest(corpus_dir)
     report = fetch_sources(sources, tmp_path, mirror=corpus_dir, **FAST)
@@ -409,6 +413,15 @@ def test_real_mirror_copies_every_manifest_document_with_its_checksum(tmp_path, 
         assert sha(path.read_bytes()) == original.sha256 == listed.sha256
         assert path.suffix == "." + original.format
     assert fetch_sources(sources, tmp_path, mirror=corpus_dir, **FAST).counts() == {"unchanged": len(sources)}
+    # what `crosswalk ingest --from-cache` reads: the catalogue's sources that were fetched, at their cached files
+    cached = documents_to_ingest(None, tmp_path)
+    assert cached and cached == cache_manifest(tmp_path, load_sources())
+    assert {s.id for s, _ in cached} <= {s.id for s in sources}
+
+
+def test_ingest_from_an_empty_cache_says_to_fetch_first(tmp_path):
+    with pytest.raises(ConfigError, match="nothing fetched in .*: run `crosswalk fetch` first"):
+        documents_to_ingest(None, tmp_path / "cache")
 
 
 # --- many sources -----------------------------------------------------------------------------------------

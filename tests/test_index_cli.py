@@ -45,6 +45,17 @@ def test_index_on_an_unchanged_store_reports_in_one_line(runner, ws, tmp_path):
                                "current, nothing embedded, in ")
 
 
+def test_prepare_readies_the_model_the_next_index_run_would_use(runner, ws, monkeypatch):
+    from crosswalk.index.build import prepare_model, read_params
+
+    monkeypatch.delenv("CROSSWALK_MODEL", raising=False)
+    monkeypatch.delenv("CROSSWALK_BACKEND", raising=False)
+    spec = prepare_model(ws / "index")  # sticky: the index's own model and backend (torch: nothing to export)
+    assert spec.backend == "torch" and spec.fingerprint == read_params(ws / "index")["model"]["fingerprint"]
+    result = run(runner, "index", "--prepare", "--workspace", str(ws))
+    assert result.exit_code == 0 and result.stdout.startswith(f"embedding model ready: {spec.fingerprint} in ")
+
+
 def test_search_json_gives_hits_best_first_with_the_provisions_details(runner, ws):
     result = run(runner, "search", "client cryptoassets on trust", "-w", str(ws), "--k", "4", "--json",
                  "--jurisdiction", "UK")

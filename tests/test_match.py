@@ -553,6 +553,32 @@ def test_queue_rejects_a_mislabelled_item(store):
     assert read_queue(store) == []
 
 
+def test_counterparts_as_records_and_the_queue_ordered_either_way(real_index):
+    from crosswalk.index.active import order_queue, order_reason
+    from crosswalk.index.snippets import counterpart_records
+    from crosswalk.workspace import Workspace
+
+    store, searcher = real_index
+    focal = qid(US, "sec.4(a)(11)")
+    found = counterparts(store, searcher, focal, "UK", k=2, method="vectors")
+    records = counterpart_records(store, focal, found)
+    assert [r["id"] for r in records] == [c.right_id for c in found] and [r["rank"] for r in records] == [1, 2]
+    assert records[0]["left_id"] == focal and records[0]["mutual"] is found[0].mutual
+    assert records[0]["explanation"] == found[0].explanation.to_dict()
+    assert records[0]["shared_terms"] == [t.to_dict() for t in found[0].shared_terms]
+
+    ws = Workspace(store.path.parent)  # no trained ranker in it: teaching order from the first stage alone
+    match(store, searcher, "US", "UK", k=2, method="vectors")
+    taught = order_queue(store, searcher, ws, "US", "UK", "teach", seed=0)
+    queued = read_queue(store, "US", "UK")
+    assert taught.pairs == len(queued) and not taught.ranker
+    assert order_reason(store, queued[0].left_id, queued[0].right_id) is not None
+    assert order_queue(store, searcher, ws, "US", "UK", "confident") is None
+    assert order_reason(store, queued[0].left_id, queued[0].right_id) is None  # stale reasons forgotten
+    with pytest.raises(ConfigError, match="unknown queue order 'random'"):
+        order_queue(store, searcher, ws, "US", "UK", "random")
+
+
 # --- the command line -----------------------------------------------------------------------------------------
 
 

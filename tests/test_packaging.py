@@ -126,22 +126,14 @@ def test_foundation_imports_nothing_above_it():
     assert not extra, f"crosswalk/ holds only the foundation; move {sorted(extra)} to its layer"
 
 
-# Modules still over the limit, each to be split along its seams (issue 14). The list may only shrink: a new
-# module over 600 lines fails, and so does a listed one once it is split (take it off the list then).
-OVER_LIMIT_TO_SPLIT = {"cli/main.py", "index/citations.py", "ingest/fetch.py"}
-
-
-def test_no_module_over_600_lines_beyond_the_listed_ones():
+def test_no_module_over_600_lines():
     long = {}
     for folder in LAYERS:
         for path in (ROOT / folder).rglob("*.py"):
             n = len(path.read_text(encoding="utf-8").splitlines())
             if n > 600:
                 long[str(path.relative_to(ROOT))] = n
-    new = sorted(set(long) - OVER_LIMIT_TO_SPLIT)
-    assert not new, "modules over 600 lines: " + ", ".join(f"{m} ({long[m]} lines)" for m in new)
-    done = sorted(OVER_LIMIT_TO_SPLIT - set(long))
-    assert not done, f"now at most 600 lines, take them off OVER_LIMIT_TO_SPLIT: {done}"
+    assert not long, "modules over 600 lines: " + ", ".join(f"{m} ({n} lines)" for m, n in sorted(long.items()))
 
 
 # --- the wheel ------------------------------------------------------------------------------------------------

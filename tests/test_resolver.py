@@ -53,7 +53,7 @@ DOCS = {
 
 
 def _parent(citation: str, present: set[str]) -> str | None:
-    from crosswalk.index.citations import citation_ancestors
+    from crosswalk.index.citation_units import citation_ancestors
 
     return next((a for a in citation_ancestors(citation) if a in present), None)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from crosswalk.app_pages import review_progress as rp
-from crosswalk.index.citations import display_citation
+from crosswalk.index.citation_display import display_citation
 from crosswalk.index.queue import QueueItem, queue_pairs, write_queue
 from crosswalk.ingest.models import Provision, Source
 from crosswalk.review.decisions import DecisionStore

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Sequence
 import numpy as np
 
 from crosswalk.errors import ConfigError
+from crosswalk.files import atomic_path, atomic_write
 from crosswalk.index.results import Hit, Results
 from crosswalk.index.rerank.features import FEATURES, Corpus, pool_features
 from crosswalk.index.rerank.pool import POOL_DEPTH, Pool, like_pool, search_pool
@@ -100,15 +101,11 @@ class Ranker:
         return self.rerank(searcher, like_pool(searcher, provision_id, filters, max(k, POOL_DEPTH)), k=k)
 
     def save(self, workspace) -> tuple[Path, Path]:
-        """Write the model text and metadata to `workspace/models/` (through temporary files, then renamed)."""
+        """Write the model text and metadata to `workspace/models/`, each whole or not at all (`crosswalk.files`)."""
         model_path, meta_path = model_paths(workspace)
-        model_path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = model_path.with_suffix(".txt.tmp")
-        self.booster.save_model(str(tmp))
-        tmp.replace(model_path)
-        tmp = meta_path.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(self.meta, indent=2, sort_keys=True, default=str), encoding="utf-8")
-        tmp.replace(meta_path)
+        with atomic_path(model_path) as tmp:
+            self.booster.save_model(str(tmp))
+        atomic_write(meta_path, json.dumps(self.meta, indent=2, sort_keys=True, default=str))
         return model_path, meta_path
 
 

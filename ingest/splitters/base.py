@@ -9,6 +9,7 @@ mark (a cover page) and spans the splitter deliberately leaves out (a table of c
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -37,6 +38,24 @@ def lines(text: str) -> list[Line]:
         out.append(Line(pos, pos + len(raw), raw))
         pos += len(raw) + 1
     return out
+
+
+def enough_lines(text: str, pattern: re.Pattern, at_least: int) -> bool:
+    """True when at least `at_least` lines of `text` match `pattern`: how a splitter's `detect` counts its labels,
+    stopping at the last one it needs.
+
+    >>> enough_lines("1.1 A\\nnote\\n1.2 B", re.compile(r"\\d+\\.\\d+ "), 2)
+    True
+    >>> enough_lines("1.1 A\\nnote", re.compile(r"\\d+\\.\\d+ "), 2)
+    False
+    """
+    found = 0
+    for ln in lines(text):
+        if pattern.match(ln.text):
+            found += 1
+            if found >= at_least:
+                return True
+    return False
 
 
 @dataclass(frozen=True)

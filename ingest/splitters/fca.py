@@ -45,7 +45,7 @@ import re
 from dataclasses import dataclass, field
 
 from crosswalk.ingest.models import Extracted, Source, SplitResult
-from crosswalk.ingest.splitters.base import Cut, Line, Mark, build, lines
+from crosswalk.ingest.splitters.base import Cut, Line, Mark, build, enough_lines, lines
 from crosswalk.ingest.splitters.fca_instrument import APPENDIX, MAX_SKIP, RUNNING_HEAD, InstrumentReader, Scope
 
 # --- the paper ---------------------------------------------------------------------------------------
@@ -89,15 +89,7 @@ def detect(source: Source, extracted: Extracted) -> bool:
     if (source.issuer or "").strip().upper() != "FCA" and not FCA_NAME.search(text[:20000] + text[-5000:]):
         return False
     start = _body_start(lines(text))
-    if start is None:
-        return False
-    found = 0
-    for ln in lines(text[start:]):
-        if PARA.match(ln.text):
-            found += 1
-            if found >= MIN_PARAGRAPHS:
-                return True
-    return False
+    return start is not None and enough_lines(text[start:], PARA, MIN_PARAGRAPHS)
 
 
 def split(extracted: Extracted) -> SplitResult:

@@ -29,7 +29,7 @@ import re
 
 from crosswalk.ingest.labels import unique_citation
 from crosswalk.ingest.models import Extracted, Source, SplitResult
-from crosswalk.ingest.splitters.base import Cut, Line, Mark, build, lines
+from crosswalk.ingest.splitters.base import Cut, Line, Mark, build, enough_lines, lines
 
 HEADER = re.compile(r"\A\s*Title:.*\n(?:[A-Za-z]+:.*\n)*Identifier:\s*https?://www\.legislation\.gov\.uk/(\S+)", re.M)
 HEADING = re.compile(r"^(#{1,20})\s*(.*?)\s*$")
@@ -47,13 +47,7 @@ SCHEDULE_KINDS = ("paragraph", "sub-paragraph", "paragraph", "sub-paragraph", "s
 def detect(source: Source, extracted: Extracted) -> bool:
     if extracted.format not in ("txt", "md") or not HEADER.match(extracted.text[:2000]):
         return False
-    count = 0
-    for ln in lines(extracted.text[:200_000]):
-        if LABEL.match(ln.text):
-            count += 1
-            if count >= MIN_LABELS:
-                return True
-    return False
+    return enough_lines(extracted.text[:200_000], LABEL, MIN_LABELS)
 
 
 def clml_url(extracted: Extracted) -> str:
