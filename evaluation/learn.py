@@ -360,11 +360,13 @@ def learn(store, workspace, *, seed: int = 0, use_decisions: bool = True, progre
     searcher = load_searcher(store, workspace.index_dir)
     corpus = Corpus(searcher)
     decisions = []
+    newest_seq = 0  # the newest decision trained on: the review page counts the decisions after it as new
     if use_decisions and workspace.has_store():
         from crosswalk.review.decisions import DecisionStore
 
         with DecisionStore(workspace.database) as ds:
             current = ds.current()
+            newest_seq = max((d.seq for d in ds.all()), default=0)
         known_pairs = gold_io.load_pairs() if gold is None else gold[2]
         decisions = gold_io.pairs_from_decisions(current, skip=known_pairs)
     groups = gather(store, searcher, corpus, decisions=decisions, progress=progress, gold=gold, reverse=reverse)
@@ -396,6 +398,7 @@ def learn(store, workspace, *, seed: int = 0, use_decisions: bool = True, progre
                      "positives": int(sum(int((g.y > 0).sum()) for g in groups))},
         "dev": {"before": before, "after": after, "note": "after = out-of-fold scores of the cross-validation"},
     }
+    meta["decisions_max_seq"] = newest_seq
     ranker = Ranker(booster, meta)
     model_path, meta_path = ranker.save(workspace)
     t = meta["training"]

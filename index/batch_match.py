@@ -3,7 +3,8 @@
 `match` (with `method="like"`, the default) asks, for each focal provision, for its `like` ranking in the
 other jurisdiction, and then, for each candidate, for the candidate's own ranking back (the mutual check).
 Done one `like` at a time that is a FAISS search per passage and a BM25 scoring per provision, in one
-process: about 90 s for US→UK on the corpus. `like_topk` gives the same rankings in one pass:
+process. `like_topk` gives the same rankings in one pass, with each retriever's ranks for the queue's order
+(`crosswalk.index.active.gather_signals`):
 
 - **dense**: one matrix product of the two jurisdictions' passage vectors, reduced to the best passage pair
   per provision pair (what `DenseRetriever.like` scores). The forward rankings read its rows, the mutual check
@@ -21,7 +22,7 @@ scores equal to the last bit may swap. `bench/match_speed.py` measures agreement
 legacy path (`crosswalk match --legacy`); `tests/test_batch_match.py` checks it on a synthetic store.
 
 Example:
-    fwd, rev = like_topk(store, searcher, focal_ids, ["UK"], "US", 5, set(uk_ids), set(focal_ids))
+    found = like_topk(store, searcher, focal_ids, ["UK"], "US", 5, set(uk_ids), set(focal_ids))
 """
 
 from __future__ import annotations
@@ -388,7 +389,7 @@ def _first_eligible(ranked: dict[str, list[str]], eligible: set[str], k: int) ->
 
 @dataclass(frozen=True)
 class LikeTopK:
-    """What `like_topk_ranked` finds: `forward` (each focal provision's `k` best eligible counterparts),
+    """What `like_topk` finds: `forward` (each focal provision's `k` best eligible counterparts),
     `reverse` (each candidate's `k` best eligible focal-side provisions, for the mutual check) and `ranks`
     (focal id → candidate id → each retriever's rank, for the first `ranks_depth` of the focal provision's
     ranking: what `crosswalk.index.active.gather_signals` reads from a `like` of that depth)."""
@@ -396,34 +397,6 @@ class LikeTopK:
     forward: dict[str, list[str]]
     reverse: dict[str, list[str]]
     ranks: dict[str, dict[str, dict[str, int]]]
-
-
-def like_topk_ranked(
-    store: "Store",
-    searcher,
-    focal_ids: Sequence[str],
-    to_jurs: Sequence[str],
-    from_jur: str,
-    k: int,
-    eligible_to: set[str],
-    eligible_from: set[str],
-    *,
-    retriever: str = "hybrid",
-    ranks_depth: int = 0,
-    progress: Progress | None = None,
-) -> LikeTopK:
-    """`like_topk`'s forward and reverse rankings, plus the retrievers' ranks of each focal provision's first
-    `ranks_depth` hits (none when 0), all from the same runs."""
-    depth = max(4 * k, k + 40)  # as `crosswalk.index.match._searcher_topk` asks `like` for
-    with BatchLike(store, searcher, retriever) as batch:
-        fwd = batch.ranked(focal_ids, [from_jur], to_jurs, max(depth, ranks_depth), progress=progress,
-                           stage="ranking")
-        forward = _first_eligible({pid: [h for h, _ in hits[:depth]] for pid, hits in fwd.items()}, eligible_to, k)
-        ranks = {pid: dict(hits[:ranks_depth]) for pid, hits in fwd.items()} if ranks_depth else {}
-        cands = sorted({c for hits in forward.values() for c in hits})
-        rev_ranked = batch.rankings(cands, to_jurs, [from_jur], depth, progress=progress, stage="mutual check")
-        reverse = _first_eligible(rev_ranked, eligible_from, k)
-    return LikeTopK(forward, reverse, ranks)
 
 
 def like_topk(
@@ -437,11 +410,20 @@ def like_topk(
     eligible_from: set[str],
     *,
     retriever: str = "hybrid",
+    ranks_depth: int = 0,
     progress: Progress | None = None,
-) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
-    """(forward, reverse): each focal provision's `k` best eligible counterparts in `to_jurs`, and each of those
-    candidates' `k` best eligible provisions of `from_jur` (for the mutual check), as `match`'s one-at-a-time
-    `like` path finds them (`crosswalk.index.match._searcher_topk`, depth `max(4k, k + 40)`)."""
-    found = like_topk_ranked(store, searcher, focal_ids, to_jurs, from_jur, k, eligible_to, eligible_from,
-                             retriever=retriever, progress=progress)
-    return found.forward, found.reverse
+) -> LikeTopK:
+    """Each focal provision's `k` best eligible counterparts in `to_jurs` (forward), each of those candidates'
+    `k` best eligible provisions of `from_jur` (reverse, for the mutual check), as `match`'s one-at-a-time `like`
+    path finds them (`crosswalk.index.match._searcher_topk`, depth `max(4k, k + 40)`), and the retrievers' ranks
+    of each focal provision's first `ranks_depth` hits (none when 0), all from the same runs."""
+    depth = max(4 * k, k + 40)  # as `crosswalk.index.match._searcher_topk` asks `like` for
+    with BatchLike(store, searcher, retriever) as batch:
+        fwd = batch.ranked(focal_ids, [from_jur], to_jurs, max(depth, ranks_depth), progress=progress,
+                           stage="ranking")
+        forward = _first_eligible({pid: [h for h, _ in hits[:depth]] for pid, hits in fwd.items()}, eligible_to, k)
+        ranks = {pid: dict(hits[:ranks_depth]) for pid, hits in fwd.items()} if ranks_depth else {}
+        cands = sorted({c for hits in forward.values() for c in hits})
+        rev_ranked = batch.rankings(cands, to_jurs, [from_jur], depth, progress=progress, stage="mutual check")
+        reverse = _first_eligible(rev_ranked, eligible_from, k)
+    return LikeTopK(forward, reverse, ranks)

@@ -331,9 +331,9 @@ def _find_pairs(
 
     if method == "like" and not legacy and batch_match.supports(searcher, retriever):
         # every like ranking at once, both directions (index.batch_match); legacy: one like at a time
-        found = batch_match.like_topk_ranked(store, searcher, focal_ids, to_jurs, from_jur, k, set(target_ids),
-                                             set(pool_ids), retriever=retriever, progress=progress,
-                                             ranks_depth=SIGNAL_DEPTH if retriever == "hybrid" else 0)
+        found = batch_match.like_topk(store, searcher, focal_ids, to_jurs, from_jur, k, set(target_ids),
+                                      set(pool_ids), retriever=retriever, progress=progress,
+                                      ranks_depth=SIGNAL_DEPTH if retriever == "hybrid" else 0)
         fwd_ids, rev_ids, ranks = found.forward, found.reverse, found.ranks
     else:
         ranks = {}

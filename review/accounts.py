@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Callable
 
 from crosswalk.errors import ConfigError, CrosswalkError, NotFoundError
+from crosswalk.vocab import parse_member
 from crosswalk.schema import Connected
 
 FREE_ATTEMPTS = 5
@@ -57,10 +58,7 @@ class Role(str, Enum):
 
     @classmethod
     def parse(cls, value: str) -> "Role":
-        try:
-            return cls(str(value).strip().lower())
-        except ValueError:
-            raise ConfigError(f"unknown role {value!r}: use one of {', '.join(r.value for r in cls)}") from None
+        return parse_member(cls, value, "role")
 
 
 class SignInError(CrosswalkError):

@@ -77,6 +77,10 @@ def test_decisions_imported_and_learned_raise_recall_on_held_out_pairs(built, tm
     assert learned.exit_code == 0, (learned.output, learned.exception)
     trained = json.loads(learned.output[learned.output.index("{"):])
     assert trained["decisions"] == 8 and trained["decision_rows"] == 24  # 8 decided US sections, 24 decisions
+    from crosswalk.review.decisions import DecisionStore
+
+    with DecisionStore(built.db_path) as ds:  # the review page counts decisions after this one as new
+        assert load_ranker(built).meta["decisions_max_seq"] == max(d.seq for d in ds.all())
 
     after = recall_at_10(built, held_out, reranked=True)
     assert after >= 0.75 and after >= before + 0.5, (before, after)
