@@ -3,8 +3,8 @@
 Nothing is downloaded. On first use the model's transformer (`AutoModel` from the sentence-transformers
 folder) is exported with `torch.onnx.export` (TorchScript exporter, opset 17, dynamic batch and sequence
 axes); for `onnx-int8` its weights are then quantised with `onnxruntime.quantization.quantize_dynamic` (int8,
-one scale per output channel, which keeps far more of the fp32 geometry than one scale per matrix: cosine
-0.991 against 0.962 to the torch vectors on 500 corpus passages, `python -m crosswalk.bench.onnx_backend`).
+one scale per output channel, which keeps far more of the fp32 geometry than one scale per matrix; the
+README's Embedding backends section has the measurements).
 
 The result is a derived file, cached per model and backend in `<workspace>/cache/models/<slug>/`:
 
@@ -116,7 +116,7 @@ def cache_slug(spec: ModelSpec) -> str:
     return f"{readable[:120]}-{hashlib.sha256(spec.fingerprint.encode()).hexdigest()[:8]}"
 
 
-# --- export and quantisation (also used by bench/onnx_backend.py) ----------------------------------------------
+# --- export and quantisation -------------------------------------------------------------------------------
 
 
 def export_fp32(folder: str | Path, path: Path) -> list[str]:
