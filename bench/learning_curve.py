@@ -56,18 +56,12 @@ def batch_sizes(sizes: Sequence[int | None], available: int) -> list[int]:
 
 
 def _scratch_copy(ws: Workspace, into: Path) -> Workspace:
-    """A copy of `ws`'s database (consistent, via the backup API) and index under `into`; no decisions of the
-    original are lost or changed, since the copy is what the benchmark writes to."""
-    scratch = Workspace(into).ensure()
-    src = sqlite3.connect(f"file:{ws.db_path}?mode=ro", uri=True)
-    dst = sqlite3.connect(str(scratch.db_path))
-    try:
-        src.backup(dst)
-    finally:
-        src.close()
-        dst.close()
+    """A copy of `ws`'s database and index under `into` (`crosswalk.bench.workspace_copy`), its decisions
+    cleared; no decision of the original is lost or changed, since the copy is what the benchmark writes to."""
+    from crosswalk.bench.workspace_copy import copy_workspace
+
+    scratch = copy_workspace(ws, into)
     _clear_decisions(scratch)  # the replay starts from none: the workspace's own are not part of the experiment
-    shutil.copytree(ws.index_dir, scratch.index_dir)
     return scratch
 
 

@@ -43,22 +43,6 @@ def _run(store, searcher, from_jur, to_jur, k, legacy, explain, sentences):
     return time.perf_counter() - t0, time.process_time() - c0, report
 
 
-def _copy_workspace(ws, dst: Path) -> Path:
-    """A copy of `ws`'s store (SQLite's backup, so a live WAL is included) and index, without the sentence cache."""
-    import shutil
-    import sqlite3
-
-    dst.mkdir(parents=True)
-    src = sqlite3.connect(f"file:{ws.db_path}?mode=ro", uri=True)
-    out = sqlite3.connect(dst / "crosswalk.db")
-    with out:
-        src.backup(out)
-    src.close()
-    out.close()
-    shutil.copytree(ws.index_dir, dst / "index", ignore=shutil.ignore_patterns("sentences"))
-    return dst
-
-
 def _queue(db: Path, from_jur: str, to_jur: str) -> dict:
     """The queue a run left: per focal provision its candidates in rank order with their mutual flags, and the
     queue's order (pairs by priority)."""
@@ -84,6 +68,7 @@ def command_speed(workspace: str | Path, from_jur: str = "US", to_jur: str = "UK
     import subprocess
     import tempfile
 
+    from crosswalk.bench.workspace_copy import copy_workspace
     from crosswalk.workspace import Workspace
 
     ws = Workspace.resolve(str(workspace))
@@ -92,7 +77,7 @@ def command_speed(workspace: str | Path, from_jur: str = "US", to_jur: str = "UK
     queues = {}
     with tempfile.TemporaryDirectory(prefix="match-speed-") as tmp:
         for side, flags in (("replaced", ["--legacy", "--explain"]), ("default", [])):
-            copy = _copy_workspace(ws, Path(tmp) / side)
+            copy = copy_workspace(ws, Path(tmp) / side, leave_out=("sentences",)).root
             r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
             t0 = time.perf_counter()
             done = subprocess.run([sys.executable, "-m", "crosswalk.cli", "match", "--from", from_jur, "--to", to_jur,

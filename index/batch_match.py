@@ -342,16 +342,27 @@ class BatchLike:
     def rankings(self, query_ids: Sequence[str], from_jurs: Sequence[str], to_jurs: Sequence[str], n: int, *,
                  progress: Progress | None = None, stage: str = "ranking") -> dict[str, list[str]]:
         """Each of `query_ids` (provisions of `from_jurs`) → its first `n` `like` hits among `to_jurs`."""
-        return {pid: [h for h, _ in hits] for pid, hits in
-                self.ranked(query_ids, from_jurs, to_jurs, n, progress=progress, stage=stage).items()}
+        query_ids = list(query_ids)
+        _, orders = self._runs(query_ids, from_jurs, to_jurs, n, progress, stage)
+        return {pid: [self.ids[p] for p in order] for pid, order in zip(query_ids, orders)}
 
     def ranked(self, query_ids: Sequence[str], from_jurs: Sequence[str], to_jurs: Sequence[str], n: int, *,
                progress: Progress | None = None, stage: str = "ranking") -> dict[str, list[tuple[str, dict[str, int]]]]:
         """As `rankings`, each hit with its rank in each retriever's own run (`{"bm25": 3, "dense": 1}`, a
         retriever that did not return it left out), as `Hit.ranks` of the hybrid `like` gives them."""
         query_ids = list(query_ids)
+        runs, orders = self._runs(query_ids, from_jurs, to_jurs, n, progress, stage)
+        out: dict[str, list[tuple[str, dict[str, int]]]] = {}
+        for j, (pid, order) in enumerate(zip(query_ids, orders)):
+            where = {name: {p: r for r, (p, _) in enumerate(run[j], start=1)} for name, run in runs.items()}
+            out[pid] = [(self.ids[p], {name: at[p] for name, at in where.items() if p in at}) for p in order]
+        return out
+
+    def _runs(self, query_ids: Sequence[str], from_jurs, to_jurs, n: int, progress: Progress | None,
+              stage: str) -> tuple[dict[str, list], list[list[int]]]:
+        """Each retriever's run per query (`(position, score)` lists) and each query's first `n` positions."""
         if not query_ids:
-            return {}
+            return {}, []
         positions = [self.pos[pid] for pid in query_ids]
         depth = max(n, self.searcher.hybrid.depth) if self.retriever == "hybrid" else n
         runs: dict[str, list] = {}
@@ -359,18 +370,15 @@ class BatchLike:
             runs["bm25"] = self._bm25_runs(query_ids, to_jurs, depth, progress, stage)
         if self.retriever in ("dense", "hybrid"):
             runs["dense"] = self._dense_runs(positions, from_jurs, to_jurs, depth)
-        out: dict[str, list[tuple[str, dict[str, int]]]] = {}
-        for j, pid in enumerate(query_ids):
-            own = {name: runs[name][j] for name in runs}
+        orders = []
+        for j in range(len(query_ids)):
             if self.retriever == "hybrid":
-                ranked = self._fuse({name: own[name] for name in ("bm25", "dense")}, n)
+                orders.append(self._fuse({name: runs[name][j] for name in ("bm25", "dense")}, n))
             else:
-                ranked = [p for p, _ in own[self.retriever][:n]]
-            where = {name: {p: r for r, (p, _) in enumerate(run, start=1)} for name, run in own.items()}
-            out[pid] = [(self.ids[p], {name: at[p] for name, at in where.items() if p in at}) for p in ranked]
+                orders.append([p for p, _ in runs[self.retriever][j][:n]])
         if progress:
             progress(stage, len(query_ids), len(query_ids))
-        return out
+        return runs, orders
 
 
 def _first_eligible(ranked: dict[str, list[str]], eligible: set[str], k: int) -> dict[str, list[str]]:
